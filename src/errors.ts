@@ -1,0 +1,53 @@
+/** One error type crosses layers; `app.onError` maps it to the contract's JSON body. */
+export interface ErrorDetail {
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ErrorCode =
+  | 'validation_failed'
+  | 'invalid_json'
+  | 'unauthorized'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'version_mismatch'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'idempotency_key_reused'
+  | 'quota_exceeded'
+  | 'rate_limited'
+  | 'not_ready'
+  | 'internal';
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly status: number,
+    message: string,
+    readonly details: readonly ErrorDetail[] = [],
+    readonly headers: Readonly<Record<string, string>> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+}
+
+export const validationFailed = (message: string, details: readonly ErrorDetail[] = []) =>
+  new AppError('validation_failed', 400, message, details);
+export const invalidJson = (message = 'request body is not valid JSON') => new AppError('invalid_json', 400, message);
+export const unauthorized = () => new AppError('unauthorized', 401, 'missing or wrong bearer token');
+export const notFound = (what = 'resource') => new AppError('not_found', 404, `${what} not found`);
+export const methodNotAllowed = () => new AppError('method_not_allowed', 405, 'method not allowed on this route');
+export const versionMismatch = (current: number) =>
+  new AppError('version_mismatch', 412, `If-Match does not match the current version ${current}`);
+export const payloadTooLarge = (limit: number) =>
+  new AppError('payload_too_large', 413, `request body is larger than ${limit} bytes`);
+export const unsupportedMediaType = () =>
+  new AppError('unsupported_media_type', 415, 'request body must be application/json');
+export const idempotencyKeyReused = () =>
+  new AppError('idempotency_key_reused', 422, 'Idempotency-Key was already used with a different body');
+export const quotaExceeded = (message: string) => new AppError('quota_exceeded', 429, message);
+export const notReady = () => new AppError('not_ready', 503, 'replica is still recovering', [], { 'Retry-After': '1' });
+export const internal = (cause?: unknown) =>
+  new AppError('internal', 500, 'internal server error', [], {}, { cause });

@@ -1,0 +1,34 @@
+import type { Entry } from '../statemachine/entries.js';
+
+/**
+ * The replicated log transport. It is a fast path, not the source of truth: the store's log
+ * table is. Delivery may duplicate, skip or (rarely) reorder entries; consumers apply `seq` only
+ * after `seq - 1`, ignore duplicates and fill gaps from the store.
+ */
+export interface Log {
+  /**
+   * Publishes a committed entry to every subscriber (all replicas). Resolves once the transport
+   * accepted it; a rejection loses nothing, since the entry is already in the store.
+   */
+  publish(entry: Entry): Promise<void>;
+
+  /**
+   * Delivers entries published after this call (and possibly some with `seq > fromSeq` published
+   * earlier) to `onEntries`, in transport order, until the subscription is closed. `onReset` is
+   * called when the transport lost history (for example an emptied Redis), so the consumer
+   * should re-read the store.
+   */
+  subscribe(fromSeq: number, handlers: LogHandlers): Subscription;
+
+  /** Stops the transport; borrowed clients stay open. */
+  close(): Promise<void>;
+}
+
+export interface LogHandlers {
+  onEntries(entries: readonly Entry[]): void;
+  onReset?(): void;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}

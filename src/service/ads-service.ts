@@ -1,0 +1,35 @@
+import type { Ad, AdInput, AdQuery } from '../statemachine/ad.js';
+import type { IdempotencyStamp } from '../statemachine/entries.js';
+import type { IfMatch } from '../statemachine/decide.js';
+
+/**
+ * What the HTTP layer asks of a replica. Writes resolve only after the write is committed and
+ * this replica's state machine has applied it (read-your-writes). Failures are `AppError`s.
+ */
+export interface AdsService {
+  /** Creates an ad; with `idempotency`, a retry of the same body answers the first ad again. */
+  create(input: AdInput, idempotency?: IdempotencyStamp): Promise<{ ad: Ad; replayed: boolean }>;
+  /** Replaces title/startAt/endAt/conditions; `version` +1. */
+  replace(id: string, input: AdInput, ifMatch?: IfMatch): Promise<Ad>;
+  remove(id: string, ifMatch?: IfMatch): Promise<void>;
+  /** One ad, also expired ones; `undefined` when unknown or deleted. */
+  get(id: string): Promise<Ad | undefined>;
+  /** One page of the public query at the current time. Synchronous: answered from memory. */
+  query(query: AdQuery, offset: number, limit: number): readonly Ad[];
+  /** Current time for status computation. */
+  now(): number;
+  /** True once recovered and caught up with the log. */
+  isReady(): boolean;
+  /** Figures for /metrics. */
+  stats(): ServiceStats;
+}
+
+export interface ServiceStats {
+  readonly appliedSeq: number;
+  readonly liveAds: number;
+  readonly activeAds: number;
+  /** Commit time of the last applied entry (epoch ms, 0 if none). */
+  readonly lastAppliedAt: number;
+  /** Highest `seq` known to be committed (from the log or the store). */
+  readonly knownHeadSeq: number;
+}
