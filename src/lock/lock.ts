@@ -1,0 +1,13 @@
+/**
+ * Serialises writers so that commits reach the log in `seq` order most of the time. Never needed
+ * for correctness: the store decides `seq` inside its transaction, and consumers reorder.
+ */
+export interface WriteLock {
+  /**
+   * Runs `fn` while holding the lock. If the lock cannot be had within the adapter's wait time,
+   * runs `fn` anyway (order is best-effort; availability wins). The lock is released afterwards
+   * even if `fn` throws.
+   */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
