@@ -1,0 +1,29 @@
+import type { Entry } from '../statemachine/entries.js';
+import type { Log, LogHandlers, Subscription } from './log.js';
+
+/**
+ * In-process log: delivers each published entry to this process's subscribers on a microtask.
+ * It keeps no history; a subscriber that needs older entries reads the store.
+ */
+export function createMemoryLog(): Log {
+  const subscribers = new Set<LogHandlers>();
+  return {
+    publish(entry: Entry): Promise<void> {
+      for (const s of subscribers) queueMicrotask(() => s.onEntries([entry]));
+      return Promise.resolve();
+    },
+    subscribe(_fromSeq: number, handlers: LogHandlers): Subscription {
+      subscribers.add(handlers);
+      return {
+        close: () => {
+          subscribers.delete(handlers);
+          return Promise.resolve();
+        },
+      };
+    },
+    close(): Promise<void> {
+      subscribers.clear();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import type { Clock } from '../clock/clock.js';
+import type { AdIndex } from '../index/ad-index.js';
+import type { WriteLock } from '../lock/lock.js';
+import type { Log } from '../log/log.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { Store } from '../store/store.js';
+import { encodeState } from '../snapshot/codec.js';
+import type { Entry } from '../statemachine/entries.js';
+import type { Limits } from '../statemachine/quota.js';
+import { createReplicaService } from '../service/replica-service.js';
+import { createWritePath } from '../service/write-path.js';
+import { Replica } from './replica.js';
+
+export interface NodeDeps {
+  readonly store: Store;
+  readonly log: Log;
+  readonly lock: WriteLock;
+  readonly scheduler: Scheduler;
+  readonly clock: Clock;
+  readonly createIndex: () => AdIndex;
+  readonly limits: Limits;
+  /** Write a snapshot after every this many entries (0 = only on shutdown). */
+  readonly snapshotEvery: number;
+  readonly snapshotKeep: number;
+  /** Decides whether this replica takes the snapshot due now (one replica at a time). */
+  readonly mayTakeSnapshot?: () => Promise<boolean>;
+  readonly pollIntervalMs?: number;
+  readonly onError?: (err: unknown, what: string) => void;
+  readonly failpoint?: (name: string) => void;
+  readonly newId?: () => string;
+}
+
+/**
+ * One replica, wired: state machine + write path + expiry scheduling + snapshots, over whatever
+ * adapters the composition root chose. `start()` recovers; `stop()` snapshots and closes.
+ */
+export function createNode(deps: NodeDeps) {
+  const report = (what: string) => (err: unknown) => deps.onError?.(err, what);
+  let snapshotting: Promise<void> | undefined;
+
+  const takeSnapshot = (): Promise<void> => {
+    snapshotting ??= (async () => {
+      const seq = replica.state.seq;
+      if (seq === 0) return;
+      const latest = await deps.store.latestSnapshot();
+      if (latest && latest.seq >= seq) return;
+      await deps.store.saveSnapshot({ seq, data: encodeState(replica.state) }, deps.snapshotKeep);
+    })()
+      .catch(report('snapshot'))
+      .finally(() => {
+        snapshotting = undefined;
+      });
+    return snapshotting;
+  };
+
+  const onApplied = (entry: Entry): void => {
+    if (!replica.ready) return;
+    if (entry.type === 'create' || entry.type === 'update') {
+      deps.scheduler.schedule(entry.ad.id, entry.ad.version, entry.ad.endAt).catch(report('schedule'));
+    } else if (entry.type === 'delete') {
+      deps.scheduler.cancel(entry.id).catch(report('schedule'));
+    }
+    if (deps.snapshotEvery > 0 && entry.seq % deps.snapshotEvery === 0) {
+      void (async () => {
+        if (!deps.mayTakeSnapshot || (await deps.mayTakeSnapshot())) await takeSnapshot();
+      })().catch(report('snapshot'));
+    }
+  };
+
+  const replica: Replica = new Replica({
+    store: deps.store,
+    log: deps.log,
+    createIndex: deps.createIndex,
+    onApplied,
+    pollIntervalMs: deps.pollIntervalMs,
+    onError: report('replica'),
+  });
+
+  const execute = createWritePath({
+    store: deps.store,
+    log: deps.log,
+    lock: deps.lock,
+    clock: deps.clock,
+    replica,
+    limits: deps.limits,
+    onPublishError: report('publish'),
+    failpoint: deps.failpoint,
+  });
+
+  const service = createReplicaService({
+    replica,
+    store: deps.store,
+    clock: deps.clock,
+    execute,
+    newId: deps.newId,
+  });
+
+  return {
+    replica,
+    service,
+    takeSnapshot,
+    async start(): Promise<void> {
+      await replica.recover();
+      for (const ad of replica.state.ads.values()) {
+        await deps.scheduler.schedule(ad.id, ad.version, ad.endAt);
+      }
+      deps.scheduler.start((id, version) => service.expire(id, version));
+    },
+    async stop(): Promise<void> {
+      await replica.close();
+      await deps.scheduler.close();
+      if (replica.ready) await takeSnapshot();
+    },
+  };
+}
+
+export type AdsmNode = ReturnType<typeof createNode>;

@@ -1,0 +1,70 @@
+import type { Clock } from '../clock/clock.js';
+import type { Scheduler } from './scheduler.js';
+
+/** Node's timers overflow past 2^31-1 ms (~24.8 days); longer waits re-arm. */
+const MAX_DELAY = 2 ** 31 - 1;
+const RETRY_MS = 1000;
+
+interface Job {
+  readonly version: number;
+  readonly at: number;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * In-process expiry timers (embedded mode): one timer per live ad, held only in memory and
+ * rebuilt from state at start-up. Timers are unref'd so they never keep the process alive.
+ */
+export function createTimerScheduler(deps: { clock: Clock }): Scheduler {
+  const jobs = new Map<string, Job>();
+  let onDue: ((id: string, version: number) => Promise<void>) | undefined;
+
+  const arm = (id: string, job: Job): void => {
+    if (!onDue) return;
+    const delay = Math.min(Math.max(job.at - deps.clock.now(), 0), MAX_DELAY);
+    job.timer = setTimeout(() => fire(id, job), delay);
+    job.timer.unref();
+  };
+
+  const fire = (id: string, job: Job): void => {
+    if (jobs.get(id) !== job || !onDue) return;
+    if (job.at > deps.clock.now()) return arm(id, job);
+    onDue(id, job.version).then(
+      () => {
+        if (jobs.get(id) === job) jobs.delete(id);
+      },
+      () => {
+        job.timer = setTimeout(() => fire(id, job), RETRY_MS);
+        job.timer.unref();
+      },
+    );
+  };
+
+  return {
+    schedule(id, version, at) {
+      const current = jobs.get(id);
+      if (current && current.version >= version) return Promise.resolve();
+      if (current?.timer) clearTimeout(current.timer);
+      const job: Job = { version, at };
+      jobs.set(id, job);
+      arm(id, job);
+      return Promise.resolve();
+    },
+    cancel(id) {
+      const current = jobs.get(id);
+      if (current?.timer) clearTimeout(current.timer);
+      jobs.delete(id);
+      return Promise.resolve();
+    },
+    start(handler) {
+      onDue = handler;
+      for (const [id, job] of jobs) if (!job.timer) arm(id, job);
+    },
+    close() {
+      for (const job of jobs.values()) if (job.timer) clearTimeout(job.timer);
+      jobs.clear();
+      onDue = undefined;
+      return Promise.resolve();
+    },
+  };
+}

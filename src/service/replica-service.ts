@@ -1,0 +1,66 @@
+import { randomUUIDv7 } from './uuid.js';
+import type { Clock } from '../clock/clock.js';
+import type { Replica } from '../replica/replica.js';
+import type { Store } from '../store/store.js';
+import { isActiveAt, type Ad } from '../statemachine/ad.js';
+import type { AdsService } from './ads-service.js';
+import type { Execute } from './write-path.js';
+import { internal } from '../errors.js';
+
+export interface ReplicaServiceDeps {
+  readonly replica: Replica;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly execute: Execute;
+  readonly newId?: () => string;
+}
+
+/** `AdsService` over one replica: reads from its memory, writes through the write path. */
+export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
+  expire(id: string, version: number): Promise<void>;
+} {
+  const { replica, store, clock, execute } = deps;
+  const newId = deps.newId ?? randomUUIDv7;
+
+  const appended = (d: Awaited<ReturnType<Execute>>): Ad => {
+    if (d.kind === 'append' && (d.entry.type === 'create' || d.entry.type === 'update')) return d.entry.ad;
+    if (d.kind === 'replay') return d.ad;
+    throw internal(new Error(`unexpected decision ${d.kind}`));
+  };
+
+  return {
+    async create(input, idempotency) {
+      const decision = await execute({ type: 'create', id: newId(), input, idempotency });
+      return { ad: appended(decision), replayed: decision.kind === 'replay' };
+    },
+    async replace(id, input, ifMatch) {
+      return appended(await execute({ type: 'update', id, input, ifMatch }));
+    },
+    async remove(id, ifMatch) {
+      await execute({ type: 'delete', id, ifMatch });
+    },
+    async expire(id, version) {
+      await execute({ type: 'expire', id, version });
+    },
+    async get(id) {
+      return replica.state.ads.get(id) ?? (await store.getAd(id))?.ad;
+    },
+    query(query, offset, limit) {
+      return replica.state.index.page(query, clock.now(), offset, limit);
+    },
+    now: () => clock.now(),
+    isReady: () => replica.ready,
+    stats() {
+      const now = clock.now();
+      let active = 0;
+      for (const ad of replica.state.ads.values()) if (isActiveAt(ad, now)) active++;
+      return {
+        appliedSeq: replica.state.seq,
+        liveAds: replica.state.ads.size,
+        activeAds: active,
+        lastAppliedAt: replica.state.at,
+        knownHeadSeq: Math.max(replica.knownHead, replica.state.seq),
+      };
+    },
+  };
+}
