@@ -1,0 +1,129 @@
+/**
+ * The composition root: the only place that reads configuration, creates clients, picks
+ * adapters and listens. Everything else receives its dependencies.
+ */
+import cluster from 'node:cluster';
+import { serve } from '@hono/node-server';
+import { pino, type Logger } from 'pino';
+import { loadConfig, ConfigError, type Config } from './config.js';
+import { systemClock } from './clock/clock.js';
+import { createApp } from './http/app.js';
+import { createMetrics } from './http/metrics.js';
+import { createTargetingIndex } from './index/targeting-index.js';
+import { createNode, type NodeDeps } from './replica/node.js';
+import { createEmbeddedAdapters } from './adapters/embedded.js';
+
+const SHUTDOWN_LIMIT_MS = 9_000;
+
+type Adapters = Pick<NodeDeps, 'store' | 'log' | 'lock' | 'scheduler' | 'mayTakeSnapshot' | 'pollIntervalMs'> & {
+  close(): Promise<void>;
+};
+
+async function createAdapters(config: Config, logger: Logger): Promise<Adapters> {
+  if (config.mode === 'embedded') return createEmbeddedAdapters(config);
+  const { createReplicatedAdapters } = await import('./adapters/replicated.js');
+  return createReplicatedAdapters(config, logger);
+}
+
+function runPrimary(config: Config, logger: Logger): void {
+  logger.info({ workers: config.workers, mode: config.mode }, 'starting workers');
+  let stopping = false;
+  const fork = () => cluster.fork();
+  for (let i = 0; i < config.workers; i++) fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
+    setTimeout(fork, 500).unref();
+  });
+  const stop = () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS + 500).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function runReplica(config: Config, logger: Logger): Promise<void> {
+  const adapters = await createAdapters(config, logger);
+  const node = createNode({
+    ...adapters,
+    clock: systemClock,
+    createIndex: createTargetingIndex,
+    limits: { maxAdsPerDay: config.MAX_ADS_PER_DAY, maxActiveAds: config.MAX_ACTIVE_ADS },
+    snapshotEvery: config.SNAPSHOT_EVERY,
+    snapshotKeep: config.SNAPSHOT_KEEP,
+    onError: (err, what) => logger.error({ err, what }, `${what} failed`),
+    failpoint: config.ADSM_FAILPOINT
+      ? (name) => {
+          if (name === config.ADSM_FAILPOINT) {
+            logger.fatal({ failpoint: name }, 'failpoint hit: exiting');
+            process.exit(86);
+          }
+        }
+      : undefined,
+  });
+  const app = createApp({
+    service: node.service,
+    adminToken: config.ADMIN_TOKEN,
+    logger,
+    metrics: createMetrics(node.service),
+  });
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
+    logger.info({ port: info.port, mode: config.mode, pid: process.pid }, 'listening'),
+  );
+  server.keepAliveTimeout = 65_000;
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS).unref();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+    });
+    await node.stop();
+    await adapters.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    await node.start();
+    logger.info({ seq: node.replica.state.seq, ads: node.replica.state.ads.size }, 'ready');
+  } catch (err) {
+    logger.fatal({ err }, 'recovery failed');
+    process.exit(1);
+  }
+}
+
+function main(): void {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = pino({ level: config.LOG_LEVEL, base: { pid: process.pid } });
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, logger);
+  runReplica(config, logger).catch((err: unknown) => {
+    logger.fatal({ err }, 'start-up failed');
+    process.exit(1);
+  });
+}
+
+main();

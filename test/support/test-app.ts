@@ -1,0 +1,68 @@
+import { pino } from 'pino';
+import { createManualClock, type ManualClock } from '../../src/clock/clock.js';
+import { createApp } from '../../src/http/app.js';
+import { createMetrics } from '../../src/http/metrics.js';
+import { createTargetingIndex } from '../../src/index/targeting-index.js';
+import { createLocalLock } from '../../src/lock/local-lock.js';
+import { createMemoryLog } from '../../src/log/memory-log.js';
+import { createNode, type AdsmNode } from '../../src/replica/node.js';
+import { createTimerScheduler } from '../../src/scheduler/timer-scheduler.js';
+import type { AdsService } from '../../src/service/ads-service.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
+import type { Store } from '../../src/store/store.js';
+
+export interface TestAppOptions {
+  adminToken?: string;
+  maxAdsPerDay?: number;
+  maxActiveAds?: number;
+  /** Start time of the manual clock (epoch ms). */
+  now?: number;
+  store?: Store;
+  snapshotEvery?: number;
+}
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  clock: ManualClock;
+  service: AdsService;
+  node: AdsmNode;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** The real core and HTTP layer over in-memory adapters and a manual clock. */
+export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const clock = createManualClock(opts.now ?? Date.UTC(2026, 11, 1, 12));
+  const store = opts.store ?? createMemoryStore();
+  const log = createMemoryLog();
+  const node = createNode({
+    store,
+    log,
+    lock: createLocalLock(),
+    scheduler: createTimerScheduler({ clock }),
+    clock,
+    createIndex: createTargetingIndex,
+    limits: { maxAdsPerDay: opts.maxAdsPerDay ?? 0, maxActiveAds: opts.maxActiveAds ?? 0 },
+    snapshotEvery: opts.snapshotEvery ?? 0,
+    snapshotKeep: 3,
+  });
+  await node.start();
+  const logger = pino({ level: 'silent' });
+  const app = createApp({
+    service: node.service,
+    adminToken: opts.adminToken,
+    logger,
+    metrics: createMetrics(node.service),
+  });
+  return {
+    app,
+    clock,
+    service: node.service,
+    node,
+    store,
+    async close() {
+      await node.stop();
+      await log.close();
+    },
+  };
+}
