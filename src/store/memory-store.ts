@@ -1,0 +1,104 @@
+/**
+ * The in-memory Store for fast unit tests of the core: the log, the ads table and snapshots live
+ * in this process and are lost with it. Values are kept as JSON text, as a database would, so no
+ * caller shares objects with the store. Commits run synchronously, so they are serialised.
+ */
+import type { Ad } from '../statemachine/ad.js';
+import type { Entry } from '../statemachine/entries.js';
+import { internal } from '../errors.js';
+import type { Store, StoredSnapshot } from './store.js';
+
+interface AdRow {
+  readonly ad: string;
+  readonly version: number;
+  expired: boolean;
+}
+
+export interface MemoryStore extends Store {
+  /** The `seq`s of the stored snapshots, ascending (for tests of the keep rule). */
+  snapshotSeqs(): number[];
+}
+
+export function createMemoryStore(): MemoryStore {
+  /** `log[i]` holds the entry with `seq = i + 1`. */
+  const log: string[] = [];
+  const ads = new Map<string, AdRow>();
+  const idempotencyKeys = new Map<string, { fingerprint: string; adId: string; at: number }>();
+  let snapshots: StoredSnapshot[] = [];
+
+  const readLog = (afterSeq: number, limit: number): Entry[] =>
+    limit > 0 ? log.slice(Math.max(0, afterSeq), Math.max(0, afterSeq) + limit).map(parseEntry) : [];
+
+  function applyToAds(entry: Entry): void {
+    switch (entry.type) {
+      case 'create':
+      case 'update':
+        ads.set(entry.ad.id, { ad: JSON.stringify(entry.ad), version: entry.ad.version, expired: false });
+        if (entry.type === 'create' && entry.idempotency) {
+          const { key, fingerprint } = entry.idempotency;
+          idempotencyKeys.set(key, { fingerprint, adId: entry.ad.id, at: entry.at });
+        }
+        return;
+      case 'delete':
+        ads.delete(entry.id);
+        return;
+      case 'expire': {
+        const row = ads.get(entry.id);
+        if (row && row.version === entry.version) row.expired = true;
+        return;
+      }
+    }
+  }
+
+  return {
+    commit: (request, prepare) =>
+      call(() => {
+        const head = log.length;
+        const row = request.adId === undefined ? undefined : ads.get(request.adId);
+        const stored = row ? (JSON.parse(row.ad) as Ad) : undefined;
+        const entry = prepare({ head, tail: readLog(request.afterSeq, head), stored });
+        if (!entry) return undefined;
+        if (entry.seq !== head + 1) {
+          throw internal(new Error(`entry seq ${entry.seq} is not the next seq ${head + 1}`));
+        }
+        const json = JSON.stringify(entry);
+        log.push(json);
+        applyToAds(entry);
+        return parseEntry(json);
+      }),
+    readLog: (afterSeq, limit) => call(() => readLog(afterSeq, limit)),
+    headSeq: () => call(() => log.length),
+    getAd: (id) =>
+      call(() => {
+        const row = ads.get(id);
+        return row && { ad: JSON.parse(row.ad) as Ad, expired: row.expired };
+      }),
+    liveAds: () =>
+      call(() =>
+        [...ads.entries()]
+          .filter(([, row]) => !row.expired)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([, row]) => JSON.parse(row.ad) as Ad),
+      ),
+    latestSnapshot: () =>
+      call(() => {
+        const last = snapshots.at(-1);
+        return last && { ...last };
+      }),
+    saveSnapshot: (snapshot, keep) =>
+      call(() => {
+        if (!snapshots.some((s) => s.seq === snapshot.seq)) {
+          snapshots.push({ seq: snapshot.seq, data: snapshot.data });
+          snapshots.sort((a, b) => a.seq - b.seq);
+        }
+        snapshots = snapshots.slice(-Math.max(1, keep));
+      }),
+    close: () => call(() => undefined),
+    snapshotSeqs: () => snapshots.map((s) => s.seq),
+  };
+}
+
+const parseEntry = (json: string): Entry => JSON.parse(json) as Entry;
+
+/** Runs a synchronous call under the port's async signature; a throw becomes a rejection. */
+const call = <T>(fn: () => T): Promise<T> => new Promise((resolve) => resolve(fn()));

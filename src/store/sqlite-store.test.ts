@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrateSqlite } from './sqlite-migrate.js';
+import { createSqliteStore, sqliteFilename } from './sqlite-store.js';
+import { append, storeContract, testAd } from './store.contract.js';
+
+const tempDir = (): string => mkdtempSync(join(tmpdir(), 'adsm-'));
+
+/** Reads the file through a second connection, as another process would. */
+function query<T>(dataDir: string, sql: string): T[] {
+  const db = new BetterSqlite3(sqliteFilename(dataDir), { readonly: true });
+  try {
+    return db.prepare<[], T>(sql).all();
+  } finally {
+    db.close();
+  }
+}
+
+storeContract('sqlite', () => {
+  const root = tempDir();
+  const dataDir = join(root, 'nested', 'data');
+  const store = createSqliteStore({ dataDir });
+  return Promise.resolve({
+    store,
+    reopen: () => Promise.resolve(createSqliteStore({ dataDir })),
+    snapshotSeqs: () =>
+      Promise.resolve(
+        query<{ seq: number }>(dataDir, 'SELECT seq FROM snapshots ORDER BY seq').map((r) => r.seq),
+      ),
+    cleanup: async () => {
+      await store.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  });
+});
+
+describe('sqlite store', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies each migration once, also across reopens', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    await createSqliteStore({ dataDir }).close();
+    await createSqliteStore({ dataDir }).close();
+    expect(query<{ name: string }>(dataDir, 'SELECT name FROM schema_migrations')).toEqual([
+      { name: '0001_init.sql' },
+    ]);
+
+    const db = new BetterSqlite3(sqliteFilename(dataDir));
+    try {
+      expect(migrateSqlite(db)).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('orders commits from two connections on one file in one log', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const one = createSqliteStore({ dataDir });
+    const two = createSqliteStore({ dataDir });
+    try {
+      for (let i = 0; i < 6; i++) {
+        const store = i % 2 === 0 ? one : two;
+        expect((await append(store, { type: 'create', at: i, ad: testAd(`a${i}`) }))?.seq).toBe(i + 1);
+      }
+      expect((await two.readLog(0, 10)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(await one.liveAds()).toHaveLength(6);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  it('migrates a fresh file and writes it in WAL mode', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const filename = join(dir, 'x.sqlite');
+    const db = new BetterSqlite3(filename);
+    try {
+      expect(migrateSqlite(db)).toEqual(['0001_init.sql']);
+      expect(migrateSqlite(db)).toEqual([]);
+    } finally {
+      db.close();
+    }
+    const store = createSqliteStore({ filename });
+    await store.close();
+    const check = new BetterSqlite3(filename, { readonly: true });
+    try {
+      expect(check.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      check.close();
+    }
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * The embedded Store: one SQLite file (better-sqlite3, WAL, `synchronous=FULL`) holding the ads
+ * table, the log table (the total order), idempotency keys and snapshots. Schema from
+ * `migrations/sqlite/`, applied on open. Calls are synchronous under async signatures; other
+ * processes sharing the file are serialised by SQLite's write lock (IMMEDIATE transactions).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Ad } from '../statemachine/ad.js';
+import type { Entry } from '../statemachine/entries.js';
+import { internal } from '../errors.js';
+import { migrateSqlite } from './sqlite-migrate.js';
+import type { CommitContext, Store, StoredSnapshot } from './store.js';
+
+export type SqliteStoreDeps = { readonly dataDir: string } | { readonly filename: string };
+
+/** The database file used for a data directory. */
+export const sqliteFilename = (dataDir: string): string => join(dataDir, 'adsm.sqlite');
+
+interface AdRow {
+  ad: string;
+  expired: number;
+}
+
+export function createSqliteStore(deps: SqliteStoreDeps): Store {
+  const filename = 'dataDir' in deps ? sqliteFilename(deps.dataDir) : deps.filename;
+  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+
+  const db = new BetterSqlite3(filename);
+  db.pragma('journal_mode = WAL');
+  // An acknowledged write must survive power loss, not only a process crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  migrateSqlite(db);
+
+  const sql = {
+    head: db.prepare<[], { head: number }>('SELECT coalesce(max(seq), 0) AS head FROM log'),
+    logAfter: db.prepare<[number, number], { entry: string }>(
+      'SELECT entry FROM log WHERE seq > ? ORDER BY seq LIMIT ?',
+    ),
+    insertLog: db.prepare<[number, string, number]>('INSERT INTO log (seq, entry, at) VALUES (?, ?, ?)'),
+    getAd: db.prepare<[string], AdRow>('SELECT ad, expired FROM ads WHERE id = ?'),
+    liveAds: db.prepare<[], { ad: string }>('SELECT ad FROM ads WHERE expired = 0 ORDER BY id'),
+    upsertAd: db.prepare<[string, string, number, number]>(
+      `INSERT INTO ads (id, ad, end_at, version, expired) VALUES (?, ?, ?, ?, 0)
+       ON CONFLICT (id) DO UPDATE SET
+         ad = excluded.ad, end_at = excluded.end_at, version = excluded.version, expired = 0`,
+    ),
+    deleteAd: db.prepare<[string]>('DELETE FROM ads WHERE id = ?'),
+    expireAd: db.prepare<[string, number]>('UPDATE ads SET expired = 1 WHERE id = ? AND version = ?'),
+    upsertKey: db.prepare<[string, string, string, number]>(
+      `INSERT INTO idempotency_keys (key, fingerprint, ad_id, at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, ad_id = excluded.ad_id, at = excluded.at`,
+    ),
+    latestSnapshot: db.prepare<[], StoredSnapshot>(
+      'SELECT seq, data FROM snapshots ORDER BY seq DESC LIMIT 1',
+    ),
+    insertSnapshot: db.prepare<[number, string, number]>(
+      'INSERT INTO snapshots (seq, data, created_at) VALUES (?, ?, ?) ON CONFLICT (seq) DO NOTHING',
+    ),
+    pruneSnapshots: db.prepare<[number]>(
+      'DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)',
+    ),
+  };
+
+  const parseEntries = (rows: readonly { entry: string }[]): Entry[] =>
+    rows.map((r) => JSON.parse(r.entry) as Entry);
+
+  function applyToAds(entry: Entry): void {
+    switch (entry.type) {
+      case 'create':
+      case 'update':
+        sql.upsertAd.run(entry.ad.id, JSON.stringify(entry.ad), entry.ad.endAt, entry.ad.version);
+        if (entry.type === 'create' && entry.idempotency) {
+          const { key, fingerprint } = entry.idempotency;
+          sql.upsertKey.run(key, fingerprint, entry.ad.id, entry.at);
+        }
+        return;
+      case 'delete':
+        sql.deleteAd.run(entry.id);
+        return;
+      case 'expire':
+        sql.expireAd.run(entry.id, entry.version);
+        return;
+    }
+  }
+
+  const commitTx = db.transaction(
+    (afterSeq: number, adId: string | undefined, prepare: (ctx: CommitContext) => Entry | undefined) => {
+      const head = sql.head.get()?.head ?? 0;
+      const tail = afterSeq < head ? parseEntries(sql.logAfter.all(afterSeq, head - afterSeq)) : [];
+      const row = adId === undefined ? undefined : sql.getAd.get(adId);
+      const stored = row ? (JSON.parse(row.ad) as Ad) : undefined;
+      const entry = prepare({ head, tail, stored });
+      if (!entry) return undefined;
+      if (entry.seq !== head + 1) {
+        throw internal(new Error(`entry seq ${entry.seq} is not the next seq ${head + 1}`));
+      }
+      sql.insertLog.run(entry.seq, JSON.stringify(entry), entry.at);
+      applyToAds(entry);
+      return entry;
+    },
+  );
+
+  const saveSnapshotTx = db.transaction((snapshot: StoredSnapshot, keep: number) => {
+    sql.insertSnapshot.run(snapshot.seq, snapshot.data, Date.now());
+    sql.pruneSnapshots.run(Math.max(1, keep));
+  });
+
+  return {
+    commit: (request, prepare) => call(() => commitTx.immediate(request.afterSeq, request.adId, prepare)),
+    readLog: (afterSeq, limit) =>
+      call(() => (limit > 0 ? parseEntries(sql.logAfter.all(afterSeq, limit)) : [])),
+    headSeq: () => call(() => sql.head.get()?.head ?? 0),
+    getAd: (id) =>
+      call(() => {
+        const row = sql.getAd.get(id);
+        return row && { ad: JSON.parse(row.ad) as Ad, expired: row.expired === 1 };
+      }),
+    liveAds: () => call(() => sql.liveAds.all().map((r) => JSON.parse(r.ad) as Ad)),
+    latestSnapshot: () => call(() => sql.latestSnapshot.get()),
+    saveSnapshot: (snapshot, keep) => call(() => saveSnapshotTx.immediate(snapshot, keep)),
+    close: () =>
+      call(() => {
+        if (db.open) db.close();
+      }),
+  };
+}
+
+/** Runs a synchronous database call under the port's async signature; a throw becomes a rejection. */
+const call = <T>(fn: () => T): Promise<T> => new Promise((resolve) => resolve(fn()));

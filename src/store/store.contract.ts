@@ -1,0 +1,254 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Ad } from '../statemachine/ad.js';
+import type { Entry, EntryDraft } from '../statemachine/entries.js';
+import type { CommitContext, Store } from './store.js';
+
+/** What an adapter's test file provides for each test: a store on fresh, empty storage. */
+export interface StoreHarness {
+  readonly store: Store;
+  /** Opens the same storage again after `store.close()`; given by durable adapters. */
+  readonly reopen?: () => Promise<Store>;
+  /** The `seq`s of the stored snapshots, ascending; lets the suite check the keep rule. */
+  readonly snapshotSeqs?: () => Promise<number[]>;
+  /** Runs after every test; must tolerate an already closed `store`. */
+  readonly cleanup: () => Promise<void>;
+}
+
+const T0 = Date.UTC(2030, 0, 1);
+
+export function testAd(id: string, overrides: Partial<Ad> = {}): Ad {
+  return {
+    id,
+    title: `ad ${id}`,
+    startAt: T0,
+    endAt: T0 + 86_400_000,
+    conditions: [{ ageStart: 20, ageEnd: 30, country: ['TW', 'JP'], platform: ['ios'] }, { gender: ['F'] }],
+    version: 1,
+    createdAt: T0 - 1000,
+    updatedAt: T0 - 1000,
+    ...overrides,
+  };
+}
+
+const withSeq = (draft: EntryDraft, seq: number): Entry => ({ ...draft, seq });
+
+/** Commits `draft` at the next `seq`, the way the write path does. */
+export function append(store: Store, draft: EntryDraft, afterSeq = 0): Promise<Entry | undefined> {
+  const adId = 'ad' in draft ? draft.ad.id : draft.id;
+  return store.commit({ afterSeq, adId }, (ctx) => withSeq(draft, ctx.head + 1));
+}
+
+const create = (ad: Ad, at = T0): EntryDraft => ({ type: 'create', at, ad });
+const seqs = (entries: readonly Entry[]): number[] => entries.map((e) => e.seq);
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** The behaviour every `Store` adapter must show (see the TSDoc of `Store`). */
+export function storeContract(name: string, make: () => Promise<StoreHarness>): void {
+  describe(`Store contract: ${name}`, () => {
+    let h: StoreHarness;
+    let store: Store;
+    beforeEach(async () => {
+      h = await make();
+      store = h.store;
+    });
+    afterEach(async () => {
+      await h.cleanup();
+    });
+
+    async function expectUnchanged(head: number, ad?: Ad): Promise<void> {
+      expect(await store.headSeq()).toBe(head);
+      expect(seqs(await store.readLog(0, 1000))).toEqual(range(1, head));
+      if (ad) expect(await store.getAd(ad.id)).toEqual({ ad, expired: false });
+    }
+
+    it('starts empty', async () => {
+      expect(await store.headSeq()).toBe(0);
+      expect(await store.readLog(0, 10)).toEqual([]);
+      expect(await store.getAd('a')).toBeUndefined();
+      expect(await store.liveAds()).toEqual([]);
+      expect(await store.latestSnapshot()).toBeUndefined();
+    });
+
+    it('gives each commit head + 1 and reads the log in order, page by page', async () => {
+      const committed: Entry[] = [];
+      for (let i = 1; i <= 5; i++) {
+        const entry = await append(store, create(testAd(`a${i}`), T0 + i));
+        expect(entry?.seq).toBe(i);
+        committed.push(entry!);
+      }
+      expect(await store.headSeq()).toBe(5);
+      expect(await store.readLog(0, 100)).toEqual(committed);
+      expect(seqs(await store.readLog(2, 2))).toEqual([3, 4]);
+      expect(seqs(await store.readLog(4, 10))).toEqual([5]);
+      expect(await store.readLog(5, 10)).toEqual([]);
+      expect(await store.readLog(0, 0)).toEqual([]);
+    });
+
+    it('round-trips entries exactly, idempotency stamp included', async () => {
+      const stamp = { key: 'k-1', fingerprint: 'f-1' };
+      const entry = await append(store, { type: 'create', at: T0, ad: testAd('a'), idempotency: stamp });
+      expect(entry).toEqual({ type: 'create', seq: 1, at: T0, ad: testAd('a'), idempotency: stamp });
+      expect(await store.readLog(0, 10)).toEqual([entry]);
+    });
+
+    it('hands prepare the head, the tail after afterSeq and the stored ad', async () => {
+      await append(store, create(testAd('a')));
+      await append(store, create(testAd('b')));
+      const updated = testAd('a', { version: 2, title: 'new' });
+      await append(store, { type: 'update', at: T0 + 1, ad: updated });
+
+      const seen: CommitContext[] = [];
+      await store.commit({ afterSeq: 1, adId: 'a' }, (ctx) => void seen.push(ctx));
+      await store.commit({ afterSeq: 3, adId: 'zz' }, (ctx) => void seen.push(ctx));
+      await store.commit({ afterSeq: 0 }, (ctx) => void seen.push(ctx));
+      expect(seen.map((c) => c.head)).toEqual([3, 3, 3]);
+      expect(seen.map((c) => seqs(c.tail))).toEqual([[2, 3], [], [1, 2, 3]]);
+      expect(seen[0]?.tail[1]).toEqual({ type: 'update', seq: 3, at: T0 + 1, ad: updated });
+      expect(seen.map((c) => c.stored)).toEqual([updated, undefined, undefined]);
+    });
+
+    it('hands prepare an expired ad as stored', async () => {
+      const ad = testAd('a');
+      await append(store, create(ad));
+      await append(store, { type: 'expire', at: T0 + 1, id: 'a', version: 1 });
+      let stored: Ad | undefined;
+      await store.commit({ afterSeq: 2, adId: 'a' }, (ctx) => void (stored = ctx.stored));
+      expect(stored).toEqual(ad);
+    });
+
+    it('writes nothing and rethrows when prepare throws', async () => {
+      const ad = testAd('a');
+      await append(store, create(ad));
+      const boom = new Error('boom');
+      await expect(
+        store.commit({ afterSeq: 1, adId: 'a' }, () => {
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      await expectUnchanged(1, ad);
+      expect((await append(store, create(testAd('b'))))?.seq).toBe(2);
+    });
+
+    it('writes nothing when prepare returns undefined', async () => {
+      const ad = testAd('a');
+      await append(store, create(ad));
+      expect(await store.commit({ afterSeq: 1, adId: 'a' }, () => undefined)).toBeUndefined();
+      await expectUnchanged(1, ad);
+    });
+
+    it('rejects an entry whose seq is not head + 1, writing nothing', async () => {
+      const ad = testAd('a');
+      await append(store, create(ad));
+      const update: EntryDraft = { type: 'update', at: T0, ad: testAd('a', { version: 2 }) };
+      for (const seq of [0, 1, 3, 10]) {
+        await expect(store.commit({ afterSeq: 1, adId: 'a' }, () => withSeq(update, seq))).rejects.toThrow();
+      }
+      await expectUnchanged(1, ad);
+    });
+
+    it('applies create, update and delete to the ads table', async () => {
+      const a1 = testAd('a');
+      await append(store, create(a1));
+      await append(store, create(testAd('b')));
+      expect(await store.getAd('a')).toEqual({ ad: a1, expired: false });
+
+      const a2 = testAd('a', { version: 2, endAt: T0 + 5, updatedAt: T0 });
+      await append(store, { type: 'update', at: T0, ad: a2 });
+      expect(await store.getAd('a')).toEqual({ ad: a2, expired: false });
+      expect(await store.liveAds()).toHaveLength(2);
+
+      await append(store, { type: 'delete', at: T0, id: 'b' });
+      expect(await store.getAd('b')).toBeUndefined();
+      expect(await store.liveAds()).toEqual([a2]);
+    });
+
+    it('expires only the version named, and an update makes the ad live again', async () => {
+      const a1 = testAd('a');
+      const a2 = testAd('a', { version: 2 });
+      await append(store, create(a1));
+      await append(store, { type: 'update', at: T0, ad: a2 });
+
+      await append(store, { type: 'expire', at: T0, id: 'a', version: 1 });
+      expect(await store.getAd('a')).toEqual({ ad: a2, expired: false });
+      await append(store, { type: 'expire', at: T0, id: 'missing', version: 1 });
+      expect(await store.headSeq()).toBe(4);
+
+      await append(store, { type: 'expire', at: T0, id: 'a', version: 2 });
+      expect(await store.getAd('a')).toEqual({ ad: a2, expired: true });
+      expect(await store.liveAds()).toEqual([]);
+
+      const a3 = testAd('a', { version: 3, endAt: T0 + 2 * 86_400_000 });
+      await append(store, { type: 'update', at: T0, ad: a3 });
+      expect(await store.getAd('a')).toEqual({ ad: a3, expired: false });
+      expect(await store.liveAds()).toEqual([a3]);
+
+      await append(store, { type: 'expire', at: T0, id: 'a', version: 3 });
+      await append(store, { type: 'delete', at: T0, id: 'a' });
+      expect(await store.getAd('a')).toBeUndefined();
+    });
+
+    it('accepts an idempotency key again for a later create', async () => {
+      const stamp = { key: 'same', fingerprint: 'f' };
+      await append(store, { type: 'create', at: T0, ad: testAd('a'), idempotency: stamp });
+      const later = { key: 'same', fingerprint: 'g' };
+      await append(store, { type: 'create', at: T0 + 90_000_000, ad: testAd('b'), idempotency: later });
+      expect(await store.headSeq()).toBe(2);
+      expect((await store.liveAds()).map((ad) => ad.id)).toEqual(['a', 'b']);
+    });
+
+    it('keeps the newest snapshots, and a repeated save changes nothing', async () => {
+      await store.saveSnapshot({ seq: 10, data: 'ten' }, 3);
+      await store.saveSnapshot({ seq: 10, data: 'other' }, 3);
+      expect(await store.latestSnapshot()).toEqual({ seq: 10, data: 'ten' });
+
+      for (const seq of [20, 30, 40]) await store.saveSnapshot({ seq, data: `s${seq}` }, 3);
+      expect(await store.latestSnapshot()).toEqual({ seq: 40, data: 's40' });
+      await store.saveSnapshot({ seq: 5, data: 'old' }, 3);
+      expect(await store.latestSnapshot()).toEqual({ seq: 40, data: 's40' });
+      if (h.snapshotSeqs) expect(await h.snapshotSeqs()).toEqual([20, 30, 40]);
+
+      await store.saveSnapshot({ seq: 50, data: 's50' }, 1);
+      expect(await store.latestSnapshot()).toEqual({ seq: 50, data: 's50' });
+      if (h.snapshotSeqs) expect(await h.snapshotSeqs()).toEqual([50]);
+    });
+
+    it('gives concurrent commits gap-free seqs 1..N', async () => {
+      const n = 50;
+      const entries = await Promise.all(
+        range(1, n).map((i) =>
+          store.commit({ afterSeq: 0, adId: `a${i}` }, (ctx) => {
+            expect(seqs(ctx.tail)).toEqual(range(1, ctx.head));
+            return withSeq(create(testAd(`a${i}`)), ctx.head + 1);
+          }),
+        ),
+      );
+      expect(entries.map((e) => e?.seq).sort((a, b) => a! - b!)).toEqual(range(1, n));
+      expect(seqs(await store.readLog(0, 1000))).toEqual(range(1, n));
+      expect(await store.liveAds()).toHaveLength(n);
+    });
+
+    it('keeps everything across close and reopen', async (t) => {
+      if (!h.reopen) return t.skip();
+      const ad = testAd('a');
+      await append(store, create(ad));
+      await append(store, create(testAd('b')));
+      await append(store, { type: 'expire', at: T0, id: 'b', version: 1 });
+      await store.saveSnapshot({ seq: 2, data: 'state' }, 2);
+      const log = await store.readLog(0, 10);
+      await store.close();
+
+      const again = await h.reopen();
+      try {
+        expect(await again.headSeq()).toBe(3);
+        expect(await again.readLog(0, 10)).toEqual(log);
+        expect(await again.liveAds()).toEqual([ad]);
+        expect(await again.getAd('b')).toEqual({ ad: testAd('b'), expired: true });
+        expect(await again.latestSnapshot()).toEqual({ seq: 2, data: 'state' });
+        expect((await append(again, { type: 'delete', at: T0, id: 'a' }))?.seq).toBe(4);
+      } finally {
+        await again.close();
+      }
+    });
+  });
+}
