@@ -3,6 +3,7 @@
  * adapters and listens. Everything else receives its dependencies.
  */
 import cluster from 'node:cluster';
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { pino, type Logger } from 'pino';
 import { loadConfig, ConfigError, type Config } from './config.js';
@@ -75,7 +76,7 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
     logger.info({ port: info.port, mode: config.mode, pid: process.pid }, 'listening'),
   );
-  server.keepAliveTimeout = 65_000;
+  (server as Server).keepAliveTimeout = 65_000;
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -88,7 +89,7 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
     }, SHUTDOWN_LIMIT_MS).unref();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
-      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      (server as Server).closeIdleConnections();
     });
     await node.stop();
     await adapters.close();

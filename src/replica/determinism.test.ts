@@ -26,7 +26,9 @@ const commandArb = fc.oneof(
 );
 
 /** Runs random commands through `decide` to produce a realistic committed log. */
-function makeLog(cmds: fc.Infer<typeof commandArb>[]): Entry[] {
+type GenCommand = typeof commandArb extends fc.Arbitrary<infer T> ? T : never;
+
+function makeLog(cmds: GenCommand[]): Entry[] {
   const s = emptyState(createTargetingIndex());
   const log: Entry[] = [];
   let now = T0;
