@@ -67,6 +67,12 @@ export function createNode(deps: NodeDeps) {
     }
   };
 
+  const scheduleAll = async (): Promise<void> => {
+    for (const ad of [...replica.state.ads.values()]) {
+      await deps.scheduler.schedule(ad.id, ad.version, ad.endAt);
+    }
+  };
+
   const replica: Replica = new Replica({
     store: deps.store,
     log: deps.log,
@@ -74,6 +80,8 @@ export function createNode(deps: NodeDeps) {
     onApplied,
     pollIntervalMs: deps.pollIntervalMs,
     onError: report('replica'),
+    // Redis lost its data: the expiry jobs went with it.
+    onReset: () => void scheduleAll().catch(report('schedule')),
   });
 
   const execute = createWritePath({
@@ -101,9 +109,7 @@ export function createNode(deps: NodeDeps) {
     takeSnapshot,
     async start(): Promise<void> {
       await replica.recover();
-      for (const ad of replica.state.ads.values()) {
-        await deps.scheduler.schedule(ad.id, ad.version, ad.endAt);
-      }
+      await scheduleAll();
       deps.scheduler.start((id, version) => service.expire(id, version));
     },
     async stop(): Promise<void> {

@@ -15,6 +15,8 @@ export interface ReplicaDeps {
   /** How often to look for committed entries the log did not bring (0 = never). */
   readonly pollIntervalMs?: number;
   readonly onError?: (err: unknown) => void;
+  /** Called after the log reported lost history and the store was re-read. */
+  readonly onReset?: () => void;
 }
 
 const PAGE = 1000;
@@ -46,7 +48,7 @@ export class Replica {
     this.knownHead = Math.max(this.knownHead, this.state.seq);
     this.subscription = this.deps.log.subscribe(this.state.seq, {
       onEntries: (entries) => this.receive(entries),
-      onReset: () => void this.fill(),
+      onReset: () => void this.fill().then(() => this.deps.onReset?.()),
     });
     await this.fill();
     this.ready = true;
