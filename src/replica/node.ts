@@ -23,7 +23,7 @@ export interface NodeDeps {
   readonly snapshotEvery: number;
   readonly snapshotKeep: number;
   /** Decides whether this replica takes the snapshot due now (one replica at a time). */
-  readonly mayTakeSnapshot?: () => Promise<boolean>;
+  readonly mayTakeSnapshot?: (seq: number) => Promise<boolean>;
   readonly pollIntervalMs?: number;
   readonly onError?: (err: unknown, what: string) => void;
   readonly failpoint?: (name: string) => void;
@@ -62,7 +62,7 @@ export function createNode(deps: NodeDeps) {
     }
     if (deps.snapshotEvery > 0 && entry.seq % deps.snapshotEvery === 0) {
       void (async () => {
-        if (!deps.mayTakeSnapshot || (await deps.mayTakeSnapshot())) await takeSnapshot();
+        if (!deps.mayTakeSnapshot || (await deps.mayTakeSnapshot(entry.seq))) await takeSnapshot();
       })().catch(report('snapshot'));
     }
   };
