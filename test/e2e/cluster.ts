@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { startServer, type Server, type StartOptions } from './process.js';
+
+const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_BASE = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * A cluster fixture for one test file: its own Postgres database, its own Redis db number and
+ * key prefix, and any number of replica processes sharing them.
+ */
+export class Cluster {
+  readonly database = `adsm_e2e_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  readonly prefix = `e2e-${randomUUID().slice(0, 8)}`;
+  readonly replicas: Server[] = [];
+  pool!: pg.Pool;
+  redis!: Redis;
+
+  constructor(
+    readonly redisDb: number,
+    readonly env: Record<string, string> = {},
+  ) {}
+
+  get databaseUrl(): string {
+    const u = new URL(ADMIN_URL);
+    u.pathname = `/${this.database}`;
+    return u.toString();
+  }
+
+  get redisUrl(): string {
+    return `${REDIS_BASE}/${this.redisDb}`;
+  }
+
+  async setup(): Promise<void> {
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${this.database}`);
+    await admin.end();
+    this.pool = new pg.Pool({ connectionString: this.databaseUrl, max: 2 });
+    this.redis = new Redis(this.redisUrl);
+  }
+
+  async start(opts: StartOptions = {}): Promise<Server> {
+    const server = await startServer({
+      ...opts,
+      env: {
+        DATABASE_URL: this.databaseUrl,
+        REDIS_URL: this.redisUrl,
+        REDIS_PREFIX: this.prefix,
+        WORKERS: '1',
+        MAX_ADS_PER_DAY: '0',
+        MAX_ACTIVE_ADS: '0',
+        POLL_INTERVAL_MS: '200',
+        ...this.env,
+        ...opts.env,
+      },
+    });
+    this.replicas.push(server);
+    return server;
+  }
+
+  async teardown(): Promise<void> {
+    await Promise.all(this.replicas.map((r) => r.stop('SIGKILL')));
+    await this.pool?.end();
+    await this.redis?.flushdb().catch(() => undefined);
+    this.redis?.disconnect();
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
+    await admin.end();
+  }
+
+  /** Live ads as Postgres holds them, by id. */
+  async storedAds(): Promise<Map<string, unknown>> {
+    const { rows } = await this.pool.query<{ id: string; data: unknown }>(
+      'SELECT id, data FROM ads WHERE NOT expired ORDER BY id',
+    );
+    return new Map(rows.map((r) => [r.id, typeof r.data === 'string' ? JSON.parse(r.data) : r.data]));
+  }
+
+  async headSeq(): Promise<number> {
+    const { rows } = await this.pool.query<{ seq: string }>('SELECT coalesce(max(seq), 0) AS seq FROM log');
+    return Number(rows[0]?.seq ?? 0);
+  }
+}
+
+export async function metric(server: Server, name: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
+
+/** Every page of the public query: what a client sees. */
+export async function publicView(server: Server): Promise<{ id: string; title: string; endAt: string }[]> {
+  const all: { id: string; title: string; endAt: string }[] = [];
+  for (let offset = 0; ; offset += 100) {
+    const res = await fetch(`${server.url}/api/v1/ad?limit=100&offset=${offset}`);
+    const body = (await res.json()) as { items: { id: string; title: string; endAt: string }[] };
+    all.push(...body.items);
+    if (body.items.length < 100) return all;
+  }
+}
+
+/** Waits until every replica has applied the store's head and shows the same public view. */
+export async function converged(cluster: Cluster, servers: Server[], timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const head = await cluster.headSeq();
+    const seqs = await Promise.all(servers.map((s) => metric(s, 'adsm_applied_seq')));
+    if (seqs.every((s) => s === head)) {
+      const views = await Promise.all(servers.map((s) => publicView(s)));
+      if (views.every((v) => JSON.stringify(v) === JSON.stringify(views[0]))) return;
+    }
+    if (Date.now() > deadline) throw new Error(`not converged: head ${head}, replicas at ${seqs.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
