@@ -7,7 +7,7 @@ import { createSqliteStore } from '../store/sqlite-store.js';
 
 /** Embedded mode: SQLite under DATA_DIR, an in-process log, lock and timers. One process. */
 export function createEmbeddedAdapters(config: Pick<Config, 'DATA_DIR'>) {
-  const store = createSqliteStore({ dataDir: config.DATA_DIR });
+  const store = createSqliteStore({ dataDir: config.DATA_DIR, exclusive: true });
   const log = createMemoryLog();
   const lock = createLocalLock();
   const scheduler = createTimerScheduler({ clock: systemClock });

@@ -98,4 +98,16 @@ describe('sqlite store', () => {
       check.close();
     }
   });
+
+  it('an exclusive store keeps a second opener out until it closes', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const owner = createSqliteStore({ dataDir, exclusive: true });
+    await append(owner, { type: 'create', at: 1, ad: testAd('x') });
+    expect(() => createSqliteStore({ dataDir, exclusive: true })).toThrow(/in use by another adsm process/);
+    await owner.close();
+    const next = createSqliteStore({ dataDir, exclusive: true });
+    expect(await next.headSeq()).toBe(1);
+    await next.close();
+  });
 });

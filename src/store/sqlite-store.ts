@@ -13,7 +13,10 @@ import { internal } from '../errors.js';
 import { migrateSqlite } from './sqlite-migrate.js';
 import type { CommitContext, Store, StoredSnapshot } from './store.js';
 
-export type SqliteStoreDeps = { readonly dataDir: string } | { readonly filename: string };
+export type SqliteStoreDeps = ({ readonly dataDir: string } | { readonly filename: string }) & {
+  /** Hold the file's lock for the store's lifetime, so a second process cannot open it. */
+  readonly exclusive?: boolean;
+};
 
 /** The database file used for a data directory. */
 export const sqliteFilename = (dataDir: string): string => join(dataDir, 'adsm.sqlite');
@@ -28,6 +31,7 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
 
   const db = new BetterSqlite3(filename);
+  if (deps.exclusive) takeExclusiveLock(db, filename);
   db.pragma('journal_mode = WAL');
   // An acknowledged write must survive power loss, not only a process crash.
   db.pragma('synchronous = FULL');
@@ -130,3 +134,19 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
 
 /** Runs a synchronous database call under the port's async signature; a throw becomes a rejection. */
 const call = <T>(fn: () => T): Promise<T> => new Promise((resolve) => resolve(fn()));
+
+/**
+ * One process owns an embedded data directory: its in-process log cannot tell another process
+ * about writes. EXCLUSIVE locking mode keeps the lock taken by the first write until close.
+ */
+function takeExclusiveLock(db: BetterSqlite3.Database, filename: string): void {
+  try {
+    db.pragma('busy_timeout = 200');
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('journal_mode = WAL');
+    db.exec('BEGIN IMMEDIATE; COMMIT');
+  } catch (err) {
+    db.close();
+    throw new Error(`${filename} is in use by another adsm process (one process per DATA_DIR)`, { cause: err });
+  }
+}
