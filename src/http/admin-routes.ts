@@ -1,0 +1,69 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { notFound, notReady, validationFailed } from '../errors.js';
+import type { AdsService } from '../service/ads-service.js';
+import { createAdminAuth } from './auth.js';
+import { readJsonBody } from './body.js';
+import { fingerprint } from './canonical-json.js';
+import { headerDetails, parseIfMatch } from './headers.js';
+import { etagOf, locationOf, renderAd, renderAdWithStatus } from './render.js';
+import { toAdInput } from './schemas.js';
+import type { AppDeps } from './types.js';
+import { validateAdBody } from './validation.js';
+
+export const AD_PATH = '/api/v1/ad';
+export const ONE_AD_PATH = '/api/v1/ad/:id';
+
+export function ensureReady(service: AdsService): void {
+  if (!service.isReady()) throw notReady();
+}
+
+/**
+ * Admin routes. Each runs the contract's checks in order: readiness, auth (401), body size (413),
+ * body type (415), JSON and validation (400); the service then answers 404, 412, 422 and 429.
+ */
+export function registerAdminRoutes(app: OpenAPIHono, deps: AppDeps): void {
+  const { service } = deps;
+  const authorize = createAdminAuth(deps.adminToken);
+  const guard = (c: Context) => {
+    ensureReady(service);
+    authorize(c);
+  };
+
+  app.post(AD_PATH, async (c) => {
+    guard(c);
+    const raw = await readJsonBody(c);
+    const key = c.req.header('idempotency-key');
+    const body = validateAdBody(raw, headerDetails(undefined, key));
+    const stamp = key === undefined ? undefined : { key, fingerprint: fingerprint(raw) };
+    const { ad, replayed } = await service.create(toAdInput(body), stamp);
+    const headers: Record<string, string> = { Location: locationOf(ad), ETag: etagOf(ad) };
+    if (replayed) headers['Idempotent-Replayed'] = 'true';
+    return c.json(renderAd(ad), 201, headers);
+  });
+
+  app.get(ONE_AD_PATH, async (c) => {
+    guard(c);
+    const ad = await service.get(c.req.param('id'));
+    if (!ad) throw notFound('ad');
+    return c.json(renderAdWithStatus(ad, service.now()), 200, { ETag: etagOf(ad) });
+  });
+
+  app.put(ONE_AD_PATH, async (c) => {
+    guard(c);
+    const raw = await readJsonBody(c);
+    const ifMatch = c.req.header('if-match');
+    const body = validateAdBody(raw, headerDetails(ifMatch));
+    const ad = await service.replace(c.req.param('id'), toAdInput(body), parseIfMatch(ifMatch) ?? undefined);
+    return c.json(renderAd(ad), 200, { ETag: etagOf(ad) });
+  });
+
+  app.delete(ONE_AD_PATH, async (c) => {
+    guard(c);
+    const ifMatch = c.req.header('if-match');
+    const problems = headerDetails(ifMatch);
+    if (problems.length > 0) throw validationFailed('request is invalid', problems);
+    await service.remove(c.req.param('id'), parseIfMatch(ifMatch) ?? undefined);
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,37 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { AD_PATH, ONE_AD_PATH, registerAdminRoutes } from './admin-routes.js';
+import { createErrorHandler, methodNotAllowedHandler, notFoundHandler } from './errors.js';
+import { createMetrics } from './metrics.js';
+import { describeRoutes } from './openapi.js';
+import { registerPublicRoute } from './public-route.js';
+import { requestContext } from './request-context.js';
+import { registerServiceRoutes } from './service-routes.js';
+import type { AppDeps } from './types.js';
+
+export type { AppDeps } from './types.js';
+
+/** Every path the app serves and its methods; any other method on these paths is a 405. */
+const ROUTES: ReadonlyArray<readonly [string, readonly string[]]> = [
+  [AD_PATH, ['GET', 'POST']],
+  [ONE_AD_PATH, ['GET', 'PUT', 'DELETE']],
+  ['/healthz', ['GET']],
+  ['/readyz', ['GET']],
+  ['/metrics', ['GET']],
+  ['/openapi.json', ['GET']],
+  ['/docs', ['GET']],
+];
+
+/** The HTTP app over one replica's service. It never listens: `main.ts` serves it, tests call `app.request()`. */
+export function createApp(deps: AppDeps): OpenAPIHono {
+  const metrics = deps.metrics ?? createMetrics(deps.service);
+  const app = new OpenAPIHono();
+  app.use('*', requestContext(deps.logger, metrics));
+  registerPublicRoute(app, deps);
+  registerAdminRoutes(app, deps);
+  registerServiceRoutes(app, deps, metrics);
+  describeRoutes(app);
+  for (const [path, methods] of ROUTES) app.all(path, methodNotAllowedHandler(methods));
+  app.notFound(notFoundHandler);
+  app.onError(createErrorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,49 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { Logger } from 'pino';
+import { AppError, internal, methodNotAllowed, notFound, type ErrorCode } from '../errors.js';
+
+/** Maps every failure to the contract's error body: `{ "error": { code, message, details } }`. */
+
+export function errorResponse(c: Context, err: AppError): Response {
+  const body = JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } });
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', ...err.headers };
+  return c.body(body, err.status as 400, headers);
+}
+
+const HTTP_EXCEPTION_CODES: Readonly<Record<number, ErrorCode>> = {
+  400: 'validation_failed',
+  401: 'unauthorized',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+/** hono's own exceptions keep their status when the contract has a code for it; others are 500. */
+function fromHttpException(e: HTTPException): AppError {
+  const code = HTTP_EXCEPTION_CODES[e.status];
+  return code ? new AppError(code, e.status, e.message || code.replaceAll('_', ' ')) : internal(e);
+}
+
+export function createErrorHandler(logger: Logger): ErrorHandler {
+  return (err, c) => {
+    const appError = err instanceof AppError ? err : err instanceof HTTPException ? fromHttpException(err) : undefined;
+    const mapped = appError ?? internal(err);
+    if (mapped.code === 'internal') {
+      const requestId = c.get('requestId');
+      logger.error({ err: mapped.cause ?? err, requestId, method: c.req.method, path: c.req.path }, 'request failed');
+    }
+    return errorResponse(c, mapped);
+  };
+}
+
+export const notFoundHandler: NotFoundHandler = (c) => errorResponse(c, notFound('route'));
+
+/** Answers 405 with `Allow` on a known path asked with a method it does not serve. */
+export function methodNotAllowedHandler(methods: readonly string[]) {
+  const allow = methods.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ');
+  const err = methodNotAllowed();
+  const withAllow = new AppError(err.code, err.status, err.message, [], { Allow: allow });
+  return (c: Context): Response => errorResponse(c, withAllow);
+}

@@ -1,0 +1,83 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AdsService } from '../service/ads-service.js';
+
+/** Prometheus metrics of one app, in their own registry (never prom-client's global one). */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Counts one answered request; `route` is the matched route pattern, never the raw path. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+}
+
+export interface MetricsOptions {
+  /** Process metrics (CPU, memory, event loop, GC); default true. */
+  readonly defaultMetrics?: boolean;
+}
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+type Service = Pick<AdsService, 'stats' | 'now'>;
+
+function serviceGauges(registry: Registry, service: Service): void {
+  const gauge = (name: string, help: string, value: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(value());
+      },
+    });
+  gauge('adsm_applied_seq', 'Sequence number of the last log entry applied by this replica.', () => service.stats().appliedSeq);
+  gauge('adsm_known_head_seq', 'Highest committed sequence number this replica knows of.', () => service.stats().knownHeadSeq);
+  gauge('adsm_live_ads', 'Ads held in live state (not deleted, not expired).', () => service.stats().liveAds);
+  gauge('adsm_active_ads', 'Ads active now.', () => service.stats().activeAds);
+  gauge('adsm_replication_lag_seconds', 'Seconds since the last applied entry was committed (0 before any).', () => {
+    const { lastAppliedAt } = service.stats();
+    return lastAppliedAt === 0 ? 0 : Math.max(0, service.now() - lastAppliedAt) / 1000;
+  });
+  gauge('adsm_replication_lag_entries', 'Committed entries not yet applied by this replica.', () => {
+    const { appliedSeq, knownHeadSeq } = service.stats();
+    return Math.max(0, knownHeadSeq - appliedSeq);
+  });
+}
+
+export function createMetrics(service: Service, options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  serviceGauges(registry, service);
+  const labelNames = ['method', 'route', 'status'] as const;
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered.',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer an HTTP request.',
+    labelNames,
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+
+  // Label children are looked up once per (method, route, status), not hashed on every request.
+  const children = new Map<string, { count: () => void; observe: (s: number) => void }>();
+  return {
+    registry,
+    observeRequest(method, route, status, seconds) {
+      const m = KNOWN_METHODS.has(method) ? method : 'OTHER';
+      const key = `${m} ${route} ${status}`;
+      let child = children.get(key);
+      if (!child) {
+        const labels = { method: m, route, status: String(status) };
+        const counter = requests.labels(labels);
+        const histogram = duration.labels(labels);
+        child = { count: () => counter.inc(), observe: (s) => histogram.observe(s) };
+        children.set(key, child);
+      }
+      child.count();
+      child.observe(seconds);
+    },
+  };
+}

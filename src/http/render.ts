@@ -1,0 +1,54 @@
+import { statusAt, type Ad, type ConditionSet } from '../statemachine/ad.js';
+import { toIso } from './time.js';
+
+/** JSON shapes of ads as the API answers them (times as `toISOString()`, conditions always a list). */
+
+export interface AdJson {
+  readonly id: string;
+  readonly title: string;
+  readonly startAt: string;
+  readonly endAt: string;
+  readonly conditions: readonly ConditionSet[];
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export const renderAd = (ad: Ad): AdJson => ({
+  id: ad.id,
+  title: ad.title,
+  startAt: toIso(ad.startAt),
+  endAt: toIso(ad.endAt),
+  conditions: ad.conditions,
+  version: ad.version,
+  createdAt: toIso(ad.createdAt),
+  updatedAt: toIso(ad.updatedAt),
+});
+
+export const renderAdWithStatus = (ad: Ad, now: number) => ({ ...renderAd(ad), status: statusAt(ad, now) });
+
+export const etagOf = (ad: Ad): string => `"${ad.version}"`;
+export const locationOf = (ad: Ad): string => `/api/v1/ad/${encodeURIComponent(ad.id)}`;
+
+/** Ads are immutable values (a change makes a new object), so each one's item JSON is made once. */
+const itemCache = new WeakMap<Ad, string>();
+
+function itemJson(ad: Ad): string {
+  let json = itemCache.get(ad);
+  if (json === undefined) {
+    json = `{"id":${JSON.stringify(ad.id)},"title":${JSON.stringify(ad.title)},"endAt":"${toIso(ad.endAt)}"}`;
+    itemCache.set(ad, json);
+  }
+  return json;
+}
+
+/** The public page `{"items":[{id,title,endAt}]}` as JSON text. */
+export function renderPage(ads: readonly Ad[]): string {
+  if (ads.length === 0) return '{"items":[]}';
+  let out = '{"items":[';
+  for (let i = 0; i < ads.length; i++) {
+    if (i > 0) out += ',';
+    out += itemJson(ads[i]!);
+  }
+  return out + ']}';
+}

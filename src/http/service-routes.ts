@@ -1,0 +1,24 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import { notReady } from '../errors.js';
+import type { Metrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import type { AppDeps } from './types.js';
+
+/** Probes, metrics, the OpenAPI document and its browsable reference. None needs auth. */
+export function registerServiceRoutes(app: OpenAPIHono, { service }: AppDeps, metrics: Metrics): void {
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.get('/readyz', (c) => {
+    if (!service.isReady()) throw notReady();
+    return c.json({ status: 'ready' });
+  });
+
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
+  );
+
+  const document = openApiDocument(app);
+  app.get('/openapi.json', (c) => c.body(document(), 200, { 'Content-Type': 'application/json' }));
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'adsm API reference' }));
+}
