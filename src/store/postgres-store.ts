@@ -1,0 +1,153 @@
+/**
+ * The replicated Store: Postgres tables shared by every replica (schema in `migrations/*.sql`,
+ * applied by `migratePostgres`). `log` holds every committed entry as JSON (the total order),
+ * `log_head` the last `seq`, `ads` the current row of each ad with its expiry flag,
+ * `idempotency_keys` the keys of creates, `snapshots` encoded states. All names are qualified
+ * with `schema` when one is given, so borrowed pool clients are never reconfigured.
+ */
+import pg from 'pg';
+import type { Ad } from '../statemachine/ad.js';
+import type { Entry } from '../statemachine/entries.js';
+import { internal } from '../errors.js';
+import { inTransaction } from './postgres-tx.js';
+import type { Store, StoredSnapshot } from './store.js';
+
+export interface PostgresStoreDeps {
+  /** Borrowed: `close()` leaves it open. */
+  readonly pool: pg.Pool;
+  /** Schema holding the tables; the connection's `search_path` decides when absent. */
+  readonly schema?: string | undefined;
+}
+
+/** `bigint` columns arrive as strings (they may exceed 2^53); every `seq` we write is safe. */
+const toNumber = (value: string | number): number => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw internal(new Error(`${value} is not a safe integer`));
+  return n;
+};
+
+export function createPostgresStore(deps: PostgresStoreDeps): Store {
+  const { pool, schema } = deps;
+  const prefix = schema === undefined ? '' : `${pg.escapeIdentifier(schema)}.`;
+  const table = (name: string): string => prefix + name;
+  const [ads, log, logHead] = [table('ads'), table('log'), table('log_head')];
+  const [snapshots, keys] = [table('snapshots'), table('idempotency_keys')];
+
+  const sql = {
+    head: `SELECT seq FROM ${logHead} WHERE id = 1`,
+    lockHead: `SELECT seq FROM ${logHead} WHERE id = 1 FOR UPDATE`,
+    // After the lock, in a new statement: READ COMMITTED gives it a snapshot taken after the grant.
+    context: `SELECT
+        (SELECT coalesce(json_agg(entry ORDER BY seq), '[]'::json) FROM ${log}
+          WHERE seq > $1 AND seq <= $2) AS tail,
+        (SELECT data FROM ${ads} WHERE id = $3) AS stored`,
+    logAfter: `SELECT entry FROM ${log} WHERE seq > $1 ORDER BY seq LIMIT $2`,
+    getAd: `SELECT data, expired FROM ${ads} WHERE id = $1`,
+    liveAds: `SELECT data FROM ${ads} WHERE NOT expired ORDER BY id COLLATE "C"`,
+    latestSnapshot: `SELECT seq, data FROM ${snapshots} ORDER BY seq DESC LIMIT 1`,
+    insertSnapshot: `INSERT INTO ${snapshots} (seq, data) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING`,
+    pruneSnapshots: `DELETE FROM ${snapshots}
+      WHERE seq NOT IN (SELECT seq FROM ${snapshots} ORDER BY seq DESC LIMIT $1)`,
+  };
+
+  /**
+   * One statement per entry: the log row, the new head and the ads-table change ($1 seq,
+   * $2 entry, $3 at, then the entry's own parameters). Data-modifying CTEs all run exactly once.
+   */
+  const append = (change: string, ...ctes: string[]): string =>
+    `WITH appended AS (INSERT INTO ${log} (seq, entry, at) VALUES ($1, $2, $3)),
+       advanced AS (UPDATE ${logHead} SET seq = $1 WHERE id = 1)${ctes.map((c) => `,\n       ${c}`).join('')}
+     ${change}`;
+  const upsertAd = `INSERT INTO ${ads} (id, data, end_at, version, expired) VALUES ($4, $5, $6, $7, false)
+     ON CONFLICT (id) DO UPDATE SET
+       data = excluded.data, end_at = excluded.end_at, version = excluded.version, expired = false`;
+  const write = {
+    upsert: append(upsertAd),
+    upsertWithKey: append(
+      upsertAd,
+      `keyed AS (INSERT INTO ${keys} (key, fingerprint, ad_id, at) VALUES ($8, $9, $4, $3)
+         ON CONFLICT (key) DO UPDATE SET
+           fingerprint = excluded.fingerprint, ad_id = excluded.ad_id, at = excluded.at)`,
+    ),
+    delete: append(`DELETE FROM ${ads} WHERE id = $4`),
+    expire: append(`UPDATE ${ads} SET expired = true WHERE id = $4 AND version = $5`),
+  };
+
+  function writeEntry(client: pg.PoolClient, entry: Entry): Promise<unknown> {
+    const base = [entry.seq, JSON.stringify(entry), entry.at];
+    switch (entry.type) {
+      case 'create':
+      case 'update': {
+        const { ad } = entry;
+        const row = [...base, ad.id, JSON.stringify(ad), ad.endAt, ad.version];
+        const stamp = entry.type === 'create' ? entry.idempotency : undefined;
+        return stamp
+          ? client.query(write.upsertWithKey, [...row, stamp.key, stamp.fingerprint])
+          : client.query(write.upsert, row);
+      }
+      case 'delete':
+        return client.query(write.delete, [...base, entry.id]);
+      case 'expire':
+        return client.query(write.expire, [...base, entry.id, entry.version]);
+    }
+  }
+
+  const one = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
+    (await pool.query<R>(text, values)).rows[0];
+
+  return {
+    commit: (request, prepare) =>
+      inTransaction(pool, async (client) => {
+        // This row lock serialises the writers of all replicas: seq is decided in commit order.
+        const locked = await client.query<{ seq: string }>(sql.lockHead);
+        const headRow = locked.rows[0];
+        if (!headRow) throw internal(new Error('log_head has no row: run the migrations'));
+        const head = toNumber(headRow.seq);
+        const context = await client.query<{ tail: Entry[]; stored: Ad | null }>(sql.context, [
+          request.afterSeq,
+          head,
+          request.adId ?? null,
+        ]);
+        const { tail = [], stored = null } = context.rows[0] ?? {};
+        const entry = prepare({ head, tail, stored: stored ?? undefined });
+        if (!entry) return undefined;
+        if (entry.seq !== head + 1) {
+          throw internal(new Error(`entry seq ${entry.seq} is not the next seq ${head + 1}`));
+        }
+        await writeEntry(client, entry);
+        return entry;
+      }),
+
+    readLog: async (afterSeq, limit) => {
+      if (limit <= 0) return [];
+      const { rows } = await pool.query<{ entry: Entry }>(sql.logAfter, [afterSeq, limit]);
+      return rows.map((r) => r.entry);
+    },
+
+    headSeq: async () => {
+      const row = await one<{ seq: string }>(sql.head);
+      if (!row) throw internal(new Error('log_head has no row: run the migrations'));
+      return toNumber(row.seq);
+    },
+
+    getAd: async (id) => {
+      const row = await one<{ data: Ad; expired: boolean }>(sql.getAd, [id]);
+      return row && { ad: row.data, expired: row.expired };
+    },
+
+    liveAds: async () => (await pool.query<{ data: Ad }>(sql.liveAds)).rows.map((r) => r.data),
+
+    latestSnapshot: async () => {
+      const row = await one<{ seq: string; data: string }>(sql.latestSnapshot);
+      return row && ({ seq: toNumber(row.seq), data: row.data } satisfies StoredSnapshot);
+    },
+
+    saveSnapshot: (snapshot, keep) =>
+      inTransaction(pool, async (client) => {
+        await client.query(sql.insertSnapshot, [snapshot.seq, snapshot.data]);
+        await client.query(sql.pruneSnapshots, [Math.max(1, keep)]);
+      }),
+
+    close: () => Promise.resolve(),
+  };
+}

@@ -1,0 +1,37 @@
+import type pg from 'pg';
+
+/**
+ * Runs `fn` inside one READ COMMITTED transaction on one client borrowed from `pool`, and commits
+ * when it resolves. On any throw it rolls back and rethrows the original error. The client always
+ * goes back to the pool; one whose connection failed (an `error` event, or a failed ROLLBACK) is
+ * destroyed instead of reused.
+ *
+ * READ COMMITTED is required, not just the default: every statement takes a fresh snapshot, so a
+ * statement that runs after a row lock was granted sees everything its previous holder committed.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  // A checked-out client has no pool listener; an unhandled `error` event would end the process.
+  const onError = (err: Error): void => void (broken ??= err);
+  client.on('error', onError);
+  const release = (err?: Error): void => {
+    client.off('error', onError);
+    client.release(err ?? broken);
+  };
+  try {
+    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    release();
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+      release();
+    } catch (rollbackErr) {
+      release(rollbackErr instanceof Error ? rollbackErr : new Error('ROLLBACK failed'));
+    }
+    throw err;
+  }
+}
