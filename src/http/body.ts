@@ -17,9 +17,16 @@ export function isJsonContentType(header: string | undefined): boolean {
   if (!JSON_MEDIA_TYPE.test(type.trim())) return false;
   for (const param of params) {
     const eq = param.indexOf('=');
-    const name = param.slice(0, eq === -1 ? undefined : eq).trim().toLowerCase();
+    const name = param
+      .slice(0, eq === -1 ? undefined : eq)
+      .trim()
+      .toLowerCase();
     if (name !== 'charset') continue;
-    const value = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    const value = param
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
     if (value !== 'utf-8' && value !== 'utf8') return false;
   }
   return true;

@@ -62,7 +62,10 @@ export const ConditionSetOutSchema = z
     ageStart: z.int().min(1).max(100).optional(),
     ageEnd: z.int().min(1).max(100).optional(),
     gender: z.array(z.enum(GENDERS)).min(1).optional(),
-    country: z.array(z.string().openapi({ pattern: '^[A-Z]{2}$' })).min(1).optional(),
+    country: z
+      .array(z.string().openapi({ pattern: '^[A-Z]{2}$' }))
+      .min(1)
+      .optional(),
     platform: z.array(z.enum(PLATFORMS)).min(1).optional(),
   })
   .strict()

@@ -28,11 +28,15 @@ function fromHttpException(e: HTTPException): AppError {
 
 export function createErrorHandler(logger: Logger): ErrorHandler {
   return (err, c) => {
-    const appError = err instanceof AppError ? err : err instanceof HTTPException ? fromHttpException(err) : undefined;
+    const appError =
+      err instanceof AppError ? err : err instanceof HTTPException ? fromHttpException(err) : undefined;
     const mapped = appError ?? internal(err);
     if (mapped.code === 'internal') {
       const requestId = c.get('requestId');
-      logger.error({ err: mapped.cause ?? err, requestId, method: c.req.method, path: c.req.path }, 'request failed');
+      logger.error(
+        { err: mapped.cause ?? err, requestId, method: c.req.method, path: c.req.path },
+        'request failed',
+      );
     }
     return errorResponse(c, mapped);
   };

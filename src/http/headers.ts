@@ -1,7 +1,7 @@
 import type { ErrorDetail } from '../errors.js';
 import type { IfMatch } from '../statemachine/decide.js';
 
-const IF_MATCH = /^(?:W\/)?("?)(\d{1,15})\1$/;
+const IF_MATCH = /^(?:W\/"(\d{1,15})"|"(\d{1,15})"|(\d{1,15}))$/;
 
 /**
  * Parses `If-Match`: `"3"`, `3`, `W/"3"` or `*`. A list of tags is not accepted: an ad has one
@@ -12,7 +12,7 @@ export function parseIfMatch(header: string | undefined): IfMatch | undefined | 
   const value = header.trim();
   if (value === '*') return '*';
   const m = IF_MATCH.exec(value);
-  return m ? Number(m[2]) : null;
+  return m ? Number(m[1] ?? m[2] ?? m[3]) : null;
 }
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
@@ -20,7 +20,8 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 /** Checks an `Idempotency-Key`: 1..200 characters. Returns the problem, or `undefined`. */
 export function idempotencyKeyProblem(key: string): string | undefined {
   if (key.length === 0) return 'must not be empty';
-  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) return `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`;
+  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH)
+    return `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`;
   return undefined;
 }
 

@@ -28,14 +28,26 @@ function serviceGauges(registry: Registry, service: Service): void {
         this.set(value());
       },
     });
-  gauge('adsm_applied_seq', 'Sequence number of the last log entry applied by this replica.', () => service.stats().appliedSeq);
-  gauge('adsm_known_head_seq', 'Highest committed sequence number this replica knows of.', () => service.stats().knownHeadSeq);
+  gauge(
+    'adsm_applied_seq',
+    'Sequence number of the last log entry applied by this replica.',
+    () => service.stats().appliedSeq,
+  );
+  gauge(
+    'adsm_known_head_seq',
+    'Highest committed sequence number this replica knows of.',
+    () => service.stats().knownHeadSeq,
+  );
   gauge('adsm_live_ads', 'Ads held in live state (not deleted, not expired).', () => service.stats().liveAds);
   gauge('adsm_active_ads', 'Ads active now.', () => service.stats().activeAds);
-  gauge('adsm_replication_lag_seconds', 'Seconds since the last applied entry was committed (0 before any).', () => {
-    const { lastAppliedAt } = service.stats();
-    return lastAppliedAt === 0 ? 0 : Math.max(0, service.now() - lastAppliedAt) / 1000;
-  });
+  gauge(
+    'adsm_replication_lag_seconds',
+    'Seconds since the last applied entry was committed (0 before any).',
+    () => {
+      const { lastAppliedAt } = service.stats();
+      return lastAppliedAt === 0 ? 0 : Math.max(0, service.now() - lastAppliedAt) / 1000;
+    },
+  );
   gauge('adsm_replication_lag_entries', 'Committed entries not yet applied by this replica.', () => {
     const { appliedSeq, knownHeadSeq } = service.stats();
     return Math.max(0, knownHeadSeq - appliedSeq);

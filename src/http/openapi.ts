@@ -1,5 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { AdBodySchema, AdPageSchema, AdSchema, AdWithStatusSchema, ErrorSchema, IdParamSchema } from './schemas.js';
+import {
+  AdBodySchema,
+  AdPageSchema,
+  AdSchema,
+  AdWithStatusSchema,
+  ErrorSchema,
+  IdParamSchema,
+} from './schemas.js';
 import { PublicQuerySchema } from './query-schema.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from './headers.js';
 import { API_NOTES } from './api-notes.js';
@@ -12,7 +19,7 @@ import { API_NOTES } from './api-notes.js';
 
 type Header = { description: string; schema: { type: 'string' } };
 const header = (description: string): Header => ({ description, schema: { type: 'string' } });
-const REQUEST_ID = header('The request id: the client\'s `X-Request-Id` when sane, otherwise a new one.');
+const REQUEST_ID = header("The request id: the client's `X-Request-Id` when sane, otherwise a new one.");
 
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: '`validation_failed` (details list each problem) or `invalid_json`.',
@@ -43,12 +50,19 @@ function errors(...statuses: number[]) {
 }
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
-const adBody = { required: true, content: json(AdBodySchema), description: 'At most 64 KiB of `application/json`.' };
+const adBody = {
+  required: true,
+  content: json(AdBodySchema),
+  description: 'At most 64 KiB of `application/json`.',
+};
 const ifMatch = z.object({
   'If-Match': z
     .string()
     .optional()
-    .openapi({ description: 'Expected version: `"3"`, `3`, `W/"3"` or `*` (any existing version).', example: '"3"' }),
+    .openapi({
+      description: 'Expected version: `"3"`, `3`, `W/"3"` or `*` (any existing version).',
+      example: '"3"',
+    }),
 });
 const security = [{ bearerAuth: [] }];
 const etag = header('`"<version>"` of the ad.');
@@ -77,15 +91,10 @@ export const routes = {
     request: {
       body: adBody,
       headers: z.object({
-        'Idempotency-Key': z
-          .string()
-          .min(1)
-          .max(MAX_IDEMPOTENCY_KEY_LENGTH)
-          .optional()
-          .openapi({
-            description:
-              'A retry with the same key and the same JSON body answers the first answer again and creates nothing.',
-          }),
+        'Idempotency-Key': z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional().openapi({
+          description:
+            'A retry with the same key and the same JSON body answers the first answer again and creates nothing.',
+        }),
       }),
     },
     responses: {
@@ -126,7 +135,11 @@ export const routes = {
     security,
     request: { params: IdParamSchema, headers: ifMatch, body: adBody },
     responses: {
-      200: { description: 'The new ad.', headers: { ETag: etag, 'X-Request-Id': REQUEST_ID }, content: json(AdSchema) },
+      200: {
+        description: 'The new ad.',
+        headers: { ETag: etag, 'X-Request-Id': REQUEST_ID },
+        content: json(AdSchema),
+      },
       ...errors(400, 401, 404, 412, 413, 415, 429, 503),
     },
   }),
@@ -165,7 +178,10 @@ export const routes = {
     tags: ['service'],
     summary: 'Prometheus metrics',
     responses: {
-      200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: z.string() } } },
+      200: {
+        description: 'Prometheus text exposition format.',
+        content: { 'text/plain': { schema: z.string() } },
+      },
     },
   }),
   openapi: createRoute({

@@ -17,7 +17,13 @@ const integer = (min: number, max: number, what: string) =>
     .string({ error: 'must be given once' })
     .regex(/^[0-9]+$/, { error: `must be ${what}` })
     .transform(Number)
-    .pipe(z.number().int().min(min, { error: `must be ${what}` }).max(max, { error: `must be ${what}` }));
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, { error: `must be ${what}` })
+        .max(max, { error: `must be ${what}` }),
+    );
 
 export const PublicQuerySchema = z.object({
   offset: integer(0, Number.MAX_SAFE_INTEGER, 'an integer >= 0')

@@ -31,7 +31,10 @@ export function requestContext(logger: Logger, metrics: Metrics): MiddlewareHand
     const route = routeLabel(c);
     metrics.observeRequest(c.req.method, route, status, seconds);
     if (logger.isLevelEnabled('debug')) {
-      logger.debug({ requestId, method: c.req.method, path: c.req.path, route, status, ms: seconds * 1000 }, 'request');
+      logger.debug(
+        { requestId, method: c.req.method, path: c.req.path, route, status, ms: seconds * 1000 },
+        'request',
+      );
     }
   };
 }

@@ -16,7 +16,9 @@ const Title = z
   .string({ error: 'must be a string' })
   .trim()
   .refine((s) => codePoints(s) >= 1, { error: 'must not be empty' })
-  .refine((s) => codePoints(s) <= MAX_TITLE_LENGTH, { error: `must be at most ${MAX_TITLE_LENGTH} characters` })
+  .refine((s) => codePoints(s) <= MAX_TITLE_LENGTH, {
+    error: `must be at most ${MAX_TITLE_LENGTH} characters`,
+  })
   .openapi({
     minLength: 1,
     maxLength: MAX_TITLE_LENGTH,
@@ -69,7 +71,9 @@ const IsoTime = z.string().openapi({ format: 'date-time', example: '2026-12-22T0
 
 export const AdSchema = z
   .object({
-    id: z.string().openapi({ description: 'Server-made, opaque.', example: '0193a1c6-7d2e-7b3a-9f00-1c2d3e4f5a6b' }),
+    id: z
+      .string()
+      .openapi({ description: 'Server-made, opaque.', example: '0193a1c6-7d2e-7b3a-9f00-1c2d3e4f5a6b' }),
     title: z.string(),
     startAt: IsoTime,
     endAt: IsoTime,
@@ -81,14 +85,19 @@ export const AdSchema = z
   .openapi('Ad');
 
 export const AdWithStatusSchema = AdSchema.extend({
-  status: z.enum(['scheduled', 'active', 'expired']).openapi({ description: 'Computed at the time of the read.' }),
+  status: z
+    .enum(['scheduled', 'active', 'expired'])
+    .openapi({ description: 'Computed at the time of the read.' }),
 }).openapi('AdWithStatus');
 
 export const AdItemSchema = z.object({ id: z.string(), title: z.string(), endAt: IsoTime }).openapi('AdItem');
 export const AdPageSchema = z.object({ items: z.array(AdItemSchema) }).openapi('AdPage');
 
 export const IdParamSchema = z.object({
-  id: z.string().min(1).openapi({ param: { name: 'id', in: 'path' }, description: 'Ad id.' }),
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'id', in: 'path' }, description: 'Ad id.' }),
 });
 
 export const ErrorSchema = z

@@ -3,14 +3,21 @@
  * years 1970-9999. `T` and `Z` may be lower case (RFC 3339 §5.6). Fractions beyond milliseconds
  * are truncated. A leap second (`:60`) is rejected: epoch milliseconds cannot hold it.
  */
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
 /** Earliest and latest instants the API accepts, so every time renders as a plain `toISOString()`. */
 export const MIN_TIME = Date.UTC(1970, 0, 1);
 export const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 const daysInMonth = (year: number, month: number): number =>
-  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  month === 2
+    ? year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+      ? 29
+      : 28
+    : [4, 6, 9, 11].includes(month)
+      ? 30
+      : 31;
 
 /** Epoch milliseconds of an RFC 3339 date-time, or `undefined` when it is not one the API accepts. */
 export function parseRfc3339(text: string): number | undefined {

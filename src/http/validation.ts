@@ -2,16 +2,36 @@ import type { z } from '@hono/zod-openapi';
 import { validationFailed, type ErrorDetail } from '../errors.js';
 import { AdBodySchema, type AdBody } from './schemas.js';
 
-/** zod issues as the contract's details: dotted paths (`conditions.0.ageStart`), one per unknown field. */
-export function issueDetails(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
-  const details: ErrorDetail[] = [];
+type Issue = z.core.$ZodIssue;
+type Path = readonly PropertyKey[];
+
+const typeMatched = (branch: readonly Issue[]): boolean =>
+  !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0);
+
+function collect(issues: readonly Issue[], prefix: Path, out: ErrorDetail[]): void {
   for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) details.push({ path: [...issue.path, key].join('.'), message: 'unknown field' });
-    } else {
-      details.push({ path: issue.path.join('.'), message: issue.message });
+      for (const key of issue.keys) out.push({ path: [...path, key].join('.'), message: 'unknown field' });
+      continue;
     }
+    if (issue.code === 'invalid_union') {
+      // A set or a list of sets: when the value's type picks one branch, report that branch's
+      // problems at their own paths (`conditions.0.ageStart`) rather than one vague union error.
+      const matched = issue.errors.filter(typeMatched);
+      if (matched.length === 1) {
+        collect(matched[0]!, path, out);
+        continue;
+      }
+    }
+    out.push({ path: path.map(String).join('.'), message: issue.message });
   }
+}
+
+/** zod issues as the contract's details: dotted paths (`conditions.0.ageStart`), one per unknown field. */
+export function issueDetails(issues: readonly Issue[]): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  collect(issues, [], details);
   return details;
 }
 
