@@ -1,0 +1,188 @@
+/**
+ * Expiry jobs in a BullMQ queue shared by every replica (replicated mode).
+ *
+ * What lives where in Redis, all under `${prefix}:${queueName}:` (BullMQ's own layout):
+ * - `<jobId>`: one hash per job, `jobId = encodeURIComponent(adId) + "@" + version` (ids may not
+ *   contain `:` nor look like integers; the encoding rules out both), data `{ id, version, at }`.
+ * - `delayed` (due time), `wait`, `active`: jobs not yet done. Every replica adds the same job id
+ *   for the same ad version; BullMQ ignores an add while that id exists, so replicas dedupe.
+ * - `completed`: done jobs, kept for an hour (at most 10,000). While a job id is kept, a late
+ *   `schedule` of the same version from a lagging replica is ignored instead of firing again.
+ *   Nothing is lost by keeping it: once `onDue` succeeded the expiry is in the log.
+ * - Failed jobs (retries exhausted) are removed at once, so the next `schedule` of that version
+ *   (any replica's restart re-schedules every live ad) creates the job again.
+ * - `events` (stream, capped), `meta`, `marker`, `id`, `stalled*`: BullMQ bookkeeping.
+ * After a FLUSHDB or a Redis restart without persistence all of this is gone; a later `schedule`
+ * of the same version simply adds the job again.
+ *
+ * Memory: the last version scheduled by this process per ad id (to remove superseded or
+ * cancelled jobs), pruned once its time has passed.
+ */
+import { DelayedError, Queue, Worker, type BackoffStrategy, type Job, type RedisOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../clock/clock.js';
+import type { Scheduler } from './scheduler.js';
+
+export interface SchedulerLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface BullmqSchedulerDeps {
+  /**
+   * A borrowed ioredis client (made with `maxRetriesPerRequest: null`; never closed here) or
+   * options from which BullMQ makes and later closes its own connections.
+   */
+  readonly connection: Redis | RedisOptions;
+  /** Key prefix of every key the queue uses. */
+  readonly prefix: string;
+  readonly queueName?: string;
+  readonly clock: Clock;
+  readonly logger?: SchedulerLogger;
+  /** First retry delay after `onDue` throws; doubles per attempt up to a minute. */
+  readonly retryDelayMs?: number;
+}
+
+interface ExpiryData {
+  readonly id: string;
+  readonly version: number;
+  readonly at: number;
+}
+
+const JOB_NAME = 'expire';
+/** ~1.6 h of retries with the default delay; then the job fails and is logged. */
+const ATTEMPTS = 100;
+const MAX_RETRY_DELAY_MS = 60_000;
+const KEEP_COMPLETED = { age: 3600, count: 10_000 };
+const CONCURRENCY = 8;
+
+export const expiryJobId = (id: string, version: number): string => `${encodeURIComponent(id)}@${version}`;
+
+const isClient = (c: Redis | RedisOptions): c is Redis => typeof (c as Redis).duplicate === 'function';
+
+const silent: SchedulerLogger = { warn: () => undefined, error: () => undefined };
+
+export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
+  const { connection, prefix, clock } = deps;
+  const queueName = deps.queueName ?? 'adsm-expiry';
+  const logger = deps.logger ?? silent;
+  const retryDelayMs = deps.retryDelayMs ?? 1000;
+  if (isClient(connection) && connection.options.maxRetriesPerRequest !== null) {
+    // The worker's blocking connection is a duplicate of this client; BullMQ rejects it otherwise.
+    throw new Error('the Redis client for the BullMQ scheduler needs maxRetriesPerRequest: null');
+  }
+
+  const queue = new Queue<ExpiryData>(queueName, {
+    connection,
+    prefix,
+    streams: { events: { maxLen: 1000 } },
+  });
+  queue.on('error', (err) => logger.error({ err, queue: queueName }, 'expiry queue error'));
+  let worker: Worker<ExpiryData> | undefined;
+  let closing: Promise<void> | undefined;
+
+  const latest = new Map<string, { version: number; at: number }>();
+  let pruneAt = 1024;
+  const prune = (): void => {
+    if (latest.size < pruneAt) return;
+    const now = clock.now();
+    for (const [id, job] of latest) if (job.at < now) latest.delete(id);
+    pruneAt = Math.max(1024, latest.size * 2);
+  };
+
+  /** Calls for one ad id run one after another, so an add and the removal it causes never race. */
+  const chains = new Map<string, Promise<void>>();
+  const serially = (id: string, task: () => Promise<void>): Promise<void> => {
+    const run = (chains.get(id) ?? Promise.resolve()).then(task);
+    const settled = run.catch(() => undefined);
+    chains.set(id, settled);
+    void settled.then(() => {
+      if (chains.get(id) === settled) chains.delete(id);
+    });
+    return run;
+  };
+
+  const removeSuperseded = async (id: string, version: number): Promise<void> => {
+    try {
+      await queue.remove(expiryJobId(id, version));
+    } catch (err) {
+      logger.warn({ err, id, version }, 'could not remove a superseded expiry job');
+    }
+  };
+
+  const backoffStrategy: BackoffStrategy = (attemptsMade) =>
+    Math.min(retryDelayMs * 2 ** Math.max(attemptsMade - 1, 0), MAX_RETRY_DELAY_MS);
+
+  const processor =
+    (onDue: (id: string, version: number) => Promise<void>) =>
+    async (job: Job<ExpiryData>, token?: string): Promise<void> => {
+      const { id, version, at } = job.data;
+      const early = at - clock.now();
+      if (early > 0) {
+        // Added by a replica whose clock runs ahead: firing now would be a no-op expire that
+        // completes the job for good, so wait for our own clock instead.
+        await job.moveToDelayed(Date.now() + early, token);
+        throw new DelayedError();
+      }
+      await onDue(id, version);
+    };
+
+  return {
+    schedule(id, version, at) {
+      return serially(id, async () => {
+        const known = latest.get(id);
+        if (known && known.version > version) return;
+        latest.set(id, { version, at });
+        await queue.add(
+          JOB_NAME,
+          { id, version, at },
+          {
+            jobId: expiryJobId(id, version),
+            delay: Math.max(0, at - clock.now()),
+            attempts: ATTEMPTS,
+            backoff: { type: 'expiry' },
+            removeOnComplete: KEEP_COMPLETED,
+            removeOnFail: true,
+          },
+        );
+        await removeSuperseded(id, version - 1);
+        if (known && known.version < version - 1) await removeSuperseded(id, known.version);
+        prune();
+      });
+    },
+
+    cancel(id) {
+      return serially(id, async () => {
+        const known = latest.get(id);
+        latest.delete(id);
+        if (known) await queue.remove(expiryJobId(id, known.version));
+      });
+    },
+
+    start(onDue) {
+      if (worker) throw new Error('scheduler already started');
+      worker = new Worker<ExpiryData>(queueName, processor(onDue), {
+        connection,
+        prefix,
+        concurrency: CONCURRENCY,
+        settings: { backoffStrategy },
+      });
+      worker.on('error', (err) => logger.error({ err, queue: queueName }, 'expiry worker error'));
+      worker.on('failed', (job, err) => {
+        if (!job) return;
+        const { id, version } = job.data;
+        const context = { err, id, version, attempts: job.attemptsMade };
+        if (job.attemptsMade >= ATTEMPTS) logger.error(context, 'expiry failed for good');
+        else logger.warn(context, 'expiry failed; will retry');
+      });
+    },
+
+    close() {
+      closing ??= (async () => {
+        await worker?.close();
+        await queue.close();
+      })();
+      return closing;
+    },
+  };
+}
