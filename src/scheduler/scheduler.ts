@@ -5,7 +5,9 @@
 export interface Scheduler {
   /**
    * Ensures `onDue(id, version)` runs at or after `at`. Scheduling the same `(id, version)` again
-   * is a no-op. A newer version of the same id supersedes older ones.
+   * is a no-op. Within one scheduler instance a newer version of the same id supersedes older
+   * ones that have not started; across replicas (or after Redis lost its data) an older version
+   * may still fire, which the expire command's version check turns into nothing.
    */
   schedule(id: string, version: number, at: number): Promise<void>;
 
