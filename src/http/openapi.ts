@@ -56,13 +56,10 @@ const adBody = {
   description: 'At most 64 KiB of `application/json`.',
 };
 const ifMatch = z.object({
-  'If-Match': z
-    .string()
-    .optional()
-    .openapi({
-      description: 'Expected version: `"3"`, `3`, `W/"3"` or `*` (any existing version).',
-      example: '"3"',
-    }),
+  'If-Match': z.string().optional().openapi({
+    description: 'Expected version: `"3"`, `3`, `W/"3"` or `*` (any existing version).',
+    example: '"3"',
+  }),
 });
 const security = [{ bearerAuth: [] }];
 const etag = header('`"<version>"` of the ad.');

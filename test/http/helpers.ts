@@ -1,0 +1,106 @@
+import { expect } from 'vitest';
+import { createTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
+
+/** Helpers for the HTTP contract tests: the real core behind `app.request()`, a manual clock. */
+
+export const T0 = Date.UTC(2026, 11, 1, 12);
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+export interface AdJson {
+  id: string;
+  title: string;
+  startAt: string;
+  endAt: string;
+  conditions: Record<string, unknown>[];
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  status?: string;
+}
+
+export interface ErrorJson {
+  error: { code: string; message: string; details: { path: string; message: string }[] };
+}
+
+export const adBody = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  title: 'AD 55',
+  startAt: iso(T0 - HOUR),
+  endAt: iso(T0 + DAY),
+  ...over,
+});
+
+export class Client {
+  constructor(
+    readonly t: TestApp,
+    readonly token?: string,
+  ) {}
+
+  get app() {
+    return this.t.app;
+  }
+
+  private auth(headers: Record<string, string>): Record<string, string> {
+    return this.token === undefined ? headers : { authorization: `Bearer ${this.token}`, ...headers };
+  }
+
+  request(path: string, init: RequestInit & { headers?: Record<string, string> } = {}) {
+    return this.app.request(path, { ...init, headers: this.auth(init.headers ?? {}) });
+  }
+
+  send(method: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+    return this.request(path, {
+      method,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+  }
+
+  async create(over: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<AdJson> {
+    const res = await this.send('POST', '/api/v1/ad', adBody(over), headers);
+    expect(res.status, await res.clone().text()).toBe(201);
+    return (await res.json()) as AdJson;
+  }
+
+  async get(id: string): Promise<AdJson> {
+    const res = await this.request(`/api/v1/ad/${id}`);
+    expect(res.status).toBe(200);
+    return (await res.json()) as AdJson;
+  }
+
+  /** Ids on the public page for `search` (a query string without `?`). */
+  async publicIds(search = 'limit=100'): Promise<string[]> {
+    const res = await this.app.request(`/api/v1/ad?${search}`);
+    expect(res.status, await res.clone().text()).toBe(200);
+    const body = (await res.json()) as { items: { id: string }[] };
+    return body.items.map((i) => i.id);
+  }
+}
+
+export async function setup(opts: TestAppOptions = {}): Promise<Client> {
+  const t = await createTestApp(opts);
+  return new Client(t, opts.adminToken);
+}
+
+/** Asserts the contract's error body and returns it. */
+export async function expectError(res: Response, status: number, code: string): Promise<ErrorJson> {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = JSON.parse(text) as ErrorJson;
+  expect(body).toEqual({
+    error: {
+      code,
+      message: expect.any(String) as string,
+      details: expect.any(Array) as unknown[],
+    },
+  });
+  for (const d of body.error.details) {
+    expect(Object.keys(d).sort()).toEqual(['message', 'path']);
+    expect(typeof d.path).toBe('string');
+    expect(typeof d.message).toBe('string');
+  }
+  expect(text).not.toMatch(/\n\s+at /);
+  return body;
+}
