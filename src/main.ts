@@ -74,7 +74,7 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
     metrics: createMetrics(node.service),
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
-    logger.info({ port: info.port, mode: config.mode, pid: process.pid }, 'listening'),
+    logger.info({ port: info.port, mode: config.mode }, 'listening'),
   );
   (server as Server).keepAliveTimeout = 65_000;
 

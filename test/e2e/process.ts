@@ -45,7 +45,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Server> {
   const [cmd, args] = opts.via === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, ['dist/main.js']];
   const child = spawn(cmd, args, {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...opts.env },
+    env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -61,12 +61,24 @@ export async function startServer(opts: StartOptions = {}): Promise<Server> {
     output: () => out,
     exited,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) {
+        // Under `npm start` the server is a grandchild: signal it, as a process manager would.
+        const pid = opts.via === 'npm' ? serverPid(out) : undefined;
+        if (pid && signal !== 'SIGKILL') process.kill(pid, signal);
+        else child.kill(signal);
+        if (pid && signal === 'SIGKILL') process.kill(pid, signal);
+      }
       return exited;
     },
   };
   if (opts.waitReady !== false) await waitReady(server);
   return server;
+}
+
+/** The server's pid, from its first structured log line. */
+function serverPid(output: string): number | undefined {
+  const m = /"pid":(\d+)/.exec(output);
+  return m ? Number(m[1]) : undefined;
 }
 
 export async function waitReady(server: Server, timeoutMs = 30_000): Promise<void> {
