@@ -1,0 +1,173 @@
+/**
+ * The read benchmark: start adsm on a fresh store, load the dataset through the admin API,
+ * restart it (restart-to-ready), check answers against the reference, then time the query mix
+ * against adsm and the raw node:http baseline in interleaved rounds, once per worker count.
+ */
+import { captureBaseline, type Baseline } from './baseline.js';
+import type { Options } from './cli.js';
+import { createBenchEnv } from './environment.js';
+import { DATASET_SIZE, datasetBodies, loadAds, type LoadDataResult } from './load-data.js';
+import type { LoadTool } from './load-tool.js';
+import { backgroundBusy, sampleTree } from './proc-stats.js';
+import { checkAnswers, type CheckResult } from './reference-check.js';
+import { readRounds, type ReadComparison } from './rounds.js';
+import { startAdsm, startRaw, type ServerProcess } from './server-process.js';
+
+export interface RestartFigures {
+  /** SIGTERM to exit, and the exit code. */
+  readonly shutdownMs: number;
+  readonly exitCode: number | string;
+  /** Spawn to the first `/readyz` 200. */
+  readonly readyMs: number;
+  readonly rssAfterReadyMb: number;
+}
+
+export interface WorkerResult {
+  readonly workers: number;
+  /** Spawn-to-ready when the server was started with this worker count on the loaded store. */
+  readonly readyMs: number;
+  /** Share of the machine other processes kept busy just before the timed runs (0..1). */
+  readonly backgroundBusy: number;
+  readonly check: CheckResult;
+  readonly checkAfter: CheckResult;
+  readonly comparisons: ReadComparison[];
+  readonly rssAfterMb: number;
+  readonly peakRssMb: number;
+}
+
+export interface ReadScenarioResult {
+  readonly mode: 'embedded' | 'replicated';
+  readonly dataset: string;
+  readonly ads: number;
+  readonly serverEnv: Record<string, string>;
+  readonly emptyStartMs: number;
+  readonly rssEmptyMb: number;
+  readonly load: Omit<LoadDataResult, 'ads'>;
+  readonly rssLoadedMb: number;
+  readonly peakRssLoadedMb: number;
+  readonly restart: RestartFigures;
+  readonly baseline: Omit<Baseline, 'bodyFile'>;
+  readonly byWorkers: WorkerResult[];
+}
+
+/** Stops `server` with SIGTERM and starts it again on the same store; both times are measured. */
+export async function restart(server: ServerProcess, env: Record<string, string>) {
+  const stopped = await server.stop();
+  const { server: next, readyMs } = await startAdsm({ env });
+  const figures: RestartFigures = {
+    shutdownMs: stopped.ms,
+    exitCode: stopped.code,
+    readyMs,
+    rssAfterReadyMb: sampleTree(next.pid).rssMb,
+  };
+  return { server: next, figures };
+}
+
+export async function readScenario(o: Options, tool: LoadTool): Promise<ReadScenarioResult> {
+  const benchEnv = await createBenchEnv(o.replicated);
+  const quotas: Record<string, string> =
+    o.dataset === 'scale' ? { MAX_ADS_PER_DAY: '0', MAX_ACTIVE_ADS: '0' } : {};
+  const envFor = (workers: number) => ({
+    ...benchEnv.env,
+    ...quotas,
+    LOG_LEVEL: o.logLevel,
+    WORKERS: String(workers),
+  });
+  let current = o.workers[0]!;
+  console.log(
+    `\n== reads: ${benchEnv.mode}, ${o.dataset} dataset, ${o.tool}, workers ${o.workers.join(',')} ==`,
+  );
+  const started = await startAdsm({ env: envFor(current) });
+  const emptyStartMs = started.readyMs;
+  let server = started.server;
+  let raw: ServerProcess | undefined;
+  try {
+    const rssEmptyMb = sampleTree(server.pid).rssMb;
+    const n = DATASET_SIZE[o.dataset];
+    console.log(`  adsm ready in ${emptyStartMs} ms (empty, RSS ${rssEmptyMb} MB); creating ${n} ads …`);
+    const { ads, ...load } = await loadAds(server.url, datasetBodies(n), o.loadConcurrency);
+    const loaded = sampleTree(server.pid);
+    console.log(
+      `  created ${load.created}/${n} in ${load.ms} ms (${load.createsPerSec}/s, p99 ${load.latencyMs.p99} ms, ` +
+        `${load.errorCount} errors); RSS ${loaded.rssMb} MB`,
+    );
+    for (const e of load.errors) console.log(`    ! ${e}`);
+
+    const restarted = await restart(server, envFor(current));
+    server = restarted.server;
+    const r = restarted.figures;
+    console.log(
+      `  restart: SIGTERM to exit ${r.shutdownMs} ms (code ${r.exitCode}), spawn to ready ${r.readyMs} ms, RSS ${r.rssAfterReadyMb} MB`,
+    );
+
+    let baseline: Baseline | undefined;
+    const byWorkers: WorkerResult[] = [];
+    for (const workers of o.workers) {
+      let readyMs = r.readyMs;
+      if (workers !== current) {
+        await server.stop();
+        ({ server, readyMs } = await startAdsm({ env: envFor(workers) }));
+        current = workers;
+      }
+      console.log(`\n  -- workers=${workers} (ready in ${readyMs} ms) --`);
+      const check = await checkAnswers(server.url, ads, o.check);
+      printCheck('before the timed runs', check);
+      baseline ??= await captureBaseline(server.url, benchEnv.scratch);
+      raw = await startRaw(baseline.bodyFile, baseline.headers, workers, benchEnv.scratch);
+      const busy = await backgroundBusy();
+      console.log(
+        `  machine ${Math.round(busy * 100)}% busy before the timed runs${busy > 0.1 ? ' (other processes: figures will be noisy)' : ''}`,
+      );
+      const comparisons = await readRounds(server, raw, {
+        tool,
+        connections: o.connections,
+        rounds: o.rounds,
+        durationS: o.durationS,
+        warmupS: o.warmupS,
+        threads: o.threads,
+      });
+      await raw.stop();
+      raw = undefined;
+      const checkAfter = await checkAnswers(server.url, ads, Math.min(o.check, 100), 777);
+      printCheck('after the timed runs', checkAfter);
+      const after = sampleTree(server.pid);
+      byWorkers.push({
+        workers,
+        readyMs,
+        backgroundBusy: busy,
+        check,
+        checkAfter,
+        comparisons,
+        rssAfterMb: after.rssMb,
+        peakRssMb: after.peakRssMb,
+      });
+    }
+    const { bodyFile: _bodyFile, ...baselineInfo } = baseline!;
+    return {
+      mode: benchEnv.mode,
+      dataset: o.dataset,
+      ads: n,
+      serverEnv: { ...quotas, LOG_LEVEL: o.logLevel },
+      emptyStartMs,
+      rssEmptyMb,
+      load,
+      rssLoadedMb: loaded.rssMb,
+      peakRssLoadedMb: loaded.peakRssMb,
+      restart: r,
+      baseline: baselineInfo,
+      byWorkers,
+    };
+  } finally {
+    await raw?.stop();
+    await server.stop();
+    await benchEnv.drop();
+  }
+}
+
+function printCheck(when: string, c: CheckResult): void {
+  const verdict = c.wrong === 0 && c.failed === 0 ? 'all correct' : `${c.wrong} WRONG, ${c.failed} FAILED`;
+  console.log(
+    `  reference check (${when}): ${c.queries} queries, ${verdict} (mean ${c.meanItems} items, ${c.meanBytes} B per answer)`,
+  );
+  for (const e of c.examples) console.log(`    ! ${e}`);
+}

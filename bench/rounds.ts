@@ -1,0 +1,141 @@
+/**
+ * Timed load rounds: reads interleaved raw/adsm/raw/adsm (so drift of the machine hits both
+ * alike) with paired ratios, and write rounds against adsm alone. Summaries are medians with the
+ * min-max spread over rounds.
+ */
+import type { LoadKind, LoadResult, LoadTool } from './load-tool.js';
+import { measure, type CpuUse } from './proc-stats.js';
+import { spread, type Spread } from './report.js';
+import type { ServerProcess } from './server-process.js';
+
+export interface RoundOptions {
+  readonly tool: LoadTool;
+  readonly connections: readonly number[];
+  readonly rounds: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly threads: number;
+}
+
+export interface Run {
+  readonly load: LoadResult;
+  readonly cpu: CpuUse;
+}
+
+export interface RunSummary {
+  readonly rps: Spread;
+  readonly p50Ms: Spread;
+  readonly p99Ms: Spread;
+  readonly maxMs: Spread;
+  /** Sum over rounds. */
+  readonly non2xx: number;
+  readonly socketErrors: number;
+  /** CPU cores the server used, and how busy the whole machine was. */
+  readonly serverCores: Spread;
+  readonly boxBusy: Spread;
+  readonly rssAfterMb: Spread;
+}
+
+export function summarize(runs: readonly Run[]): RunSummary {
+  const of = (f: (r: Run) => number, digits = 2) => spread(runs.map(f), digits);
+  return {
+    rps: of((r) => r.load.rps, 0),
+    p50Ms: of((r) => r.load.latencyMs.p50, 3),
+    p99Ms: of((r) => r.load.latencyMs.p99, 3),
+    maxMs: of((r) => r.load.latencyMs.max, 3),
+    non2xx: runs.reduce((a, r) => a + r.load.non2xx, 0),
+    socketErrors: runs.reduce((a, r) => a + r.load.socketErrors, 0),
+    serverCores: of((r) => r.cpu.serverCores),
+    boxBusy: of((r) => r.cpu.boxBusy),
+    rssAfterMb: of((r) => r.cpu.rssAfterMb, 1),
+  };
+}
+
+async function timed(
+  server: ServerProcess,
+  kind: LoadKind,
+  c: number,
+  o: RoundOptions,
+  durationS = o.durationS,
+): Promise<Run> {
+  const done = measure(server.pid);
+  const load = await o.tool({ url: server.url, kind, connections: c, durationS, threads: o.threads });
+  return { load, cpu: done() };
+}
+
+const line = (label: string, c: number, r: Run) =>
+  console.log(
+    `  ${label.padEnd(5)} c=${String(c).padStart(3)}  ${String(r.load.rps).padStart(7)} req/s  ` +
+      `p50 ${r.load.latencyMs.p50.toFixed(2)} ms  p99 ${r.load.latencyMs.p99.toFixed(2)} ms  ` +
+      `max ${r.load.latencyMs.max.toFixed(1)} ms  non2xx ${r.load.non2xx}  sock ${r.load.socketErrors}  ` +
+      `cpu ${r.cpu.serverCores.toFixed(2)} box ${(r.cpu.boxBusy * 100).toFixed(0)}%  rss ${r.cpu.rssAfterMb} MB`,
+  );
+
+export interface ReadComparison {
+  readonly connections: number;
+  readonly raw: RunSummary;
+  readonly adsm: RunSummary;
+  /** adsm req/s / raw req/s of the same round, per round. */
+  readonly ratio: Spread;
+  readonly rounds: { readonly raw: Run; readonly adsm: Run }[];
+}
+
+export async function readRounds(
+  adsm: ServerProcess,
+  raw: ServerProcess,
+  o: RoundOptions,
+): Promise<ReadComparison[]> {
+  const top = Math.max(...o.connections);
+  if (o.warmupS > 0) {
+    console.log(`  warm-up ${o.warmupS} s each at c=${top}`);
+    await timed(raw, 'read', top, o, o.warmupS);
+    await timed(adsm, 'read', top, o, o.warmupS);
+  }
+  const runs = new Map<number, { raw: Run; adsm: Run }[]>(o.connections.map((c) => [c, []]));
+  for (let round = 1; round <= o.rounds; round++) {
+    console.log(`  round ${round}/${o.rounds}`);
+    for (const c of o.connections) {
+      const r = await timed(raw, 'read', c, o);
+      line('raw', c, r);
+      const a = await timed(adsm, 'read', c, o);
+      line('adsm', c, a);
+      runs.get(c)!.push({ raw: r, adsm: a });
+    }
+  }
+  return o.connections.map((c) => {
+    const pairs = runs.get(c)!;
+    return {
+      connections: c,
+      raw: summarize(pairs.map((p) => p.raw)),
+      adsm: summarize(pairs.map((p) => p.adsm)),
+      ratio: spread(
+        pairs.map((p) => p.adsm.load.rps / p.raw.load.rps),
+        3,
+      ),
+      rounds: pairs,
+    };
+  });
+}
+
+export interface WriteSeries {
+  readonly connections: number;
+  readonly adsm: RunSummary;
+  readonly rounds: Run[];
+}
+
+export async function writeRounds(adsm: ServerProcess, o: RoundOptions): Promise<WriteSeries[]> {
+  if (o.warmupS > 0) {
+    console.log(`  warm-up ${o.warmupS} s of creates at c=${Math.min(...o.connections)}`);
+    await timed(adsm, 'write', Math.min(...o.connections), o, o.warmupS);
+  }
+  const runs = new Map<number, Run[]>(o.connections.map((c) => [c, []]));
+  for (let round = 1; round <= o.rounds; round++) {
+    console.log(`  round ${round}/${o.rounds}`);
+    for (const c of o.connections) {
+      const w = await timed(adsm, 'write', c, o);
+      line('adsm', c, w);
+      runs.get(c)!.push(w);
+    }
+  }
+  return o.connections.map((c) => ({ connections: c, adsm: summarize(runs.get(c)!), rounds: runs.get(c)! }));
+}

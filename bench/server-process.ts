@@ -1,0 +1,168 @@
+/**
+ * Spawns the servers under test as real child processes: adsm (`node dist/main.js`, built first
+ * by the runner) and the raw node:http baseline (bench/raw-server.ts), and stops them with SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface ServerProcess {
+  readonly name: string;
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** The last 64 KiB of stdout and stderr. */
+  output(): string;
+  readonly exited: Promise<number | string>;
+  /** Sends SIGTERM and resolves with the exit code and how long the process took to end. */
+  stop(): Promise<{ code: number | string; ms: number }>;
+}
+
+/** Settings the benchmark decides itself; never inherited from the caller's environment. */
+const OWN_VARS = [
+  'PORT',
+  'HOST',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'REDIS_PREFIX',
+  'WORKERS',
+  'ADMIN_TOKEN',
+  'MAX_ADS_PER_DAY',
+  'MAX_ACTIVE_ADS',
+  'LOG_LEVEL',
+  'ADSM_FAILPOINT',
+];
+
+function inheritedEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of OWN_VARS) delete env[name];
+  return env;
+}
+
+const live = new Set<ChildProcess>();
+
+/** Kills every server this process started that is still running (used on exit and on errors). */
+export function killAll(): void {
+  for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+process.on('exit', killAll);
+
+export function spawnServer(
+  name: string,
+  args: string[],
+  port: number,
+  env: Record<string, string>,
+): ServerProcess {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...inheritedEnv(), HOST: '127.0.0.1', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  live.add(child);
+  let out = '';
+  const keep = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 65_536) out = out.slice(-65_536);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => {
+      live.delete(child);
+      resolve(code ?? signal ?? 'unknown');
+    }),
+  );
+  return {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid,
+    output: () => out,
+    exited,
+    async stop() {
+      const start = performance.now();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const hard = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(hard);
+      return { code, ms: Math.round(performance.now() - start) };
+    },
+  };
+}
+
+/** Polls `GET /readyz` every 10 ms until it answers 200; resolves with the milliseconds waited. */
+export async function waitReady(
+  server: ServerProcess,
+  timeoutMs = 120_000,
+  since = performance.now(),
+): Promise<number> {
+  let gone = false;
+  void server.exited.then(() => (gone = true));
+  while (performance.now() - since < timeoutMs) {
+    if (gone) throw new Error(`${server.name} exited before it was ready:\n${server.output()}`);
+    try {
+      const res = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return Math.round(performance.now() - since);
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${server.name} not ready after ${timeoutMs} ms:\n${server.output()}`);
+}
+
+export interface AdsmOptions {
+  readonly port?: number;
+  /** Environment for the server: DATA_DIR or DATABASE_URL/REDIS_URL/REDIS_PREFIX, WORKERS, quotas… */
+  readonly env: Record<string, string>;
+}
+
+/** Starts `node dist/main.js` and waits for /readyz; `readyMs` is spawn-to-ready. */
+export async function startAdsm(opts: AdsmOptions): Promise<{ server: ServerProcess; readyMs: number }> {
+  const port = opts.port ?? (await freePort());
+  const since = performance.now();
+  const server = spawnServer('adsm', ['dist/main.js'], port, { LOG_LEVEL: 'info', ...opts.env });
+  const readyMs = await waitReady(server, 300_000, since);
+  return { server, readyMs };
+}
+
+/**
+ * Starts bench/raw-server.ts answering every request with `bodyFile`'s bytes and `headers`. The
+ * file is transpiled to plain JavaScript in `dir` first, so the baseline runs on bare node with no
+ * loader in the process.
+ */
+export async function startRaw(bodyFile: string, headers: Record<string, string>, workers: number, dir: string) {
+  const source = readFileSync(join(ROOT, 'bench', 'raw-server.ts'), 'utf8');
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
+  const script = join(dir, 'raw-server.mjs');
+  writeFileSync(script, outputText);
+  const port = await freePort();
+  const server = spawnServer('raw node:http', [script], port, {
+    RAW_BODY_FILE: bodyFile,
+    RAW_HEADERS: JSON.stringify(headers),
+    WORKERS: String(workers),
+  });
+  await waitReady(server, 30_000);
+  return server;
+}
