@@ -24,7 +24,8 @@ export async function createReplicatedAdapters(config: ReplicatedConfig, logger:
   const { DATABASE_URL, REDIS_URL, REDIS_PREFIX: prefix } = config;
   if (!DATABASE_URL || !REDIS_URL) throw new Error('replicated mode needs DATABASE_URL and REDIS_URL');
 
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 8 });
+  // A replica paused inside a transaction must not block every writer forever.
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 8, idle_in_transaction_session_timeout: 10_000 });
   pool.on('error', (err) => logger.warn({ err }, 'idle Postgres client failed'));
   const applied = await migratePostgres(pool);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -47,13 +48,14 @@ export async function createReplicatedAdapters(config: ReplicatedConfig, logger:
     maxLen: config.STREAM_MAXLEN,
     logger,
   });
-  const lock = createRedisLock({ redis, key: `${prefix}:lock`, ttlMs: config.LOCK_TTL_MS });
+  const lock = createRedisLock({ redis, key: `${prefix}:lock`, ttlMs: config.LOCK_TTL_MS, logger });
   const scheduler = createBullmqScheduler({ connection: bullConnection, prefix, clock: systemClock, logger });
   const repair = createRepairLoop({
     store,
     log,
     intervalMs: config.POLL_INTERVAL_MS,
     lastPublishedSeq: () => log.lastSeq(),
+    lock,
     onError: (err: unknown) => logger.warn({ err }, 'repair loop failed'),
   });
 

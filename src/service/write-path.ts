@@ -39,7 +39,7 @@ export function createWritePath(deps: WritePathDeps) {
         }
         const now = Math.max(clock.now(), replica.state.at);
         decision = decide(replica.state, command, { now, limits, stored: ctx.stored });
-        return decision.kind === 'append' ? ({ ...decision.entry, seq: ctx.head + 1 } as Entry) : undefined;
+        return decision.kind === 'append' ? ({ ...decision.entry, seq: ctx.head + 1 }) : undefined;
       });
       if (entry) {
         deps.failpoint?.('after-commit');

@@ -46,22 +46,22 @@ describe('replicated mode under faults', () => {
   it('kill -9 a replica mid-traffic, keep writing, restart it: it converges and loses nothing acknowledged', async () => {
     const [a, b, c] = await Promise.all([cluster.start(), cluster.start(), cluster.start()]);
     const acked = new Map<string, AdJson>();
-    const writers = [writer(a!, acked, 1), writer(b!, acked, 2), writer(c!, acked, 3)];
+    const writers = [writer(a, acked, 1), writer(b, acked, 2), writer(c, acked, 3)];
     await sleep(1500);
-    c!.child.kill('SIGKILL');
-    await c!.exited;
+    c.child.kill('SIGKILL');
+    await c.exited;
     await sleep(1500);
-    const c2 = await cluster.start({ port: c!.port });
+    const c2 = await cluster.start({ port: c.port });
     await sleep(1000);
     await Promise.all(writers.map((w) => w.stop()));
-    await converged(cluster, [a!, b!, c2]);
+    await converged(cluster, [a, b, c2]);
     expect(acked.size).toBeGreaterThan(50);
-    await expectAllPresent([a!, b!, c2], acked);
+    await expectAllPresent([a, b, c2], acked);
   });
 
   it('Redis wiped mid-traffic: writes keep working, replicas converge, expiry still happens', async () => {
     const servers = await Promise.all([cluster.start(), cluster.start(), cluster.start()]);
-    const soon = (await (await post(servers[0]!.url, adBody(1, { endAt: new Date(Date.now() + 4000).toISOString() }))).json()) as AdJson;
+    const soon = (await (await post(servers[0].url, adBody(1, { endAt: new Date(Date.now() + 4000).toISOString() }))).json()) as AdJson;
     const acked = new Map<string, AdJson>();
     const writers = servers.map((s, i) => writer(s, acked, i + 1));
     await sleep(1000);
@@ -85,8 +85,8 @@ describe('replicated mode under faults', () => {
 
   it('a lock holder paused past its lease while another replica writes: no lost or reordered updates', async () => {
     const [a, b] = await Promise.all([cluster.start(), cluster.start()]);
-    const ad = (await (await post(a!.url, adBody(1))).json()) as AdJson;
-    await converged(cluster, [a!, b!]);
+    const ad = (await (await post(a.url, adBody(1))).json()) as AdJson;
+    await converged(cluster, [a, b]);
     // Both replicas update the same ad as fast as they can; a is paused in the middle.
     const acked: { server: string; version: number }[] = [];
     let stop = false;
@@ -104,15 +104,15 @@ describe('replicated mode under faults', () => {
         }
       }
     };
-    const runs = [updater(a!), updater(b!)];
+    const runs = [updater(a), updater(b)];
     await sleep(800);
-    a!.child.kill('SIGSTOP');
+    a.child.kill('SIGSTOP');
     await sleep(1500);
-    a!.child.kill('SIGCONT');
+    a.child.kill('SIGCONT');
     await sleep(800);
     stop = true;
     await Promise.all(runs);
-    await converged(cluster, [a!, b!]);
+    await converged(cluster, [a, b]);
     // Every acknowledged version is distinct: no two writes won the same version.
     const versions = acked.map((x) => x.version);
     expect(new Set(versions).size).toBe(versions.length);
@@ -123,7 +123,7 @@ describe('replicated mode under faults', () => {
     const logVersions = rows.filter((r) => r.entry.ad?.id === ad.id).map((r) => r.entry.ad!.version);
     expect(logVersions).toEqual([...logVersions].sort((x, y) => x - y));
     expect(logVersions.at(-1)).toBe(Math.max(...versions));
-    for (const s of [a!, b!]) {
+    for (const s of [a, b]) {
       expect((await getJson<AdJson>(`${s.url}/api/v1/ad/${ad.id}`)).body.version).toBe(Math.max(...versions));
     }
   });
