@@ -44,13 +44,18 @@ export interface FeatureSpace {
    * sends one; the index then answers by testing each ad directly).
    */
   queryFeatures(q: AdQuery): QueryFeatures | undefined;
-  /** 1 at each feature the condition set matches, 0 elsewhere; `undefined` = the "everyone" entry. */
+  /**
+   * 1 at each feature the condition set matches, 0 elsewhere; `undefined` = the "everyone" entry.
+   * The array is reused (valid until the next call) and may be longer than `count`: entries past
+   * `count` are 0.
+   */
   entryFlags(set: ConditionSet | undefined): Uint8Array;
 }
 
 export function createFeatureSpace(): FeatureSpace {
   const countries = new Map<string, number>();
   let count = COUNTRY_BASE;
+  let scratch = new Uint8Array(count);
 
   const ageOk = (set: ConditionSet, age: number): boolean =>
     (set.ageStart === undefined || age >= set.ageStart) && (set.ageEnd === undefined || age <= set.ageEnd);
@@ -77,8 +82,9 @@ export function createFeatureSpace(): FeatureSpace {
       return [age, gender, country, platform];
     },
     entryFlags(set) {
-      const flags = new Uint8Array(count);
-      if (set === undefined) return flags.fill(1);
+      if (scratch.length < count) scratch = new Uint8Array(count * 2);
+      const flags = scratch;
+      if (set === undefined) return flags.fill(1, 0, count);
       flags[F_ALL] = 1;
       for (let age = AGE_MIN; age <= AGE_MAX; age++) flags[AGE_BASE + age] = ageOk(set, age) ? 1 : 0;
       GENDERS.forEach((g, i) => (flags[GENDER_BASE + i] = !set.gender || set.gender.includes(g) ? 1 : 0));

@@ -151,6 +151,17 @@ export function createTargetingIndex(options: TargetingIndexOptions = {}): AdInd
     return lo;
   }
 
+  function firstLiveEntry(ads: readonly Ad[], now: number): number {
+    let lo = 0;
+    let hi = ads.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ads[mid]!.endAt > now) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
   function collect(
     [fa, fg, fc, fp]: QueryFeatures,
     now: number,
@@ -166,11 +177,7 @@ export function createTargetingIndex(options: TargetingIndexOptions = {}): AdInd
     for (let b = first; b < blocks.length; b++) {
       const { ads, masks } = blocks[b]!;
       let m = masks[fa]! & masks[fg]! & masks[fc]! & masks[fp]!;
-      if (b === first) {
-        let pos = 0;
-        while (ads[pos]!.endAt <= now) pos++;
-        m &= ~lowBits(pos);
-      }
+      if (b === first && ads[0]!.endAt <= now) m &= ~lowBits(firstLiveEntry(ads, now));
       while (m !== 0) {
         const bit = m & -m;
         m ^= bit;
