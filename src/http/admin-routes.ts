@@ -1,22 +1,15 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { notFound, notReady, validationFailed } from '../errors.js';
-import type { AdsService } from '../service/ads-service.js';
+import { notFound, validationFailed } from '../errors.js';
 import { createAdminAuth } from './auth.js';
 import { readJsonBody } from './body.js';
 import { fingerprint } from './canonical-json.js';
 import { headerDetails, parseIfMatch } from './headers.js';
+import { AD_PATH, ensureReady, ONE_AD_PATH } from './paths.js';
 import { etagOf, locationOf, renderAd, renderAdWithStatus } from './render.js';
 import { toAdInput } from './schemas.js';
 import type { AppDeps } from './types.js';
 import { validateAdBody } from './validation.js';
-
-export const AD_PATH = '/api/v1/ad';
-export const ONE_AD_PATH = '/api/v1/ad/:id';
-
-export function ensureReady(service: AdsService): void {
-  if (!service.isReady()) throw notReady();
-}
 
 /**
  * Admin routes. Each runs the contract's checks in order: readiness, auth (401), body size (413),

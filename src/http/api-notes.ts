@@ -1,31 +1,47 @@
 /**
  * How the server reads the parts of the contract that leave room, served as the OpenAPI
- * document's description (and so on /docs).
+ * document's description (and so on /docs). `README.md` in this folder says the same for readers
+ * of the code.
  */
-export const API_NOTES = `In-memory ad-serving API. Every error is \`{"error":{"code","message","details":[{"path","message"}]}}\`.
+export const API_NOTES = `In-memory ad-serving API. Every error is \`{"error":{"code","message","details":[{"path","message"}]}}\`;
+\`details\` paths are dotted (\`conditions.0.ageStart\`), header problems use the header name
+(\`If-Match\`, \`Idempotency-Key\`) and query problems the parameter name.
 
-**Order of checks.** readiness (503, \`/api/*\` only), auth (401), body size (413), body type (415),
-JSON and validation (400, header problems included), existence (404), If-Match (412),
-idempotency key reuse (422), quota (429). An unknown path is a 404 and a known path asked with
-another method a 405 with \`Allow\`, before any of these.
+**Order of checks.** readiness (503, \`/api/*\` routes only), auth (401), body size (413), body
+type (415), JSON and validation (400, header problems included), existence (404), If-Match (412),
+idempotency key reuse (422), quota (429). Routing comes first: an unknown path (including a
+trailing slash) is a 404, and a known path asked with another method (OPTIONS too) a 405 with
+\`Allow\`, whatever the token or readiness.
 
 **Bodies.** Create and replace take \`application/json\`; parameters are allowed, but a \`charset\`
 other than UTF-8 is a 415, and so is a missing \`Content-Type\`. Bodies over 65536 bytes are a 413,
-by \`Content-Length\` or by the bytes actually sent. Invalid UTF-8 is \`invalid_json\`.
+by \`Content-Length\` or by the bytes actually sent. Invalid UTF-8 is \`invalid_json\`. A body on
+GET or DELETE is ignored.
+
+**Validation.** All problems of a body are reported at once. A title of 1..256 code points after
+trimming; control characters are kept.
 
 **Times.** RFC 3339 with a zone; \`T\`/\`Z\` may be lower case; fractions past milliseconds are
 truncated; a leap second (\`:60\`) is rejected. The year as written must be 1970-9999 and so must
-the UTC instant. Past times are accepted.
+the UTC instant. Times in the past are accepted.
 
-**Countries.** Assigned ISO 3166-1 alpha-2 codes only; user-assigned codes such as \`XK\` are
-rejected. Letters must be ASCII.
+**Countries.** Assigned ISO 3166-1 alpha-2 codes only, ASCII letters in any case; user-assigned
+codes such as \`XK\` are rejected.
 
-**If-Match.** One value: \`"3"\`, \`3\`, \`W/"3"\` or \`*\`; a list of tags is a 400.
+**If-Match.** One value: \`"3"\`, \`3\`, \`W/"3"\` or \`*\`; a list of tags (or anything else) is a 400.
+\`*\` on an unknown id is a 404. Successful POST and PUT answers carry \`ETag\` too.
 
-**Idempotency-Key.** 1..200 characters (empty or longer is a 400). "The same body" is the same
-JSON value of the whole body as sent, so \`"conditions": {}\` and no \`conditions\` differ. A
-replay answers 201 with the first answer's body, \`Location\`, \`ETag\` of that body and
-\`Idempotent-Replayed: true\`.
+**Idempotency-Key.** 1..200 characters (empty or longer is a 400); only POST reads it. "The same
+body" is the same JSON value of the whole body as sent, so \`"conditions": {}\` and no
+\`conditions\` differ. A replay answers 201 with the first answer's body, its \`Location\` and
+\`ETag\`, and \`Idempotent-Replayed: true\`.
+
+**Public query.** Integers are plain decimal digits (leading zeros allowed, at most 2^53-1 for
+\`offset\`). Parameter names and values are form-urlencoded (\`+\` is a space, \`%xx\` decoded);
+broken percent-encoding in a known parameter is a 400.
+
+**Auth.** \`Authorization: Bearer <token>\`, scheme name in any case; a 401 carries
+\`WWW-Authenticate: Bearer\`.
 
 **Request ids.** \`X-Request-Id\` is echoed when it is 1..128 visible ASCII characters,
 otherwise replaced by a new UUID.`;

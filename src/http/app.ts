@@ -1,8 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { AD_PATH, ONE_AD_PATH, registerAdminRoutes } from './admin-routes.js';
+import { registerAdminRoutes } from './admin-routes.js';
 import { createErrorHandler, methodNotAllowedHandler, notFoundHandler } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { describeRoutes } from './openapi.js';
+import { AD_PATH, ONE_AD_PATH } from './paths.js';
 import { registerPublicRoute } from './public-route.js';
 import { requestContext } from './request-context.js';
 import { registerServiceRoutes } from './service-routes.js';

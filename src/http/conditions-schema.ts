@@ -26,13 +26,16 @@ export const CountrySchema = z
   });
 
 export const ConditionSetSchema = z
-  .object({
-    ageStart: age.nullish().openapi({ description: 'Lower age bound (inclusive).', example: 20 }),
-    ageEnd: age.nullish().openapi({ description: 'Upper age bound (inclusive).', example: 30 }),
-    gender: nonEmptyList(GenderSchema, 'genders').nullish(),
-    country: nonEmptyList(CountrySchema, 'country codes').nullish(),
-    platform: nonEmptyList(PlatformSchema, 'platforms').nullish(),
-  })
+  .object(
+    {
+      ageStart: age.nullish().openapi({ description: 'Lower age bound (inclusive).', example: 20 }),
+      ageEnd: age.nullish().openapi({ description: 'Upper age bound (inclusive).', example: 30 }),
+      gender: nonEmptyList(GenderSchema, 'genders').nullish(),
+      country: nonEmptyList(CountrySchema, 'country codes').nullish(),
+      platform: nonEmptyList(PlatformSchema, 'platforms').nullish(),
+    },
+    { error: (iss) => (iss.code === 'invalid_type' ? 'must be a condition set (an object)' : undefined) },
+  )
   .strict()
   .superRefine((set, ctx) => {
     if (typeof set.ageStart === 'number' && typeof set.ageEnd === 'number' && set.ageStart > set.ageEnd) {

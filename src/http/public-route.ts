@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { AD_PATH, ensureReady } from './admin-routes.js';
+import { AD_PATH, ensureReady } from './paths.js';
 import { parsePublicQuery } from './query.js';
 import { renderPage } from './render.js';
 import type { AppDeps } from './types.js';

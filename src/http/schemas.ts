@@ -12,8 +12,11 @@ const codePoints = (s: string): number => {
   return n;
 };
 
+const requiredString = (iss: { input?: unknown }) =>
+  iss.input === undefined ? 'is required' : 'must be a string';
+
 const Title = z
-  .string({ error: 'must be a string' })
+  .string({ error: requiredString })
   .trim()
   .refine((s) => codePoints(s) >= 1, { error: 'must not be empty' })
   .refine((s) => codePoints(s) <= MAX_TITLE_LENGTH, {
@@ -27,22 +30,25 @@ const Title = z
   });
 
 const DateTime = z
-  .string({ error: 'must be a string' })
+  .string({ error: requiredString })
   .refine((s) => parseRfc3339(s) !== undefined, {
     error: 'must be an RFC 3339 date-time with a zone (Z or ±hh:mm), years 1970-9999',
   })
   .openapi({ format: 'date-time', example: '2026-12-10T03:00:00Z' });
 
 export const AdBodySchema = z
-  .object({
-    title: Title,
-    startAt: DateTime.openapi({ description: 'Start of the active interval (inclusive).' }),
-    endAt: DateTime.openapi({
-      description: 'End of the active interval (exclusive); strictly after startAt.',
-      example: '2026-12-31T16:00:00Z',
-    }),
-    conditions: ConditionsSchema,
-  })
+  .object(
+    {
+      title: Title,
+      startAt: DateTime.openapi({ description: 'Start of the active interval (inclusive).' }),
+      endAt: DateTime.openapi({
+        description: 'End of the active interval (exclusive); strictly after startAt.',
+        example: '2026-12-31T16:00:00Z',
+      }),
+      conditions: ConditionsSchema,
+    },
+    { error: (iss) => (iss.code === 'invalid_type' ? 'request body must be a JSON object' : undefined) },
+  )
   .strict()
   .superRefine((body, ctx) => {
     const start = typeof body.startAt === 'string' ? parseRfc3339(body.startAt) : undefined;
