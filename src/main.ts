@@ -13,6 +13,8 @@ import { createMetrics } from './http/metrics.js';
 import { createTargetingIndex } from './index/targeting-index.js';
 import { createNode, type NodeDeps } from './replica/node.js';
 import { createEmbeddedAdapters } from './adapters/embedded.js';
+import { relayBarriers, workerBarrier } from './cluster/barrier.js';
+import { withDelayedDelivery } from './log/delayed-log.js';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -28,6 +30,7 @@ async function createAdapters(config: Config, logger: Logger): Promise<Adapters>
 
 function runPrimary(config: Config, logger: Logger): void {
   logger.info({ workers: config.workers, mode: config.mode }, 'starting workers');
+  relayBarriers();
   let stopping = false;
   const fork = () => cluster.fork();
   for (let i = 0; i < config.workers; i++) fork();
@@ -50,8 +53,13 @@ function runPrimary(config: Config, logger: Logger): void {
 
 async function runReplica(config: Config, logger: Logger): Promise<void> {
   const adapters = await createAdapters(config, logger);
+  const log = config.ADSM_FAILPOINT === 'slow-log' ? withDelayedDelivery(adapters.log, 500) : adapters.log;
+  // Sibling workers behind the same port apply each write before it is answered.
+  const barrier = cluster.isWorker ? workerBarrier((seq) => node.replica.waitFor(seq)) : undefined;
   const node = createNode({
+    afterApplied: barrier,
     ...adapters,
+    log,
     clock: systemClock,
     createIndex: createTargetingIndex,
     limits: { maxAdsPerDay: config.MAX_ADS_PER_DAY, maxActiveAds: config.MAX_ACTIVE_ADS },

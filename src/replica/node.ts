@@ -27,6 +27,8 @@ export interface NodeDeps {
   readonly pollIntervalMs?: number;
   readonly onError?: (err: unknown, what: string) => void;
   readonly failpoint?: (name: string) => void;
+  /** Awaited before a write is answered, after this replica applied it (see `src/cluster/`). */
+  readonly afterApplied?: (seq: number) => Promise<void>;
   readonly newId?: () => string;
 }
 
@@ -93,6 +95,7 @@ export function createNode(deps: NodeDeps) {
     limits: deps.limits,
     onPublishError: report('publish'),
     failpoint: deps.failpoint,
+    afterApplied: deps.afterApplied,
   });
 
   const service = createReplicaService({

@@ -15,6 +15,8 @@ export interface WritePathDeps {
   readonly replica: Replica;
   readonly limits: Limits;
   readonly onPublishError?: (err: unknown, entry: Entry) => void;
+  /** Awaited after this replica applied a write and before it is answered (sibling workers). */
+  readonly afterApplied?: (seq: number) => Promise<void>;
   /** Test hook: called at named points of a write (`after-commit`), for crash tests. */
   readonly failpoint?: (name: string) => void;
 }
@@ -29,6 +31,12 @@ export function createWritePath(deps: WritePathDeps) {
   const { store, log, lock, clock, replica, limits } = deps;
 
   return async function execute(command: Command): Promise<Decision> {
+    const { decision, seq } = await commitAndApply(command);
+    if (seq !== undefined) await deps.afterApplied?.(seq);
+    return decision;
+  };
+
+  function commitAndApply(command: Command): Promise<{ decision: Decision; seq?: number }> {
     return lock.run(async () => {
       let decision: Decision = { kind: 'noop' };
       const adId = command.type === 'create' ? undefined : command.id;
@@ -47,9 +55,9 @@ export function createWritePath(deps: WritePathDeps) {
         await log.publish(entry).catch((err: unknown) => deps.onPublishError?.(err, entry));
         await replica.waitFor(entry.seq);
       }
-      return decision;
+      return { decision, seq: entry?.seq };
     });
-  };
+  }
 }
 
 export type Execute = ReturnType<typeof createWritePath>;
