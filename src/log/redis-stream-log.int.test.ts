@@ -241,6 +241,7 @@ describe('redis stream log', () => {
     await log.close();
   });
 
+  // Reason for skipIf: this case starts its own redis-server binary, which a machine may lack.
   describe.skipIf(!hasRedisServer)('with a Redis server that restarts empty', () => {
     let server: ChildProcess | undefined;
     let port = 0;

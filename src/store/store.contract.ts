@@ -229,6 +229,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
     });
 
     it('keeps everything across close and reopen', async (t) => {
+      // Reason for skip: an adapter without durable storage (memory) has nothing to reopen.
       if (!h.reopen) return t.skip();
       const ad = testAd('a');
       await append(store, create(ad));
