@@ -121,9 +121,9 @@ function benchSize(n: number) {
     nextWrite += 10;
   });
 
+  microsPerOp(10_000, update);
+  const upsertUs = microsPerOp(5_000, update);
   const writes = Math.min(5_000, n);
-  microsPerOp(writes, update);
-  const upsertUs = microsPerOp(writes, update);
   const victims = ids.slice(0, writes).map((id) => live.get(id)!);
   const removeUs = microsPerOp(writes, (i) => index.remove(victims[i]!.id));
   const insertUs = microsPerOp(writes, (i) => index.upsert(victims[i]!));
