@@ -1,6 +1,6 @@
 /**
  * Captures the page the raw node:http baseline serves: a real adsm answer to a query of the mix,
- * the one closest to 300 bytes, with adsm's response headers (minus the per-connection ones).
+ * the one closest to `targetBytes` (default 300), with adsm's response headers (minus the per-connection ones).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +19,11 @@ export interface Baseline {
   readonly headers: Record<string, string>;
 }
 
-export async function captureBaseline(baseUrl: string, dir: string): Promise<Baseline> {
+export async function captureBaseline(
+  baseUrl: string,
+  dir: string,
+  targetBytes = BASELINE_BYTES,
+): Promise<Baseline> {
   const client = createHttpClient(baseUrl, 1);
   let best: { path: string; body: string; headers: Record<string, string> } | undefined;
   try {
@@ -28,7 +32,7 @@ export async function captureBaseline(baseUrl: string, dir: string): Promise<Bas
       const res = await client.request('GET', path);
       if (res.status !== 200) continue;
       const bytes = Buffer.byteLength(res.body);
-      if (best && Math.abs(bytes - BASELINE_BYTES) >= Math.abs(Buffer.byteLength(best.body) - BASELINE_BYTES))
+      if (best && Math.abs(bytes - targetBytes) >= Math.abs(Buffer.byteLength(best.body) - targetBytes))
         continue;
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) {

@@ -18,6 +18,10 @@ export interface Options {
   readonly check: number;
   /** Creates in flight while loading the dataset. */
   readonly loadConcurrency: number;
+  /** Send an Idempotency-Key with every create of the dataset (and retry socket errors). */
+  readonly idempotencyKeys: boolean;
+  /** Size the raw baseline's page should be close to (a real adsm answer is picked). */
+  readonly rawBytes: number;
   readonly reads: boolean;
   readonly writes: boolean;
   readonly index: boolean;
@@ -37,6 +41,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --threads 1            wrk threads
   --check 500            queries of the mix checked against the brute-force reference
   --load-concurrency 32  creates in flight while loading the dataset
+  --idempotency-keys     send an Idempotency-Key with every dataset create (the server keeps a reply per key)
+  --raw-bytes 300        the raw baseline serves the adsm answer closest to this size
   --reads                the read benchmark (default unless --writes or --index is given)
   --writes               the write benchmark (creates/s and latency)
   --index [sizes…]       the in-process index micro-benchmark (bench/index-bench.ts)
@@ -75,6 +81,8 @@ export function parseOptions(argv: string[]): Options {
       threads: { type: 'string' },
       check: { type: 'string' },
       'load-concurrency': { type: 'string' },
+      'raw-bytes': { type: 'string' },
+      'idempotency-keys': { type: 'boolean', default: false },
       reads: { type: 'boolean', default: false },
       writes: { type: 'boolean', default: false },
       index: { type: 'boolean', default: false },
@@ -115,6 +123,8 @@ export function parseOptions(argv: string[]): Options {
     threads: int(values.threads, 1, 'threads'),
     check: int(values.check, quick ? 100 : 500, 'check', 0),
     loadConcurrency: int(values['load-concurrency'], 32, 'load-concurrency'),
+    idempotencyKeys: values['idempotency-keys'],
+    rawBytes: int(values['raw-bytes'], 300, 'raw-bytes'),
     reads: values.reads || (!writes && !index),
     writes,
     index,

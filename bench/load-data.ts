@@ -48,11 +48,16 @@ export interface LoadDataResult {
   readonly errorCount: number;
 }
 
-/** Posts every body with `concurrency` requests in flight; retries socket errors (Idempotency-Key makes that safe). */
+/**
+ * Posts every body with `concurrency` requests in flight. With `idempotencyKeys` every create
+ * carries an `Idempotency-Key` and socket errors are retried (the key makes that safe); the server
+ * then also remembers one reply per ad, which costs memory. Without, nothing is retried.
+ */
 export async function loadAds(
   baseUrl: string,
   bodies: readonly AdBody[],
   concurrency = 32,
+  idempotencyKeys = false,
 ): Promise<LoadDataResult> {
   const client = createHttpClient(baseUrl, concurrency);
   const runId = Date.now().toString(36);
@@ -71,9 +76,8 @@ export async function loadAds(
     const body = bodies[i]!;
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await client.request('POST', '/api/v1/ad', body, {
-          'idempotency-key': `bench-${runId}-${i}`,
-        });
+        const key = idempotencyKeys ? { 'idempotency-key': `bench-${runId}-${i}` } : undefined;
+        const res = await client.request('POST', '/api/v1/ad', body, key);
         latencies.push(res.ms);
         if (res.status !== 201) return fail(`#${i}: ${res.status} ${res.body.slice(0, 200)}`);
         const got = JSON.parse(res.body) as { id?: unknown; title?: unknown; endAt?: unknown };
@@ -89,7 +93,7 @@ export async function loadAds(
         });
         break;
       } catch (err) {
-        if (attempt >= 3) return fail(`#${i}: ${(err as Error).message}`);
+        if (!idempotencyKeys || attempt >= 3) return fail(`#${i}: ${(err as Error).message}`);
         retries++;
       }
     }

@@ -85,7 +85,12 @@ export async function readScenario(o: Options, tool: LoadTool): Promise<ReadScen
     const rssEmptyMb = sampleTree(server.pid).rssMb;
     const n = DATASET_SIZE[o.dataset];
     console.log(`  adsm ready in ${emptyStartMs} ms (empty, RSS ${rssEmptyMb} MB); creating ${n} ads …`);
-    const { ads, ...load } = await loadAds(server.url, datasetBodies(n), o.loadConcurrency);
+    const { ads, ...load } = await loadAds(
+      server.url,
+      datasetBodies(n),
+      o.loadConcurrency,
+      o.idempotencyKeys,
+    );
     const loaded = sampleTree(server.pid);
     console.log(
       `  created ${load.created}/${n} in ${load.ms} ms (${load.createsPerSec}/s, p99 ${load.latencyMs.p99} ms, ` +
@@ -112,7 +117,7 @@ export async function readScenario(o: Options, tool: LoadTool): Promise<ReadScen
       console.log(`\n  -- workers=${workers} (ready in ${readyMs} ms) --`);
       const check = await checkAnswers(server.url, ads, o.check);
       printCheck('before the timed runs', check);
-      baseline ??= await captureBaseline(server.url, benchEnv.scratch);
+      baseline ??= await captureBaseline(server.url, benchEnv.scratch, o.rawBytes);
       raw = await startRaw(baseline.bodyFile, baseline.headers, workers, benchEnv.scratch);
       const busy = await backgroundBusy();
       console.log(

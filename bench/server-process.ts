@@ -150,7 +150,12 @@ export async function startAdsm(opts: AdsmOptions): Promise<{ server: ServerProc
  * file is transpiled to plain JavaScript in `dir` first, so the baseline runs on bare node with no
  * loader in the process.
  */
-export async function startRaw(bodyFile: string, headers: Record<string, string>, workers: number, dir: string) {
+export async function startRaw(
+  bodyFile: string,
+  headers: Record<string, string>,
+  workers: number,
+  dir: string,
+) {
   const source = readFileSync(join(ROOT, 'bench', 'raw-server.ts'), 'utf8');
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },

@@ -46,6 +46,7 @@ export async function writeScenario(o: Options, tool: LoadTool): Promise<WriteSc
         server.url,
         datasetBodies(DATASET_SIZE.seed),
         o.loadConcurrency,
+        o.idempotencyKeys,
       );
       console.log(
         `  preloaded ${preload.created} seed ads: ${preload.createsPerSec}/s at ${o.loadConcurrency} in flight ` +
