@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock/clock.js';
 import type { Config } from '../config.js';
+import { createQueuedLock } from '../lock/queued-lock.js';
 import { createRedisLock } from '../lock/redis-lock.js';
 import { createRedisStreamLog } from '../log/redis-stream-log.js';
 import { createRepairLoop } from '../replica/repair.js';
@@ -48,7 +49,9 @@ export async function createReplicatedAdapters(config: ReplicatedConfig, logger:
     maxLen: config.STREAM_MAXLEN,
     logger,
   });
-  const lock = createRedisLock({ redis, key: `${prefix}:lock`, ttlMs: config.LOCK_TTL_MS, logger });
+  const lock = createQueuedLock(
+    createRedisLock({ redis, key: `${prefix}:lock`, ttlMs: config.LOCK_TTL_MS, logger }),
+  );
   const scheduler = createBullmqScheduler({ connection: bullConnection, prefix, clock: systemClock, logger });
   const repair = createRepairLoop({
     store,

@@ -1,0 +1,55 @@
+import type { WriteLock } from './lock.js';
+
+interface Job {
+  readonly fn: () => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * Queues this process's writers in FIFO order and lets them through `inner` (the cluster-wide
+ * lock) in batches: the lock is taken once for up to `maxBatch` queued writes, instead of every
+ * writer of the process polling for it on its own.
+ */
+export function createQueuedLock(inner: WriteLock, opts: { maxBatch?: number } = {}): WriteLock {
+  const maxBatch = opts.maxBatch ?? 32;
+  const queue: Job[] = [];
+  let draining = false;
+
+  const runBatch = async (): Promise<void> => {
+    for (let n = 0; n < maxBatch; n++) {
+      const job = queue.shift();
+      if (!job) return;
+      try {
+        job.resolve(await job.fn());
+      } catch (err) {
+        job.reject(err);
+      }
+    }
+  };
+
+  const drain = async (): Promise<void> => {
+    draining = true;
+    try {
+      while (queue.length > 0) {
+        try {
+          await inner.run(runBatch);
+        } catch {
+          // the inner lock failed around the batch; jobs settled themselves, the rest retry
+        }
+      }
+    } finally {
+      draining = false;
+    }
+  };
+
+  return {
+    run<T>(fn: () => Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+        if (!draining) void drain();
+      });
+    },
+    close: () => inner.close(),
+  };
+}
