@@ -3,12 +3,13 @@
  * adapters and listens. Everything else receives its dependencies.
  */
 import cluster from 'node:cluster';
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { createServer } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { pino, type Logger } from 'pino';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { systemClock } from './clock/clock.js';
 import { createApp } from './http/app.js';
+import { createFastPublicRoute } from './http/fast-public.js';
 import { createMetrics } from './http/metrics.js';
 import { createTargetingIndex } from './index/targeting-index.js';
 import { createNode, type NodeDeps } from './replica/node.js';
@@ -75,16 +76,18 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
         }
       : undefined,
   });
-  const app = createApp({
-    service: node.service,
-    adminToken: config.ADMIN_TOKEN,
-    logger,
-    metrics: createMetrics(node.service),
+  const metrics = createMetrics(node.service);
+  const app = createApp({ service: node.service, adminToken: config.ADMIN_TOKEN, logger, metrics });
+  const fastPublic = createFastPublicRoute({ service: node.service, metrics, logger });
+  const honoListener = getRequestListener(app.fetch);
+  const server = createServer((req, res) => {
+    if (!fastPublic(req, res)) void honoListener(req, res);
   });
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
-    logger.info({ port: info.port, mode: config.mode }, 'listening'),
-  );
-  (server as Server).keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = 65_000;
+  server.listen(config.PORT, config.HOST, () => {
+    const address = server.address();
+    logger.info({ port: typeof address === 'object' ? address?.port : address, mode: config.mode }, 'listening');
+  });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -97,7 +100,7 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
     }, SHUTDOWN_LIMIT_MS).unref();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
-      (server as Server).closeIdleConnections();
+      server.closeIdleConnections();
     });
     await node.stop();
     await adapters.close();
