@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,24 +109,38 @@ export function spawnServer(
   };
 }
 
-/** Polls `GET /readyz` every 10 ms until it answers 200; resolves with the milliseconds waited. */
+/** `GET /readyz` on a new connection (so node:cluster hands it to the next worker); 0 when refused. */
+function probeReady(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(`${url}/readyz`, { agent: false, timeout: 2_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+/**
+ * Polls `GET /readyz` every 10 ms, each time on a new connection, until it has answered 200
+ * `consecutive` times in a row; resolves with the milliseconds waited. With node:cluster workers
+ * one worker may be ready before another, so a multi-worker server needs several in a row.
+ */
 export async function waitReady(
   server: ServerProcess,
   timeoutMs = 120_000,
   since = performance.now(),
+  consecutive = 1,
 ): Promise<number> {
   let gone = false;
   void server.exited.then(() => (gone = true));
+  let streak = 0;
   while (performance.now() - since < timeoutMs) {
     if (gone) throw new Error(`${server.name} exited before it was ready:\n${server.output()}`);
-    try {
-      const res = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return Math.round(performance.now() - since);
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 10));
+    streak = (await probeReady(server.url)) === 200 ? streak + 1 : 0;
+    if (streak >= consecutive) return Math.round(performance.now() - since);
+    if (streak === 0) await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`${server.name} not ready after ${timeoutMs} ms:\n${server.output()}`);
 }
@@ -136,12 +151,13 @@ export interface AdsmOptions {
   readonly env: Record<string, string>;
 }
 
-/** Starts `node dist/main.js` and waits for /readyz; `readyMs` is spawn-to-ready. */
+/** Starts `node dist/main.js` and waits until /readyz says 200 (from every worker); `readyMs` is spawn-to-ready. */
 export async function startAdsm(opts: AdsmOptions): Promise<{ server: ServerProcess; readyMs: number }> {
   const port = opts.port ?? (await freePort());
   const since = performance.now();
   const server = spawnServer('adsm', ['dist/main.js'], port, { LOG_LEVEL: 'info', ...opts.env });
-  const readyMs = await waitReady(server, 300_000, since);
+  const workers = Number(opts.env.WORKERS ?? 1);
+  const readyMs = await waitReady(server, 300_000, since, workers > 1 ? workers * 5 : 1);
   return { server, readyMs };
 }
 
