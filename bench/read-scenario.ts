@@ -13,6 +13,8 @@ import { checkAnswers, type CheckResult } from './reference-check.js';
 import { readRounds, type ReadComparison } from './rounds.js';
 import { startAdsm, startRaw, type ServerProcess } from './server-process.js';
 
+const SETTLE_MS = 10_000;
+
 export interface RestartFigures {
   /** SIGTERM to exit, and the exit code. */
   readonly shutdownMs: number;
@@ -45,6 +47,8 @@ export interface ReadScenarioResult {
   readonly load: Omit<LoadDataResult, 'ads'>;
   readonly rssLoadedMb: number;
   readonly peakRssLoadedMb: number;
+  /** RSS after loading and SETTLE_MS of idle time (V8 gives garbage back lazily). */
+  readonly rssSettledMb: number;
   readonly restart: RestartFigures;
   readonly baseline: Omit<Baseline, 'bodyFile'>;
   readonly byWorkers: WorkerResult[];
@@ -97,6 +101,9 @@ export async function readScenario(o: Options, tool: LoadTool): Promise<ReadScen
         `${load.errorCount} errors); RSS ${loaded.rssMb} MB`,
     );
     for (const e of load.errors) console.log(`    ! ${e}`);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const rssSettledMb = sampleTree(server.pid).rssMb;
+    console.log(`  RSS ${rssSettledMb} MB after ${SETTLE_MS / 1000} s idle`);
 
     const restarted = await restart(server, envFor(current));
     server = restarted.server;
@@ -158,6 +165,7 @@ export async function readScenario(o: Options, tool: LoadTool): Promise<ReadScen
       load,
       rssLoadedMb: loaded.rssMb,
       peakRssLoadedMb: loaded.peakRssMb,
+      rssSettledMb,
       restart: r,
       baseline: baselineInfo,
       byWorkers,
