@@ -14,6 +14,9 @@ export interface Options {
   readonly connections: number[];
   readonly tool: 'wrk' | 'autocannon';
   readonly threads: number;
+  /** Wait (up to quietWaitS) before each timed run until the machine is less busy than this (0..1). */
+  readonly quietBelow: number;
+  readonly quietWaitS: number;
   /** Queries of the mix checked against the reference (0 = no check). */
   readonly check: number;
   /** Creates in flight while loading the dataset. */
@@ -39,6 +42,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --warmup 3             seconds of warm-up per server  --connections 8,64
   --tool wrk|autocannon  default wrk when /usr/bin/wrk exists
   --threads 1            wrk threads
+  --quiet-below 15       before each timed run wait until other processes use < 15% of the machine…
+  --quiet-wait 120       …for at most this many seconds (0: never wait)
   --check 500            queries of the mix checked against the brute-force reference
   --load-concurrency 32  creates in flight while loading the dataset
   --idempotency-keys     send an Idempotency-Key with every dataset create (the server keeps a reply per key)
@@ -79,6 +84,8 @@ export function parseOptions(argv: string[]): Options {
       connections: { type: 'string', default: '8,64' },
       tool: { type: 'string' },
       threads: { type: 'string' },
+      'quiet-below': { type: 'string' },
+      'quiet-wait': { type: 'string' },
       check: { type: 'string' },
       'load-concurrency': { type: 'string' },
       'raw-bytes': { type: 'string' },
@@ -121,6 +128,8 @@ export function parseOptions(argv: string[]): Options {
     connections: ints(values.connections, 'connections'),
     tool,
     threads: int(values.threads, 1, 'threads'),
+    quietBelow: int(values['quiet-below'], 15, 'quiet-below', 0) / 100,
+    quietWaitS: int(values['quiet-wait'], quick ? 0 : 120, 'quiet-wait', 0),
     check: int(values.check, quick ? 100 : 500, 'check', 0),
     loadConcurrency: int(values['load-concurrency'], 32, 'load-concurrency'),
     idempotencyKeys: values['idempotency-keys'],

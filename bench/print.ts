@@ -22,6 +22,7 @@ export function printReads(r: ReadScenarioResult, o: Options): string[] {
       'adsm max',
       'errors',
       'adsm cpu',
+      'bg busy',
     ],
   ];
   for (const w of r.byWorkers) {
@@ -40,12 +41,13 @@ export function printReads(r: ReadScenarioResult, o: Options): string[] {
         ms(c.adsm.maxMs),
         `${c.adsm.non2xx}+${c.adsm.socketErrors}`,
         fmtSpread(c.adsm.serverCores, 2),
+        fmtSpread(c.background, 2),
       ]);
     }
   }
   printTable(
     `reads: ${r.mode}, ${r.dataset} dataset (${r.ads} ads), ${o.tool} ${o.threads} thread(s), ${o.rounds} x ${o.durationS} s; ` +
-      `median (min-max); latency in ms; errors = non-2xx + socket`,
+      `median (min-max); latency in ms; errors = non-2xx + socket; bg busy = machine busy without our load before a pair`,
     rows,
   );
   console.log(

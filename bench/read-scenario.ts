@@ -47,7 +47,7 @@ export interface ReadScenarioResult {
   readonly load: Omit<LoadDataResult, 'ads'>;
   readonly rssLoadedMb: number;
   readonly peakRssLoadedMb: number;
-  /** RSS after loading and SETTLE_MS of idle time (V8 gives garbage back lazily). */
+  /** RSS after loading and SETTLE_MS of idle time (V8 gives garbage back lazily); scale dataset only, else = rssLoadedMb. */
   readonly rssSettledMb: number;
   readonly restart: RestartFigures;
   readonly baseline: Omit<Baseline, 'bodyFile'>;
@@ -101,9 +101,12 @@ export async function readScenario(o: Options, tool: LoadTool): Promise<ReadScen
         `${load.errorCount} errors); RSS ${loaded.rssMb} MB`,
     );
     for (const e of load.errors) console.log(`    ! ${e}`);
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const rssSettledMb = sampleTree(server.pid).rssMb;
-    console.log(`  RSS ${rssSettledMb} MB after ${SETTLE_MS / 1000} s idle`);
+    let rssSettledMb = loaded.rssMb;
+    if (o.dataset === 'scale') {
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      rssSettledMb = sampleTree(server.pid).rssMb;
+      console.log(`  RSS ${rssSettledMb} MB after ${SETTLE_MS / 1000} s idle`);
+    }
 
     const restarted = await restart(server, envFor(current));
     server = restarted.server;
@@ -137,6 +140,8 @@ export async function readScenario(o: Options, tool: LoadTool): Promise<ReadScen
         durationS: o.durationS,
         warmupS: o.warmupS,
         threads: o.threads,
+        quietBelow: o.quietBelow,
+        quietWaitS: o.quietWaitS,
       });
       await raw.stop();
       raw = undefined;

@@ -4,7 +4,7 @@
  * min-max spread over rounds.
  */
 import type { LoadKind, LoadResult, LoadTool } from './load-tool.js';
-import { measure, type CpuUse } from './proc-stats.js';
+import { backgroundBusy, measure, type CpuUse } from './proc-stats.js';
 import { spread, type Spread } from './report.js';
 import type { ServerProcess } from './server-process.js';
 
@@ -15,6 +15,29 @@ export interface RoundOptions {
   readonly durationS: number;
   readonly warmupS: number;
   readonly threads: number;
+  /** Before each timed run (or raw/adsm pair), wait until other processes keep the machine below this share busy… */
+  readonly quietBelow: number;
+  /** …but at most this many seconds. */
+  readonly quietWaitS: number;
+}
+
+/**
+ * Measures for 1 s how busy the machine is without our load and, while that is above
+ * `quietBelow`, keeps measuring for up to `quietWaitS` seconds. Returns the last figure (0..1).
+ */
+async function waitQuiet(o: RoundOptions): Promise<number> {
+  const start = performance.now();
+  let busy = await backgroundBusy(1_000);
+  let said = false;
+  while (busy > o.quietBelow && performance.now() - start < o.quietWaitS * 1000) {
+    if (!said)
+      console.log(`  machine ${Math.round(busy * 100)}% busy: waiting up to ${o.quietWaitS} s for quiet`);
+    said = true;
+    busy = await backgroundBusy(1_000);
+  }
+  if (busy > o.quietBelow)
+    console.log(`  still ${Math.round(busy * 100)}% busy: running anyway (marked in the results)`);
+  return busy;
 }
 
 export interface Run {
@@ -77,7 +100,9 @@ export interface ReadComparison {
   readonly adsm: RunSummary;
   /** adsm req/s / raw req/s of the same round, per round. */
   readonly ratio: Spread;
-  readonly rounds: { readonly raw: Run; readonly adsm: Run }[];
+  /** Per round; `background` = share of the machine busy without our load just before the pair. */
+  readonly rounds: { readonly raw: Run; readonly adsm: Run; readonly background: number }[];
+  readonly background: Spread;
 }
 
 export async function readRounds(
@@ -91,15 +116,18 @@ export async function readRounds(
     await timed(raw, 'read', top, o, o.warmupS);
     await timed(adsm, 'read', top, o, o.warmupS);
   }
-  const runs = new Map<number, { raw: Run; adsm: Run }[]>(o.connections.map((c) => [c, []]));
+  const runs = new Map<number, { raw: Run; adsm: Run; background: number }[]>(
+    o.connections.map((c) => [c, []]),
+  );
   for (let round = 1; round <= o.rounds; round++) {
     console.log(`  round ${round}/${o.rounds}`);
     for (const c of o.connections) {
+      const background = await waitQuiet(o);
       const r = await timed(raw, 'read', c, o);
       line('raw', c, r);
       const a = await timed(adsm, 'read', c, o);
       line('adsm', c, a);
-      runs.get(c)!.push({ raw: r, adsm: a });
+      runs.get(c)!.push({ raw: r, adsm: a, background });
     }
   }
   return o.connections.map((c) => {
@@ -113,6 +141,10 @@ export async function readRounds(
         3,
       ),
       rounds: pairs,
+      background: spread(
+        pairs.map((p) => p.background),
+        2,
+      ),
     };
   });
 }
@@ -120,7 +152,7 @@ export async function readRounds(
 export interface WriteSeries {
   readonly connections: number;
   readonly adsm: RunSummary;
-  readonly rounds: Run[];
+  readonly rounds: (Run & { readonly background: number })[];
 }
 
 export async function writeRounds(adsm: ServerProcess, o: RoundOptions): Promise<WriteSeries[]> {
@@ -128,13 +160,14 @@ export async function writeRounds(adsm: ServerProcess, o: RoundOptions): Promise
     console.log(`  warm-up ${o.warmupS} s of creates at c=${Math.min(...o.connections)}`);
     await timed(adsm, 'write', Math.min(...o.connections), o, o.warmupS);
   }
-  const runs = new Map<number, Run[]>(o.connections.map((c) => [c, []]));
+  const runs = new Map<number, (Run & { background: number })[]>(o.connections.map((c) => [c, []]));
   for (let round = 1; round <= o.rounds; round++) {
     console.log(`  round ${round}/${o.rounds}`);
     for (const c of o.connections) {
+      const background = await waitQuiet(o);
       const w = await timed(adsm, 'write', c, o);
       line('adsm', c, w);
-      runs.get(c)!.push(w);
+      runs.get(c)!.push({ ...w, background });
     }
   }
   return o.connections.map((c) => ({ connections: c, adsm: summarize(runs.get(c)!), rounds: runs.get(c)! }));

@@ -61,6 +61,8 @@ export async function writeScenario(o: Options, tool: LoadTool): Promise<WriteSc
         durationS: o.durationS,
         warmupS: o.warmupS,
         threads: o.threads,
+        quietBelow: o.quietBelow,
+        quietWaitS: o.quietWaitS,
       });
       const rssAfterMb = sampleTree(server.pid).rssMb;
       const adsAtEnd = await countAds(server.url);
