@@ -38,6 +38,8 @@ export class Cluster {
     await admin.query(`CREATE DATABASE ${this.database}`);
     await admin.end();
     this.pool = new pg.Pool({ connectionString: this.databaseUrl, max: 2 });
+    // DROP DATABASE … WITH (FORCE) at teardown ends connections that are still closing.
+    this.pool.on('error', () => undefined);
     this.redis = new Redis(this.redisUrl);
   }
 
