@@ -27,6 +27,8 @@ export interface LoadResult {
   readonly non2xx: number;
   /** Connect, read, write errors and timeouts. */
   readonly socketErrors: number;
+  /** The same, by kind, where the tool tells them apart. */
+  readonly socketDetail?: { connect: number; read: number; write: number; timeout: number };
 }
 
 export type LoadTool = (opts: LoadOptions) => Promise<LoadResult>;

@@ -86,11 +86,17 @@ async function timed(
   return { load, cpu: done() };
 }
 
+const detail = (l: LoadResult): string => {
+  const d = l.socketDetail;
+  if (!d || l.socketErrors === 0) return '';
+  return ` (connect ${d.connect}, read ${d.read}, write ${d.write}, timeout ${d.timeout})`;
+};
+
 const line = (label: string, c: number, r: Run) =>
   console.log(
     `  ${label.padEnd(5)} c=${String(c).padStart(3)}  ${String(r.load.rps).padStart(7)} req/s  ` +
       `p50 ${r.load.latencyMs.p50.toFixed(2)} ms  p99 ${r.load.latencyMs.p99.toFixed(2)} ms  ` +
-      `max ${r.load.latencyMs.max.toFixed(1)} ms  non2xx ${r.load.non2xx}  sock ${r.load.socketErrors}  ` +
+      `max ${r.load.latencyMs.max.toFixed(1)} ms  non2xx ${r.load.non2xx}  sock ${r.load.socketErrors}${detail(r.load)}  ` +
       `cpu ${r.cpu.serverCores.toFixed(2)} box ${(r.cpu.boxBusy * 100).toFixed(0)}%  rss ${r.cpu.rssAfterMb} MB`,
   );
 

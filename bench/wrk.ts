@@ -152,5 +152,6 @@ export async function runWrk(opts: LoadOptions): Promise<LoadResult> {
     latencyMs: { p50: ms(j.p50), p90: ms(j.p90), p99: ms(j.p99), max: ms(j.max), mean: ms(j.mean) },
     non2xx: j.status,
     socketErrors: j.connect + j.read + j.write + j.timeout,
+    socketDetail: { connect: j.connect, read: j.read, write: j.write, timeout: j.timeout },
   };
 }
