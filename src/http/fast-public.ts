@@ -6,10 +6,19 @@ import type { AdsService } from '../service/ads-service.js';
 import type { Metrics } from './metrics.js';
 import { AD_PATH, ensureReady } from './paths.js';
 import { parsePublicQuery } from './query.js';
-import { renderPage } from './render.js';
+import { renderPageSized } from './render.js';
 
 const SANE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 const QUESTION_MARK = 63;
+
+/** The first `X-Request-Id` header, read without building `req.headers`. */
+function requestIdHeader(raw: readonly string[]): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 12 && name.toLowerCase() === 'x-request-id') return raw[i + 1];
+  }
+  return undefined;
+}
 
 export interface FastPublicDeps {
   readonly service: AdsService;
@@ -31,25 +40,28 @@ export function createFastPublicRoute(deps: FastPublicDeps) {
     if (url.length > AD_PATH.length && url.charCodeAt(AD_PATH.length) !== QUESTION_MARK) return false;
 
     const started = performance.now();
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+    const given = requestIdHeader(req.rawHeaders);
+    const requestId = given !== undefined && SANE_REQUEST_ID.test(given) ? given : randomUUID();
     let status = 200;
     let body: string;
+    let bytes: number;
     let extra: Readonly<Record<string, string>> | undefined;
     try {
       ensureReady(service);
       const { offset, limit, query } = parsePublicQuery(url);
-      body = renderPage(service.query(query, offset, limit));
+      ({ body, bytes } = renderPageSized(service.query(query, offset, limit)));
     } catch (err) {
       const e = err instanceof AppError ? err : internal(err);
-      if (e.code === 'internal') logger.error({ err, requestId, method: 'GET', path: AD_PATH }, 'request failed');
+      if (e.code === 'internal')
+        logger.error({ err, requestId, method: 'GET', path: AD_PATH }, 'request failed');
       status = e.status;
       extra = e.headers;
       body = JSON.stringify({ error: { code: e.code, message: e.message, details: e.details } });
+      bytes = Buffer.byteLength(body);
     }
     res.writeHead(status, {
       'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
+      'content-length': bytes,
       'x-request-id': requestId,
       ...extra,
     });

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestMetrics } from './request-metrics.js';
 import type { AdsService } from '../service/ads-service.js';
 
 /** Prometheus metrics of one app, in their own registry (never prom-client's global one). */
@@ -14,7 +15,6 @@ export interface MetricsOptions {
 }
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
-const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 type Service = Pick<AdsService, 'stats' | 'now'>;
 
@@ -58,38 +58,13 @@ export function createMetrics(service: Service, options: MetricsOptions = {}): M
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   serviceGauges(registry, service);
-  const labelNames = ['method', 'route', 'status'] as const;
-  const requests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests answered.',
-    labelNames,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time to answer an HTTP request.',
-    labelNames,
-    buckets: BUCKETS,
-    registers: [registry],
-  });
+  const requests = new RequestMetrics();
+  requests.register(registry);
 
-  // Label children are looked up once per (method, route, status), not hashed on every request.
-  const children = new Map<string, { count: () => void; observe: (s: number) => void }>();
   return {
     registry,
     observeRequest(method, route, status, seconds) {
-      const m = KNOWN_METHODS.has(method) ? method : 'OTHER';
-      const key = `${m} ${route} ${status}`;
-      let child = children.get(key);
-      if (!child) {
-        const labels = { method: m, route, status: String(status) };
-        const counter = requests.labels(labels);
-        const histogram = duration.labels(labels);
-        child = { count: () => counter.inc(), observe: (s) => histogram.observe(s) };
-        children.set(key, child);
-      }
-      child.count();
-      child.observe(seconds);
+      requests.observe(KNOWN_METHODS.has(method) ? method : 'OTHER', route, status, seconds);
     },
   };
 }

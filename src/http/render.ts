@@ -31,24 +31,36 @@ export const etagOf = (ad: Ad): string => `"${ad.version}"`;
 export const locationOf = (ad: Ad): string => `/api/v1/ad/${encodeURIComponent(ad.id)}`;
 
 /** Ads are immutable values (a change makes a new object), so each one's item JSON is made once. */
-const itemCache = new WeakMap<Ad, string>();
+interface Item {
+  readonly json: string;
+  readonly bytes: number;
+}
+const itemCache = new WeakMap<Ad, Item>();
 
-function itemJson(ad: Ad): string {
-  let json = itemCache.get(ad);
-  if (json === undefined) {
-    json = `{"id":${JSON.stringify(ad.id)},"title":${JSON.stringify(ad.title)},"endAt":"${toIso(ad.endAt)}"}`;
-    itemCache.set(ad, json);
+function item(ad: Ad): Item {
+  let it = itemCache.get(ad);
+  if (it === undefined) {
+    const json = `{"id":${JSON.stringify(ad.id)},"title":${JSON.stringify(ad.title)},"endAt":"${toIso(ad.endAt)}"}`;
+    it = { json, bytes: Buffer.byteLength(json) };
+    itemCache.set(ad, it);
   }
-  return json;
+  return it;
 }
 
-/** The public page `{"items":[{id,title,endAt}]}` as JSON text. */
-export function renderPage(ads: readonly Ad[]): string {
-  if (ads.length === 0) return '{"items":[]}';
-  let out = '{"items":[';
+const EMPTY_PAGE = '{"items":[]}';
+
+/** The public page `{"items":[{id,title,endAt}]}` as JSON text, with its length in UTF-8 bytes. */
+export function renderPageSized(ads: readonly Ad[]): { body: string; bytes: number } {
+  if (ads.length === 0) return { body: EMPTY_PAGE, bytes: EMPTY_PAGE.length };
+  let body = '{"items":[';
+  let bytes = body.length + 2 + ads.length - 1;
   for (let i = 0; i < ads.length; i++) {
-    if (i > 0) out += ',';
-    out += itemJson(ads[i]!);
+    const it = item(ads[i]!);
+    if (i > 0) body += ',';
+    body += it.json;
+    bytes += it.bytes;
   }
-  return out + ']}';
+  return { body: body + ']}', bytes };
 }
+
+export const renderPage = (ads: readonly Ad[]): string => renderPageSized(ads).body;
