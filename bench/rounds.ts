@@ -82,8 +82,19 @@ async function timed(
   durationS = o.durationS,
 ): Promise<Run> {
   const done = measure(server.pid);
-  const load = await o.tool({ url: server.url, kind, connections: c, durationS, threads: o.threads });
-  return { load, cpu: done() };
+  try {
+    const load = await o.tool({ url: server.url, kind, connections: c, durationS, threads: o.threads });
+    return { load, cpu: done() };
+  } catch (err) {
+    const status = server.exitStatus();
+    if (status === undefined) throw err;
+    throw new Error(
+      `${server.name} (pid ${server.pid}) ended with ${status} during the run:\n${server.output()}`,
+      {
+        cause: err,
+      },
+    );
+  }
 }
 
 const detail = (l: LoadResult): string => {

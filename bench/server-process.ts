@@ -31,6 +31,8 @@ export interface ServerProcess {
   /** The last 64 KiB of stdout and stderr. */
   output(): string;
   readonly exited: Promise<number | string>;
+  /** The exit code or signal once the process has ended, undefined while it runs. */
+  exitStatus(): number | string | undefined;
   /** Sends SIGTERM and resolves with the exit code and how long the process took to end. */
   stop(): Promise<{ code: number | string; ms: number }>;
 }
@@ -98,6 +100,7 @@ export function spawnServer(
     pid: child.pid,
     output: () => out,
     exited,
+    exitStatus: () => child.exitCode ?? child.signalCode ?? undefined,
     async stop() {
       const start = performance.now();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
