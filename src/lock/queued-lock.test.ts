@@ -20,7 +20,7 @@ function counting(): WriteLock & { taken: number } {
 describe('queued lock', () => {
   it('runs queued writers one at a time, in order, taking the inner lock once per batch', async () => {
     const inner = counting();
-    const lock = createQueuedLock(inner, { maxBatch: 4 });
+    const lock = createQueuedLock(inner, { maxBatch: 4, pauseMs: 0 });
     const order: number[] = [];
     let inside = 0;
     const results = await Promise.all(

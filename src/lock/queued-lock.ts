@@ -9,10 +9,16 @@ interface Job {
 /**
  * Queues this process's writers in FIFO order and lets them through `inner` (the cluster-wide
  * lock) in batches: the lock is taken once for up to `maxBatch` queued writes, instead of every
- * writer of the process polling for it on its own.
+ * writer of the process polling for it on its own. Between batches it pauses `pauseMs`, so a
+ * busy process cannot starve the others (they would otherwise write without the lock after
+ * their wait time, and appends would reach the stream out of order more often).
  */
-export function createQueuedLock(inner: WriteLock, opts: { maxBatch?: number } = {}): WriteLock {
-  const maxBatch = opts.maxBatch ?? 32;
+export function createQueuedLock(
+  inner: WriteLock,
+  opts: { maxBatch?: number; pauseMs?: number } = {},
+): WriteLock {
+  const maxBatch = opts.maxBatch ?? 16;
+  const pauseMs = opts.pauseMs ?? 5;
   const queue: Job[] = [];
   let draining = false;
 
@@ -37,6 +43,8 @@ export function createQueuedLock(inner: WriteLock, opts: { maxBatch?: number } =
         } catch {
           // the inner lock failed around the batch; jobs settled themselves, the rest retry
         }
+        // Let other processes polling for the lock win it before this one takes it again.
+        if (queue.length > 0 && pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       }
     } finally {
       draining = false;

@@ -58,7 +58,8 @@ export function createRedisLock(deps: RedisLockDeps): WriteLock {
       }
       const left = deadline - Date.now();
       if (left <= 0) return 'busy';
-      await sleep(Math.min(left, 5 + Math.random() * 20));
+      // Short polls: a holder with more work pauses a few ms between batches (queued-lock.ts).
+      await sleep(Math.min(left, 1 + Math.random() * 3));
     }
   }
 
