@@ -74,12 +74,19 @@ export function printReads(r: ReadScenarioResult, o: Options): string[] {
   if (c1)
     verdict(
       c1.ratio.median >= 0.85,
-      `1 worker, c=${top}: adsm/raw ${c1.ratio.median.toFixed(3)} (target >= 0.85)`,
+      `1 worker, c=${top}: adsm/raw ${fmtSpread(c1.ratio, 3)} (target >= 0.85)`,
     );
-  const two = r.byWorkers.find((w) => w.workers === 2)?.comparisons.find((c) => c.connections === top);
-  if (c1 && two) {
-    const scale = two.adsm.rps.median / c1.adsm.rps.median;
-    verdict(scale >= 1.3, `2 workers / 1 worker, c=${top}: ${scale.toFixed(3)} x (target >= 1.3)`);
+  for (const sc of r.scaling) {
+    console.log(
+      `  adsm req/s with ${sc.workers} workers / with ${sc.over}, c=${sc.connections}, paired by round: ${fmtSpread(sc.ratio, 3)}`,
+    );
+  }
+  const two = r.scaling.find((sc) => sc.workers === 2 && sc.over === 1 && sc.connections === top);
+  if (two) {
+    verdict(
+      two.ratio.median >= 1.3,
+      `2 workers / 1 worker, c=${top}: ${fmtSpread(two.ratio, 3)} x (target >= 1.3)`,
+    );
   }
   if (r.dataset === 'scale') {
     const rss = Math.max(r.restart.rssAfterReadyMb, ...r.byWorkers.map((w) => w.rssAfterMb));

@@ -11,6 +11,7 @@ import type { LoadTool } from './load-tool.js';
 import { backgroundBusy, sampleTree } from './proc-stats.js';
 import { checkAnswers, type CheckResult } from './reference-check.js';
 import { readRounds, type ReadComparison } from './rounds.js';
+import { spread, type Spread } from './report.js';
 import { startAdsm, startRaw, type ServerProcess } from './server-process.js';
 
 const SETTLE_MS = 10_000;
@@ -52,6 +53,15 @@ export interface ReadScenarioResult {
   readonly restart: RestartFigures;
   readonly baseline: Omit<Baseline, 'bodyFile'>;
   readonly byWorkers: WorkerResult[];
+  readonly scaling: Scaling[];
+}
+
+/** adsm req/s with `workers` over adsm req/s with `over` workers, per round, at `connections`. */
+export interface Scaling {
+  readonly workers: number;
+  readonly over: number;
+  readonly connections: number;
+  readonly ratio: Spread;
 }
 
 /** Stops `server` with SIGTERM and starts it again on the same store; both times are measured. */
@@ -77,14 +87,16 @@ export async function readScenario(o: Options, tool: LoadTool): Promise<ReadScen
     LOG_LEVEL: o.logLevel,
     WORKERS: String(workers),
   });
-  let current = o.workers[0]!;
+  const first = o.workers[0]!;
   console.log(
     `\n== reads: ${benchEnv.mode}, ${o.dataset} dataset, ${o.tool}, workers ${o.workers.join(',')} ==`,
   );
-  const started = await startAdsm({ env: envFor(current) });
-  const emptyStartMs = started.readyMs;
-  let server = started.server;
-  let raw: ServerProcess | undefined;
+  const initial = await startAdsm({ env: envFor(first) });
+  const emptyStartMs = initial.readyMs;
+  let server = initial.server;
+  /** Every adsm process started, so `finally` stops them all. */
+  const started: ServerProcess[] = [server];
+  const raws: ServerProcess[] = [];
   try {
     const rssEmptyMb = sampleTree(server.pid).rssMb;
     const n = DATASET_SIZE[o.dataset];
@@ -108,58 +120,72 @@ export async function readScenario(o: Options, tool: LoadTool): Promise<ReadScen
       console.log(`  RSS ${rssSettledMb} MB after ${SETTLE_MS / 1000} s idle`);
     }
 
-    const restarted = await restart(server, envFor(current));
+    const restarted = await restart(server, envFor(first));
     server = restarted.server;
+    started.push(server);
     const r = restarted.figures;
     console.log(
       `  restart: SIGTERM to exit ${r.shutdownMs} ms (code ${r.exitCode}), spawn to ready ${r.readyMs} ms, RSS ${r.rssAfterReadyMb} MB`,
     );
 
-    let baseline: Baseline | undefined;
-    const byWorkers: WorkerResult[] = [];
+    // Every worker count runs at once (replicas of one store in replicated mode), so their
+    // rounds interleave too and the scaling figure is paired like the raw/adsm ratio.
+    const servers = new Map<number, { server: ServerProcess; readyMs: number }>([
+      [first, { server, readyMs: r.readyMs }],
+    ]);
+    for (const workers of o.workers.slice(1)) {
+      const next = await startAdsm({ env: envFor(workers) });
+      started.push(next.server);
+      servers.set(workers, next);
+    }
+    const checks = new Map<number, CheckResult>();
+    for (const [workers, s] of servers) {
+      console.log(`  workers=${workers}: ready in ${s.readyMs} ms`);
+      checks.set(workers, await checkAnswers(s.server.url, ads, o.check));
+      printCheck(`workers=${workers}, before the timed runs`, checks.get(workers)!);
+    }
+    const baseline = await captureBaseline(server.url, benchEnv.scratch, o.rawBytes);
     for (const workers of o.workers) {
-      let readyMs = r.readyMs;
-      if (workers !== current) {
-        await server.stop();
-        ({ server, readyMs } = await startAdsm({ env: envFor(workers) }));
-        current = workers;
-      }
-      console.log(`\n  -- workers=${workers} (ready in ${readyMs} ms) --`);
-      const check = await checkAnswers(server.url, ads, o.check);
-      printCheck('before the timed runs', check);
-      baseline ??= await captureBaseline(server.url, benchEnv.scratch, o.rawBytes);
-      raw = await startRaw(baseline.bodyFile, baseline.headers, workers, benchEnv.scratch);
-      const busy = await backgroundBusy();
-      console.log(
-        `  machine ${Math.round(busy * 100)}% busy before the timed runs${busy > 0.1 ? ' (other processes: figures will be noisy)' : ''}`,
-      );
-      const comparisons = await readRounds(server, raw, {
-        tool,
-        connections: o.connections,
-        rounds: o.rounds,
-        durationS: o.durationS,
-        warmupS: o.warmupS,
-        threads: o.threads,
-        quietBelow: o.quietBelow,
-        quietWaitS: o.quietWaitS,
-      });
-      await raw.stop();
-      raw = undefined;
-      const checkAfter = await checkAnswers(server.url, ads, Math.min(o.check, 100), 777);
-      printCheck('after the timed runs', checkAfter);
-      const after = sampleTree(server.pid);
+      raws.push(await startRaw(baseline.bodyFile, baseline.headers, workers, benchEnv.scratch));
+    }
+    const busy = await backgroundBusy();
+    console.log(
+      `  machine ${Math.round(busy * 100)}% busy before the timed runs${busy > 0.1 ? ' (other processes: figures will be noisy)' : ''}`,
+    );
+    const targets = o.workers.map((workers, i) => ({
+      label: o.workers.length > 1 ? `w${workers}` : '',
+      adsm: servers.get(workers)!.server,
+      raw: raws[i]!,
+    }));
+    const comparisons = await readRounds(targets, {
+      tool,
+      connections: o.connections,
+      rounds: o.rounds,
+      durationS: o.durationS,
+      warmupS: o.warmupS,
+      threads: o.threads,
+      quietBelow: o.quietBelow,
+      quietWaitS: o.quietWaitS,
+    });
+    for (const rawServer of raws.splice(0)) await rawServer.stop();
+    const byWorkers: WorkerResult[] = [];
+    for (const [i, workers] of o.workers.entries()) {
+      const s = servers.get(workers)!;
+      const checkAfter = await checkAnswers(s.server.url, ads, Math.min(o.check, 100), 777);
+      printCheck(`workers=${workers}, after the timed runs`, checkAfter);
+      const after = sampleTree(s.server.pid);
       byWorkers.push({
         workers,
-        readyMs,
+        readyMs: s.readyMs,
         backgroundBusy: busy,
-        check,
+        check: checks.get(workers)!,
         checkAfter,
-        comparisons,
+        comparisons: comparisons[i]!,
         rssAfterMb: after.rssMb,
         peakRssMb: after.peakRssMb,
       });
     }
-    const { bodyFile: _bodyFile, ...baselineInfo } = baseline!;
+    const { bodyFile: _bodyFile, ...baselineInfo } = baseline;
     return {
       mode: benchEnv.mode,
       dataset: o.dataset,
@@ -174,12 +200,29 @@ export async function readScenario(o: Options, tool: LoadTool): Promise<ReadScen
       restart: r,
       baseline: baselineInfo,
       byWorkers,
+      scaling: scaling(o.workers, comparisons),
     };
   } finally {
-    await raw?.stop();
-    await server.stop();
+    for (const rawServer of raws) await rawServer.stop();
+    for (const s of started) await s.stop();
     await benchEnv.drop();
   }
+}
+
+/** adsm req/s of each further worker count over the first one's, paired by round. */
+function scaling(workers: readonly number[], comparisons: ReadComparison[][]): Scaling[] {
+  const base = comparisons[0]!;
+  return workers.slice(1).flatMap((w, k) =>
+    comparisons[k + 1]!.map((c, j) => ({
+      workers: w,
+      over: workers[0]!,
+      connections: c.connections,
+      ratio: spread(
+        c.rounds.map((round, r) => round.adsm.load.rps / base[j]!.rounds[r]!.adsm.load.rps),
+        3,
+      ),
+    })),
+  );
 }
 
 function printCheck(when: string, c: CheckResult): void {

@@ -105,7 +105,7 @@ const detail = (l: LoadResult): string => {
 
 const line = (label: string, c: number, r: Run) =>
   console.log(
-    `  ${label.padEnd(5)} c=${String(c).padStart(3)}  ${String(r.load.rps).padStart(7)} req/s  ` +
+    `  ${label.padEnd(8)} c=${String(c).padStart(3)}  ${String(r.load.rps).padStart(7)} req/s  ` +
       `p50 ${r.load.latencyMs.p50.toFixed(2)} ms  p99 ${r.load.latencyMs.p99.toFixed(2)} ms  ` +
       `max ${r.load.latencyMs.max.toFixed(1)} ms  non2xx ${r.load.non2xx}  sock ${r.load.socketErrors}${detail(r.load)}  ` +
       `cpu ${r.cpu.serverCores.toFixed(2)} box ${(r.cpu.boxBusy * 100).toFixed(0)}%  rss ${r.cpu.rssAfterMb} MB`,
@@ -122,48 +122,61 @@ export interface ReadComparison {
   readonly background: Spread;
 }
 
-export async function readRounds(
-  adsm: ServerProcess,
-  raw: ServerProcess,
-  o: RoundOptions,
-): Promise<ReadComparison[]> {
+/** One adsm server and the raw baseline it is compared with; `label` tells several apart in the log. */
+export interface Target {
+  readonly label: string;
+  readonly adsm: ServerProcess;
+  readonly raw: ServerProcess;
+}
+
+/**
+ * Per round, per connection count, per target: raw then adsm. Returns, per target, one
+ * comparison per connection count.
+ */
+export async function readRounds(targets: readonly Target[], o: RoundOptions): Promise<ReadComparison[][]> {
   const top = Math.max(...o.connections);
+  const name = (what: string, t: Target) => (t.label ? `${what} ${t.label}` : what);
   if (o.warmupS > 0) {
     console.log(`  warm-up ${o.warmupS} s each at c=${top}`);
-    await timed(raw, 'read', top, o, o.warmupS);
-    await timed(adsm, 'read', top, o, o.warmupS);
+    for (const t of targets) {
+      await timed(t.raw, 'read', top, o, o.warmupS);
+      await timed(t.adsm, 'read', top, o, o.warmupS);
+    }
   }
-  const runs = new Map<number, { raw: Run; adsm: Run; background: number }[]>(
-    o.connections.map((c) => [c, []]),
-  );
+  type Pair = { raw: Run; adsm: Run; background: number };
+  const runs = targets.map(() => new Map<number, Pair[]>(o.connections.map((c) => [c, []])));
   for (let round = 1; round <= o.rounds; round++) {
     console.log(`  round ${round}/${o.rounds}`);
     for (const c of o.connections) {
-      const background = await waitQuiet(o);
-      const r = await timed(raw, 'read', c, o);
-      line('raw', c, r);
-      const a = await timed(adsm, 'read', c, o);
-      line('adsm', c, a);
-      runs.get(c)!.push({ raw: r, adsm: a, background });
+      for (const [i, t] of targets.entries()) {
+        const background = await waitQuiet(o);
+        const r = await timed(t.raw, 'read', c, o);
+        line(name('raw', t), c, r);
+        const a = await timed(t.adsm, 'read', c, o);
+        line(name('adsm', t), c, a);
+        runs[i]!.get(c)!.push({ raw: r, adsm: a, background });
+      }
     }
   }
-  return o.connections.map((c) => {
-    const pairs = runs.get(c)!;
-    return {
-      connections: c,
-      raw: summarize(pairs.map((p) => p.raw)),
-      adsm: summarize(pairs.map((p) => p.adsm)),
-      ratio: spread(
-        pairs.map((p) => p.adsm.load.rps / p.raw.load.rps),
-        3,
-      ),
-      rounds: pairs,
-      background: spread(
-        pairs.map((p) => p.background),
-        2,
-      ),
-    };
-  });
+  return runs.map((byConnections) =>
+    o.connections.map((c) => {
+      const pairs = byConnections.get(c)!;
+      return {
+        connections: c,
+        raw: summarize(pairs.map((p) => p.raw)),
+        adsm: summarize(pairs.map((p) => p.adsm)),
+        ratio: spread(
+          pairs.map((p) => p.adsm.load.rps / p.raw.load.rps),
+          3,
+        ),
+        rounds: pairs,
+        background: spread(
+          pairs.map((p) => p.background),
+          2,
+        ),
+      };
+    }),
+  );
 }
 
 export interface WriteSeries {
