@@ -181,10 +181,21 @@ const OTHER_BENCH = 'wrk |autocannon|bench/run.ts';
 /** Share of the machine other work may keep busy before a phase starts anyway (after 2 minutes). */
 const BUSY_LIMIT = 0.25;
 
+/**
+ * Keeps the processes of `pgrep -af` output that are benchmarks: a linter or formatter whose
+ * arguments merely name bench/autocannon.ts or bench/wrk.ts is not one.
+ */
+function benchmarkLines(pgrepOutput: string): string {
+  return pgrepOutput
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !/\b(eslint|prettier|tsc|vitest)\b/.test(line))
+    .join('\n');
+}
+
 /** Other benchmark processes now running on the machine (pgrep run directly, not via a shell). */
 export function otherBenchmarks(): string {
   try {
-    return execFileSync('pgrep', ['-af', OTHER_BENCH], { encoding: 'utf8' }).trim();
+    return benchmarkLines(execFileSync('pgrep', ['-af', OTHER_BENCH], { encoding: 'utf8' }));
   } catch {
     return ''; // exit status 1: nothing matched
   }
@@ -232,9 +243,8 @@ export function watchOthers(note: QuietNote): () => Promise<void> {
   let running: Promise<void> = Promise.resolve();
   const look = async (): Promise<void> => {
     try {
-      const { stdout } = await execFileAsync('pgrep', ['-af', OTHER_BENCH]);
-      if (note.overlapped === '' && stdout.trim() !== '')
-        note.overlapped = stdout.replace(/\s+/g, ' ').slice(0, 300);
+      const found = benchmarkLines((await execFileAsync('pgrep', ['-af', OTHER_BENCH])).stdout);
+      if (note.overlapped === '' && found !== '') note.overlapped = found.replace(/\s+/g, ' ').slice(0, 300);
     } catch {
       // exit status 1: nothing matched
     }

@@ -13,6 +13,8 @@ export interface Results {
   wipe?: WipeResult;
   restart?: RestartResult;
   problems: string[];
+  /** Output tails of replicas that ended during a phase or were running when one failed. */
+  replicaLogs: { name: string; pid: number; status: number | string | undefined; tail: string }[];
 }
 
 const ms = (x: number | undefined) => (x === undefined ? 'n/a' : `${x} ms`);

@@ -137,6 +137,9 @@ export async function waitApplied(
 export interface ConvergenceResult {
   readonly probes: number;
   readonly failedWrites: number;
+  /** Status code (or `error`) → count of the failed probe creates, and the first failure's text. */
+  readonly failures: Record<string, number>;
+  readonly firstFailure?: string;
   /** Probes where some replica had not applied the write within 15 s. */
   readonly timedOut: number;
   /** Probes whose seq was not the head + 1 seen before the write (another write interfered). */
@@ -174,6 +177,8 @@ export async function convergenceProbes(
   const sendToAll: number[] = [];
   const pollMs: number[] = [];
   let failedWrites = 0;
+  const failures: Record<string, number> = {};
+  let firstFailure: string | undefined;
   let timedOut = 0;
   let seqMismatches = 0;
   for (let i = 0; i < n; i++) {
@@ -182,6 +187,9 @@ export async function convergenceProbes(
     const res = await create(clients[w]!, next());
     if (res.status !== 201 || !res.id) {
       failedWrites++;
+      const key = res.status === 0 ? 'error' : String(res.status);
+      failures[key] = (failures[key] ?? 0) + 1;
+      firstFailure ??= `${servers[w]!.name}: ${res.error ?? `status ${res.status}`}`;
       continue;
     }
     const acked = res.sentAt + res.ms;
@@ -207,6 +215,8 @@ export async function convergenceProbes(
   return {
     probes: n,
     failedWrites,
+    failures,
+    firstFailure,
     timedOut,
     seqMismatches,
     writeMs: summarize(write),

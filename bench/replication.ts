@@ -24,7 +24,7 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { writeResult } from './report.js';
 import { printSummary, type Results } from './replication-print.js';
-import { ROOT, waitReady } from './server-process.js';
+import { ROOT, waitReady, type ServerProcess } from './server-process.js';
 import { BenchCluster, flushRedis, fmtSummary, waitQuiet, watchOthers } from './replication-cluster.js';
 import { restartWithAds } from './replication-restart.js';
 import { redisWipe } from './replication-wipe.js';
@@ -53,11 +53,34 @@ const results: Results = {
   },
   quiet: [],
   problems: [],
+  replicaLogs: [],
 };
 const problem = (text: string) => {
   results.problems.push(text);
   console.log(`  PROBLEM: ${text}`);
 };
+
+/** The replicas of the phase running now, and those already reported as ended. */
+const watched = new Set<ServerProcess>();
+const reported = new Set<ServerProcess>();
+
+/** Keeps the output tail of `server` in the results (once per server). */
+function keepLog(server: ServerProcess): void {
+  if (reported.has(server)) return;
+  reported.add(server);
+  const { name, pid } = server;
+  results.replicaLogs.push({ name, pid, status: server.exitStatus(), tail: server.output().slice(-4_000) });
+}
+
+/** Reports every watched replica that has ended, with its exit status; keeps its output. */
+function checkReplicas(phaseName: string): void {
+  for (const s of watched) {
+    const status = s.exitStatus();
+    if (status === undefined || reported.has(s)) continue;
+    problem(`${s.name} (pid ${s.pid}) ended with ${status} by the end of "${phaseName}"`);
+    keepLog(s);
+  }
+}
 
 /** Waits for a quiet machine, runs one phase and notes any other benchmark seen meanwhile. */
 async function phase(name: string, run: () => Promise<void>): Promise<void> {
@@ -68,9 +91,13 @@ async function phase(name: string, run: () => Promise<void>): Promise<void> {
   const stop = watchOthers(note);
   try {
     await run();
+  } catch (err) {
+    for (const server of watched) keepLog(server);
+    throw err;
   } finally {
     await stop();
     if (note.overlapped !== '') problem(`"${name}" overlapped another benchmark: ${note.overlapped}`);
+    checkReplicas(name);
   }
 }
 
@@ -78,6 +105,7 @@ async function clusterPhases(): Promise<void> {
   const cluster = await BenchCluster.create('cluster');
   try {
     const servers = await Promise.all([0, 1, 2].map((i) => cluster.spawn(`replica ${'ABC'[i]}`)));
+    for (const server of servers) watched.add(server);
     await Promise.all(servers.map((s) => waitReady(s, 60_000)));
     const next = bodySource();
 
@@ -106,7 +134,8 @@ async function clusterPhases(): Promise<void> {
       console.log(`  201 -> applied on both others: ${fmtSummary(c.ackToAllMs)}; poll ${c.pollMs.p50} ms`);
       if (c.failedWrites + c.timedOut + c.seqMismatches > 0)
         problem(
-          `convergence: ${c.failedWrites} failed, ${c.timedOut} timed out, ${c.seqMismatches} seq mismatches`,
+          `convergence: ${c.failedWrites} failed ${JSON.stringify(c.failures)} (first: ${c.firstFailure ?? '-'}), ` +
+            `${c.timedOut} timed out, ${c.seqMismatches} seq mismatches`,
         );
     });
 
@@ -122,6 +151,7 @@ async function clusterPhases(): Promise<void> {
     });
     for (const s of servers) if (s.output().includes('"level":60')) problem(`${s.name} logged a fatal error`);
   } finally {
+    watched.clear();
     await cluster.drop();
   }
 }
