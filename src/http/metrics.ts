@@ -18,7 +18,22 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 
 
 type Service = Pick<AdsService, 'stats' | 'now'>;
 
+/** One `stats()` (which counts active ads, O(ads)) per scrape, not one per gauge. */
+function statsPerScrape(service: Service): () => ReturnType<Service['stats']> {
+  let at = -Infinity;
+  let cached = service.stats();
+  return () => {
+    const now = performance.now();
+    if (now - at > 20) {
+      cached = service.stats();
+      at = now;
+    }
+    return cached;
+  };
+}
+
 function serviceGauges(registry: Registry, service: Service): void {
+  const stats = statsPerScrape(service);
   const gauge = (name: string, help: string, value: () => number) =>
     new Gauge({
       name,
@@ -31,25 +46,25 @@ function serviceGauges(registry: Registry, service: Service): void {
   gauge(
     'adsm_applied_seq',
     'Sequence number of the last log entry applied by this replica.',
-    () => service.stats().appliedSeq,
+    () => stats().appliedSeq,
   );
   gauge(
     'adsm_known_head_seq',
     'Highest committed sequence number this replica knows of.',
-    () => service.stats().knownHeadSeq,
+    () => stats().knownHeadSeq,
   );
-  gauge('adsm_live_ads', 'Ads held in live state (not deleted, not expired).', () => service.stats().liveAds);
-  gauge('adsm_active_ads', 'Ads active now.', () => service.stats().activeAds);
+  gauge('adsm_live_ads', 'Ads held in live state (not deleted, not expired).', () => stats().liveAds);
+  gauge('adsm_active_ads', 'Ads active now.', () => stats().activeAds);
   gauge(
     'adsm_replication_lag_seconds',
     'Seconds since the last applied entry was committed (0 before any).',
     () => {
-      const { lastAppliedAt } = service.stats();
+      const { lastAppliedAt } = stats();
       return lastAppliedAt === 0 ? 0 : Math.max(0, service.now() - lastAppliedAt) / 1000;
     },
   );
   gauge('adsm_replication_lag_entries', 'Committed entries not yet applied by this replica.', () => {
-    const { appliedSeq, knownHeadSeq } = service.stats();
+    const { appliedSeq, knownHeadSeq } = stats();
     return Math.max(0, knownHeadSeq - appliedSeq);
   });
 }
