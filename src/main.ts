@@ -84,10 +84,14 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
     if (!fastPublic(req, res)) void honoListener(req, res);
   });
   server.keepAliveTimeout = 65_000;
-  server.listen(config.PORT, config.HOST, () => {
-    const address = server.address();
-    logger.info({ port: typeof address === 'object' ? address?.port : address, mode: config.mode }, 'listening');
-  });
+  const listen = () =>
+    server.listen(config.PORT, config.HOST, () => {
+      const address = server.address();
+      logger.info({ port: typeof address === 'object' ? address?.port : address, mode: config.mode }, 'listening');
+    });
+  // A lone process listens at once so /readyz can say 503 while it recovers. A cluster worker
+  // joins the shared port only when ready: the primary then never hands it a connection early.
+  if (!cluster.isWorker) listen();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -112,6 +116,7 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
 
   try {
     await node.start();
+    if (cluster.isWorker) listen();
     logger.info({ seq: node.replica.state.seq, ads: node.replica.state.ads.size }, 'ready');
   } catch (err) {
     logger.fatal({ err }, 'recovery failed');

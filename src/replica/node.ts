@@ -39,6 +39,8 @@ export interface NodeDeps {
 export function createNode(deps: NodeDeps) {
   const report = (what: string) => (err: unknown) => deps.onError?.(err, what);
   let snapshotting: Promise<void> | undefined;
+  let scheduling: Promise<void> | undefined;
+  let stopped = false;
 
   const takeSnapshot = (): Promise<void> => {
     snapshotting ??= (async () => {
@@ -71,6 +73,7 @@ export function createNode(deps: NodeDeps) {
 
   const scheduleAll = async (): Promise<void> => {
     for (const ad of [...replica.state.ads.values()]) {
+      if (stopped) return;
       await deps.scheduler.schedule(ad.id, ad.version, ad.endAt);
     }
   };
@@ -110,12 +113,15 @@ export function createNode(deps: NodeDeps) {
     replica,
     service,
     takeSnapshot,
+    /** Resolves once recovered (ready to serve); expiry jobs are (re)scheduled in the background. */
     async start(): Promise<void> {
       await replica.recover();
-      await scheduleAll();
       deps.scheduler.start((id, version) => service.expire(id, version));
+      scheduling = scheduleAll().catch(report('schedule'));
     },
     async stop(): Promise<void> {
+      stopped = true;
+      await scheduling;
       await replica.close();
       await deps.scheduler.close();
       if (replica.ready) await takeSnapshot();
