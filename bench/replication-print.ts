@@ -105,20 +105,22 @@ export function printSummary(results: Results): void {
             name,
             `${f.readyMs} ms`,
             `${f.rssAtReadyMb} MB`,
-            ms(f.readyLogMs),
-            `${f.rssAfterReadyLogMb ?? 'n/a'} MB`,
+            `${ms(f.idleMs)} (${f.cpuAfterReadyS} CPU s)`,
+            `${f.rssWhenIdleMb ?? 'n/a'} MB`,
+            String(f.expiryJobs),
             `${f.peakRssMb} MB`,
             `${f.liveAds}`,
             `${f.check.got}/${f.check.expected} ${f.check.identical ? 'ok' : 'WRONG'}`,
           ]
-        : [name, 'n/a', '', '', '', '', '', ''];
+        : [name, 'n/a', '', '', '', '', '', '', ''];
     printTable(`Restart-to-ready, ${r.ads} ads (inserted into Postgres in ${r.insertMs} ms)`, [
       [
         'start',
         'spawn -> /readyz',
         'RSS at ready',
-        'expiry jobs done',
-        'RSS then',
+        'spawn -> idle (CPU after ready)',
+        'RSS idle',
+        'expiry jobs',
         'peak RSS',
         'live ads',
         'checked query',

@@ -4,6 +4,7 @@
  * seq 1..n, ads rows, log_head), then a replica is started (a) with no snapshot, replaying the
  * whole log, and (b) after (a) stopped with SIGTERM, which stores a snapshot on shutdown.
  */
+import { Redis } from 'ioredis';
 import type { Ad } from '../src/statemachine/ad.js';
 import type { CreateEntry } from '../src/statemachine/entries.js';
 import { migratePostgres } from '../src/store/postgres-migrate.js';
@@ -12,15 +13,22 @@ import { createHttpClient } from './http-client.js';
 import { sampleTree } from './proc-stats.js';
 import { createReference } from './reference-check.js';
 import { waitReady, type ServerProcess } from './server-process.js';
-import { BenchCluster, scrape, sleep } from './replication-cluster.js';
+import { BenchCluster, REDIS_URL, scrape, sleep } from './replication-cluster.js';
 
 export interface StartFigures {
   /** Spawn to the first GET /readyz 200. */
   readonly readyMs: number;
   readonly rssAtReadyMb: number;
-  /** Spawn to the "ready" log line, written once every ad's expiry job is (re)scheduled. */
-  readonly readyLogMs: number | undefined;
-  readonly rssAfterReadyLogMb: number | undefined;
+  /**
+   * Spawn to the end of the work that follows readiness (re-adding every ad's expiry job to
+   * BullMQ): the first 1 s window in which the replica used under 5% of a core.
+   */
+  readonly idleMs: number | undefined;
+  /** CPU seconds the replica used between /readyz 200 and idle, and its RSS once idle. */
+  readonly cpuAfterReadyS: number;
+  readonly rssWhenIdleMb: number | undefined;
+  /** Expiry jobs waiting in the BullMQ queue once idle (every live ad has one). */
+  readonly expiryJobs: number;
   readonly peakRssMb: number;
   readonly liveAds: number;
   readonly activeAds: number;
@@ -40,7 +48,6 @@ export interface RestartResult {
 }
 
 const CHECK = { age: 30, gender: 'F', country: 'TW', platform: 'ios' } as const;
-const READY_LOG = /"msg":"ready"/;
 
 const DAY = 86_400_000;
 
@@ -127,6 +134,28 @@ async function checkQuery(server: ServerProcess, ads: readonly Ad[]): Promise<St
   };
 }
 
+/** performance.now() at the start of the first 1 s in which `pid` used < 5% of a core (undefined by `deadline`). */
+async function waitIdle(pid: number, deadline: number): Promise<number | undefined> {
+  let prev = sampleTree(pid);
+  while (performance.now() < deadline) {
+    await sleep(1_000);
+    const next = sampleTree(pid);
+    if (next.cpuSeconds - prev.cpuSeconds < 0.05) return prev.at;
+    prev = next;
+  }
+  return undefined;
+}
+
+/** Jobs in the BullMQ expiry queue's delayed set (`<prefix>:adsm-expiry:delayed`). */
+async function delayedJobs(prefix: string): Promise<number> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
+  try {
+    return await redis.zcard(`${prefix}:adsm-expiry:delayed`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Starts one replica on the store and takes every figure of `StartFigures` but `stop`. */
 async function timedStart(cluster: BenchCluster, name: string, ads: readonly Ad[]) {
   const since = performance.now();
@@ -134,23 +163,24 @@ async function timedStart(cluster: BenchCluster, name: string, ads: readonly Ad[
   const readyMs = await waitReady(server, 180_000, since);
   const rssAtReadyMb = sampleTree(server.pid).rssMb;
   console.log(`  ${name}: /readyz 200 after ${readyMs} ms, RSS ${rssAtReadyMb} MB`);
-  let readyLogMs: number | undefined;
-  while (performance.now() - since < 180_000) {
-    if (READY_LOG.test(server.output())) {
-      readyLogMs = Math.round(performance.now() - since);
-      break;
-    }
-    await sleep(20);
-  }
-  const rssAfterReadyLogMb = readyLogMs === undefined ? undefined : sampleTree(server.pid).rssMb;
-  console.log(`  ${name}: "ready" log line (expiry jobs scheduled) after ${readyLogMs ?? 'n/a'} ms`);
+  const cpuAtReady = sampleTree(server.pid).cpuSeconds;
+  const idleAt = await waitIdle(server.pid, since + 180_000);
+  const idleMs = idleAt === undefined ? undefined : Math.round(idleAt - since);
+  const cpuAfterReadyS = Math.round((sampleTree(server.pid).cpuSeconds - cpuAtReady) * 10) / 10;
+  const rssWhenIdleMb = idleAt === undefined ? undefined : sampleTree(server.pid).rssMb;
+  const expiryJobs = await delayedJobs(cluster.prefix);
+  console.log(
+    `  ${name}: idle after ${idleMs ?? 'n/a'} ms (${cpuAfterReadyS} CPU s after ready), ${expiryJobs} expiry jobs queued`,
+  );
   const metrics = await scrape(server.url);
   const check = await checkQuery(server, ads);
   const figures: StartFigures = {
     readyMs,
     rssAtReadyMb,
-    readyLogMs,
-    rssAfterReadyLogMb,
+    idleMs,
+    cpuAfterReadyS,
+    rssWhenIdleMb,
+    expiryJobs,
     peakRssMb: sampleTree(server.pid).peakRssMb,
     liveAds: metrics.get('adsm_live_ads') ?? NaN,
     activeAds: metrics.get('adsm_active_ads') ?? NaN,

@@ -155,7 +155,9 @@ export async function redisWipe(
     }
     await sleep(10);
   }
-  const live = await Promise.all(servers.map(async (s) => (await scrape(s.url)).get('adsm_live_ads') ?? NaN));
+  const live = await Promise.all(
+    servers.map(async (s) => (await scrape(s.url).catch(() => undefined))?.get('adsm_live_ads') ?? NaN),
+  );
   for (const c of [...writers, ...probeClients]) c.close();
   redis.disconnect();
 

@@ -83,9 +83,10 @@ function checkReplicas(phaseName: string): void {
 }
 
 /** Waits for a quiet machine, runs one phase and notes any other benchmark seen meanwhile. */
-async function phase(name: string, run: () => Promise<void>): Promise<void> {
+async function phase(name: string, run: () => Promise<void>, prepare?: () => Promise<void>): Promise<void> {
   const note = await waitQuiet(name);
   results.quiet.push(note);
+  await prepare?.();
   if (note.busyBefore > 0.25)
     problem(`"${name}" started with the machine ${Math.round(note.busyBefore * 100)}% busy (other work)`);
   const stop = watchOthers(note);
@@ -101,6 +102,27 @@ async function phase(name: string, run: () => Promise<void>): Promise<void> {
   }
 }
 
+/**
+ * Replaces every replica that ended (while the benchmark waited for a quiet machine, say) with a
+ * fresh one on the same store, and reports it: nothing here stops a replica before the end.
+ */
+async function ensureReplicas(cluster: BenchCluster, servers: ServerProcess[], phaseName: string) {
+  for (let i = 0; i < servers.length; i++) {
+    const old = servers[i]!;
+    const status = old.exitStatus();
+    if (status === undefined) continue;
+    if (!reported.has(old))
+      problem(`${old.name} (pid ${old.pid}) ended with ${status} before "${phaseName}"`);
+    keepLog(old);
+    watched.delete(old);
+    const fresh = await cluster.spawn(`${old.name}'`);
+    watched.add(fresh);
+    await waitReady(fresh, 60_000);
+    console.log(`  started ${fresh.name} (pid ${fresh.pid}) in place of pid ${old.pid}`);
+    servers[i] = fresh;
+  }
+}
+
 async function clusterPhases(): Promise<void> {
   const cluster = await BenchCluster.create('cluster');
   try {
@@ -108,47 +130,60 @@ async function clusterPhases(): Promise<void> {
     for (const server of servers) watched.add(server);
     await Promise.all(servers.map((s) => waitReady(s, 60_000)));
     const next = bodySource();
+    const ensure = (name: string) => () => ensureReplicas(cluster, servers, name);
 
-    await phase('writes through the HTTP API, 3 replicas', async () => {
-      await writeLoad('warm-up', servers, 2, 2, next);
-      const concurrent = await writeLoad(`3 replicas x 4 in flight`, servers, 4, DURATION_S, next);
-      const sequential = await writeLoad(
-        '1 sequential client (A)',
-        servers.slice(0, 1),
-        1,
-        DURATION_S / 2,
-        next,
-      );
-      results.writes = [concurrent, sequential];
-      for (const w of results.writes) {
-        console.log(
-          `  ${w.label}: ${w.createsPerSec} creates/s, ${fmtSummary(w.latencyMs)}, ${w.failed} failed`,
+    await phase(
+      'writes through the HTTP API, 3 replicas',
+      async () => {
+        await writeLoad('warm-up', servers, 2, 2, next);
+        const concurrent = await writeLoad(`3 replicas x 4 in flight`, servers, 4, DURATION_S, next);
+        const sequential = await writeLoad(
+          '1 sequential client (A)',
+          servers.slice(0, 1),
+          1,
+          DURATION_S / 2,
+          next,
         );
-        if (w.failed > 0) problem(`${w.label}: ${w.failed} creates failed ${JSON.stringify(w.failures)}`);
-      }
-    });
+        results.writes = [concurrent, sequential];
+        for (const w of results.writes) {
+          console.log(
+            `  ${w.label}: ${w.createsPerSec} creates/s, ${fmtSummary(w.latencyMs)}, ${w.failed} failed`,
+          );
+          if (w.failed > 0) problem(`${w.label}: ${w.failed} creates failed ${JSON.stringify(w.failures)}`);
+        }
+      },
+      ensure('writes through the HTTP API, 3 replicas'),
+    );
 
-    await phase('convergence after a write', async () => {
-      const c = await convergenceProbes(cluster, servers, PROBES, next);
-      results.convergence = c;
-      console.log(`  201 -> applied on both others: ${fmtSummary(c.ackToAllMs)}; poll ${c.pollMs.p50} ms`);
-      if (c.failedWrites + c.timedOut + c.seqMismatches > 0)
-        problem(
-          `convergence: ${c.failedWrites} failed ${JSON.stringify(c.failures)} (first: ${c.firstFailure ?? '-'}), ` +
-            `${c.timedOut} timed out, ${c.seqMismatches} seq mismatches`,
-        );
-    });
+    await phase(
+      'convergence after a write',
+      async () => {
+        const c = await convergenceProbes(cluster, servers, PROBES, next);
+        results.convergence = c;
+        console.log(`  201 -> applied on both others: ${fmtSummary(c.ackToAllMs)}; poll ${c.pollMs.p50} ms`);
+        if (c.failedWrites + c.timedOut + c.seqMismatches > 0)
+          problem(
+            `convergence: ${c.failedWrites} failed ${JSON.stringify(c.failures)} (first: ${c.firstFailure ?? '-'}), ` +
+              `${c.timedOut} timed out, ${c.seqMismatches} seq mismatches`,
+          );
+      },
+      ensure('convergence after a write'),
+    );
 
-    await phase('Redis FLUSHDB under writes', async () => {
-      const w = await redisWipe(cluster, servers, next, { rounds: 2, steadyMs: 3_000, afterMs: 8_000 });
-      results.wipe = w;
-      if (w.convergeAfterStopMs === undefined)
-        problem(
-          `after the wipe the replicas did not reach head ${w.headAtEnd} in 30 s: ${w.appliedAtEnd.join(', ')}`,
-        );
-      if (w.liveAdsByReplica.some((n) => n !== w.liveAdsInStore))
-        problem(`live ads differ: replicas ${w.liveAdsByReplica.join(', ')}, store ${w.liveAdsInStore}`);
-    });
+    await phase(
+      'Redis FLUSHDB under writes',
+      async () => {
+        const w = await redisWipe(cluster, servers, next, { rounds: 2, steadyMs: 3_000, afterMs: 8_000 });
+        results.wipe = w;
+        if (w.convergeAfterStopMs === undefined)
+          problem(
+            `after the wipe the replicas did not reach head ${w.headAtEnd} in 30 s: ${w.appliedAtEnd.join(', ')}`,
+          );
+        if (w.liveAdsByReplica.some((n) => n !== w.liveAdsInStore))
+          problem(`live ads differ: replicas ${w.liveAdsByReplica.join(', ')}, store ${w.liveAdsInStore}`);
+      },
+      ensure('Redis FLUSHDB under writes'),
+    );
     for (const s of servers) if (s.output().includes('"level":60')) problem(`${s.name} logged a fatal error`);
   } finally {
     watched.clear();
