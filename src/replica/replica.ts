@@ -61,17 +61,8 @@ export class Replica {
 
   /** Takes entries from any source; applies what is next in order and fills gaps. */
   receive(entries: readonly Entry[]): void {
-    for (const e of entries) {
-      if (e.seq > this.knownHead) this.knownHead = e.seq;
-      if (e.seq > this.state.seq) this.pending.set(e.seq, e);
-    }
-    this.drain();
+    this.take(entries);
     if (this.pending.size > 0) void this.fill();
-  }
-
-  /** Applies committed entries synchronously (the write path's catch-up inside its transaction). */
-  catchUp(entries: readonly Entry[]): void {
-    this.receive(entries);
   }
 
   /** Resolves once `seq` is applied, reading the store if the log does not bring it soon. */
@@ -104,16 +95,21 @@ export class Replica {
     try {
       for (;;) {
         const rows = await this.deps.store.readLog(this.state.seq, PAGE);
-        for (const e of rows) {
-          if (e.seq > this.knownHead) this.knownHead = e.seq;
-          if (e.seq > this.state.seq) this.pending.set(e.seq, e);
-        }
-        this.drain();
+        this.take(rows);
         if (rows.length < PAGE) break;
       }
     } catch (err) {
       this.deps.onError?.(err);
     }
+  }
+
+  /** Buffers entries not yet applied and applies whatever now follows in order. */
+  private take(entries: readonly Entry[]): void {
+    for (const e of entries) {
+      if (e.seq > this.knownHead) this.knownHead = e.seq;
+      if (e.seq > this.state.seq) this.pending.set(e.seq, e);
+    }
+    this.drain();
   }
 
   private drain(): void {

@@ -41,7 +41,7 @@ export function createWritePath(deps: WritePathDeps) {
       let decision: Decision = { kind: 'noop' };
       const adId = command.type === 'create' ? undefined : command.id;
       const entry = await store.commit({ afterSeq: replica.state.seq, adId }, (ctx) => {
-        replica.catchUp(ctx.tail);
+        replica.receive(ctx.tail);
         if (replica.state.seq !== ctx.head) {
           throw new Error(`state at seq ${replica.state.seq} could not reach store head ${ctx.head}`);
         }
