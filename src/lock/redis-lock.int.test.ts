@@ -1,25 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { Redis, type RedisOptions } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { redisClients } from '../../test/support/redis.js';
+import { describe, expect, it } from 'vitest';
 import { createRedisLock, type RedisLockDeps } from './redis-lock.js';
 
 const DB = 12;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `test-${randomUUID()}`;
 let counter = 0;
 
-const clients: Redis[] = [];
-const client = (options: RedisOptions = {}): Redis => {
-  const redis = new Redis(REDIS_URL, { db: DB, ...options });
-  redis.on('error', () => undefined);
-  clients.push(redis);
-  return redis;
-};
+const { client, clientAt } = redisClients(DB);
 const admin = client();
-afterAll(() => {
-  for (const c of clients) c.disconnect();
-});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const nextKey = () => `${PREFIX}:lock:${++counter}`;
@@ -127,9 +117,7 @@ describe('redis write lock', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     await new Promise((resolve) => server.close(resolve));
-    const down = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null });
-    down.on('error', () => undefined);
-    clients.push(down);
+    const down = clientAt(port);
     const warnings: string[] = [];
     const lock = createRedisLock({
       redis: down,

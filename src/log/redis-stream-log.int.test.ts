@@ -2,35 +2,19 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { redisClients } from '../../test/support/redis.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { collect, entry, logContract } from './log.contract.js';
 import { createRedisStreamLog, type RedisStreamLog, type RedisStreamLogDeps } from './redis-stream-log.js';
 
 /** This file's own database: its tests FLUSHDB it. */
 const DB = 11;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const FILE_PREFIX = `test-${randomUUID()}`;
 let counter = 0;
 
-const clients: Redis[] = [];
-const client = (options: RedisOptions = {}): Redis => {
-  const redis = new Redis(REDIS_URL, { db: DB, ...options });
-  redis.on('error', () => undefined);
-  clients.push(redis);
-  return redis;
-};
-/** A client of something that is not Redis: a silent server or a closed port. */
-const clientAt = (port: number): Redis => {
-  const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null });
-  redis.on('error', () => undefined);
-  clients.push(redis);
-  return redis;
-};
+const { client, clientAt } = redisClients(DB);
 const admin = client();
-afterAll(() => {
-  for (const c of clients) c.disconnect();
-});
 
 /** A port nothing listens on (right after this call). */
 async function freePort(): Promise<number> {
