@@ -3,9 +3,9 @@ import { createTestApp, type TestApp, type TestAppOptions } from '../support/tes
 
 /** Helpers for the HTTP contract tests: the real core behind `app.request()`, a manual clock. */
 
-export const T0 = Date.UTC(2026, 11, 1, 12);
-export const HOUR = 3_600_000;
-export const DAY = 24 * HOUR;
+import { T0, HOUR, DAY } from '../support/ads.js';
+
+export { T0, HOUR, DAY };
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
 export interface AdJson {
