@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { systemClock } from './clock/clock.js';
 import { createApp } from './http/app.js';
+import { createEnvelope } from './http/envelope.js';
 import { createFastPublicRoute } from './http/fast-public.js';
 import { createMetrics } from './http/metrics.js';
 import { createTargetingIndex } from './index/targeting-index.js';
@@ -78,7 +79,8 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
   });
   const metrics = createMetrics(node.service);
   const app = createApp({ service: node.service, adminToken: config.ADMIN_TOKEN, logger, metrics });
-  const fastPublic = createFastPublicRoute({ service: node.service, metrics, logger });
+  const envelope = createEnvelope(logger, metrics);
+  const fastPublic = createFastPublicRoute({ service: node.service, envelope });
   const honoListener = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     if (!fastPublic(req, res)) void honoListener(req, res);

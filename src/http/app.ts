@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { registerAdminRoutes } from './admin-routes.js';
+import { createEnvelope } from './envelope.js';
 import { createErrorHandler, methodNotAllowedHandler, notFoundHandler } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { describeRoutes } from './openapi.js';
@@ -25,14 +26,15 @@ const ROUTES: ReadonlyArray<readonly [string, readonly string[]]> = [
 /** The HTTP app over one replica's service. It never listens: `main.ts` serves it, tests call `app.request()`. */
 export function createApp(deps: AppDeps): OpenAPIHono {
   const metrics = deps.metrics ?? createMetrics(deps.service);
+  const envelope = createEnvelope(deps.logger, metrics);
   const app = new OpenAPIHono();
-  app.use('*', requestContext(deps.logger, metrics));
+  app.use('*', requestContext(envelope));
   registerPublicRoute(app, deps);
   registerAdminRoutes(app, deps);
   registerServiceRoutes(app, deps, metrics);
   describeRoutes(app);
   for (const [path, methods] of ROUTES) app.all(path, methodNotAllowedHandler(methods));
   app.notFound(notFoundHandler);
-  app.onError(createErrorHandler(deps.logger));
+  app.onError(createErrorHandler(envelope));
   return app;
 }

@@ -1,14 +1,13 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { Logger } from 'pino';
 import { AppError, internal, methodNotAllowed, notFound, type ErrorCode } from '../errors.js';
+import { errorBody, type Envelope } from './envelope.js';
 
 /** Maps every failure to the contract's error body: `{ "error": { code, message, details } }`. */
 
 export function errorResponse(c: Context, err: AppError): Response {
-  const body = JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } });
   const headers: Record<string, string> = { 'Content-Type': 'application/json', ...err.headers };
-  return c.body(body, err.status as 400, headers);
+  return c.body(errorBody(err), err.status as 400, headers);
 }
 
 const HTTP_EXCEPTION_CODES: Readonly<Record<number, ErrorCode>> = {
@@ -26,19 +25,11 @@ function fromHttpException(e: HTTPException): AppError {
   return code ? new AppError(code, e.status, e.message || code.replaceAll('_', ' ')) : internal(e);
 }
 
-export function createErrorHandler(logger: Logger): ErrorHandler {
+export function createErrorHandler(envelope: Envelope): ErrorHandler {
   return (err, c) => {
-    const appError =
-      err instanceof AppError ? err : err instanceof HTTPException ? fromHttpException(err) : undefined;
-    const mapped = appError ?? internal(err);
-    if (mapped.code === 'internal') {
-      const requestId = c.get('requestId');
-      logger.error(
-        { err: mapped.cause ?? err, requestId, method: c.req.method, path: c.req.path },
-        'request failed',
-      );
-    }
-    return errorResponse(c, mapped);
+    const known = err instanceof HTTPException ? fromHttpException(err) : err;
+    const info = { requestId: c.get('requestId'), method: c.req.method, path: c.req.path };
+    return errorResponse(c, envelope.failure(known, info));
   };
 }
 

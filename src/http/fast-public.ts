@@ -1,14 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
-import { AppError, internal } from '../errors.js';
 import type { AdsService } from '../service/ads-service.js';
-import type { Metrics } from './metrics.js';
+import { errorBody, requestIdOf, type Envelope } from './envelope.js';
 import { AD_PATH, ensureReady } from './paths.js';
 import { parsePublicQuery } from './query.js';
 import { renderPageSized } from './render.js';
 
-const SANE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 const QUESTION_MARK = 63;
 
 /** The first `X-Request-Id` header, read without building `req.headers`. */
@@ -22,26 +18,24 @@ function requestIdHeader(raw: readonly string[]): string | undefined {
 
 export interface FastPublicDeps {
   readonly service: AdsService;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
+  readonly envelope: Envelope;
 }
 
 /**
- * `GET /api/v1/ad` answered straight on node:http, before hono builds a `Request`: the public
- * query is the hot path. Same parser, same page, same error bodies and headers as the hono
- * route (a test compares the two on many URLs). Returns false for any other request.
+ * `GET` and `HEAD /api/v1/ad` answered straight on node:http, before hono builds a `Request`:
+ * the public query is the hot path. Same parser, page, envelope (request id, error bodies, log
+ * line, metrics) and headers as the hono route (a test compares the two on many URLs). Returns
+ * false for any other request.
  */
-export function createFastPublicRoute(deps: FastPublicDeps) {
-  const { service, metrics, logger } = deps;
-
+export function createFastPublicRoute({ service, envelope }: FastPublicDeps) {
   return function handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = req.url;
-    if (req.method !== 'GET' || url === undefined || !url.startsWith(AD_PATH)) return false;
+    const { url, method } = req;
+    if ((method !== 'GET' && method !== 'HEAD') || url === undefined || !url.startsWith(AD_PATH))
+      return false;
     if (url.length > AD_PATH.length && url.charCodeAt(AD_PATH.length) !== QUESTION_MARK) return false;
 
     const started = performance.now();
-    const given = requestIdHeader(req.rawHeaders);
-    const requestId = given !== undefined && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+    const requestId = requestIdOf(requestIdHeader(req.rawHeaders));
     let status = 200;
     let body: string;
     let bytes: number;
@@ -51,12 +45,10 @@ export function createFastPublicRoute(deps: FastPublicDeps) {
       const { offset, limit, query } = parsePublicQuery(url);
       ({ body, bytes } = renderPageSized(service.query(query, offset, limit)));
     } catch (err) {
-      const e = err instanceof AppError ? err : internal(err);
-      if (e.code === 'internal')
-        logger.error({ err, requestId, method: 'GET', path: AD_PATH }, 'request failed');
+      const e = envelope.failure(err, { requestId, method, path: AD_PATH });
       status = e.status;
       extra = e.headers;
-      body = JSON.stringify({ error: { code: e.code, message: e.message, details: e.details } });
+      body = errorBody(e);
       bytes = Buffer.byteLength(body);
     }
     res.writeHead(status, {
@@ -66,7 +58,7 @@ export function createFastPublicRoute(deps: FastPublicDeps) {
       ...extra,
     });
     res.end(body);
-    metrics.observeRequest('GET', AD_PATH, status, (performance.now() - started) / 1000);
+    envelope.answered({ requestId, method, path: AD_PATH }, AD_PATH, status, started);
     return true;
   };
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEnvelope } from '../../src/http/envelope.js';
 import { createFastPublicRoute } from '../../src/http/fast-public.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -13,11 +14,20 @@ let both: Server;
 let honoOnly: Server;
 
 const listen = (server: Server) =>
-  new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
 
-function get(port: number, path: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; body: string; type: string; id: string; retry: string }>((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, headers }, (res) => {
+function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET') {
+  return new Promise<{
+    status: number;
+    body: string;
+    type: string;
+    id: string;
+    retry: string;
+    length: string;
+  }>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, headers, method }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () =>
@@ -27,6 +37,7 @@ function get(port: number, path: string, headers: Record<string, string> = {}) {
           type: String(res.headers['content-type']),
           id: String(res.headers['x-request-id']),
           retry: String(res.headers['retry-after']),
+          length: String(res.headers['content-length']),
         }),
       );
     })
@@ -51,7 +62,8 @@ beforeAll(async () => {
     });
   }
   const metrics = createMetrics(t.service, { defaultMetrics: false });
-  const fast = createFastPublicRoute({ service: t.service, metrics, logger: pino({ level: 'silent' }) });
+  const envelope = createEnvelope(pino({ level: 'silent' }), metrics);
+  const fast = createFastPublicRoute({ service: t.service, envelope });
   const hono = getRequestListener(t.app.fetch);
   both = createServer((req, res) => {
     if (!fast(req, res)) void hono(req, res);
@@ -102,6 +114,25 @@ describe('the fast public route', () => {
     }
   });
 
+  it('answers HEAD as the hono route does, with no body and the length GET would send', async () => {
+    const a = (both.address() as AddressInfo).port;
+    const b = (honoOnly.address() as AddressInfo).port;
+    for (const url of ['/api/v1/ad?limit=3', '/api/v1/ad?limit=0', '/api/v1/ad?country=tw']) {
+      const [fast, slow, full] = await Promise.all([
+        get(a, url, {}, 'HEAD'),
+        get(b, url, {}, 'HEAD'),
+        get(a, url),
+      ]);
+      expect({ url, status: fast.status, body: fast.body, type: fast.type }).toEqual({
+        url,
+        status: slow.status,
+        body: '',
+        type: slow.type,
+      });
+      expect(fast.length).toBe(String(Buffer.byteLength(full.body)));
+    }
+  });
+
   it('echoes a sane X-Request-Id and makes one otherwise', async () => {
     const port = (both.address() as AddressInfo).port;
     expect((await get(port, '/api/v1/ad', { 'x-request-id': 'abc-123' })).id).toBe('abc-123');
@@ -111,7 +142,8 @@ describe('the fast public route', () => {
   it('answers 503 not_ready with Retry-After while the replica recovers', async () => {
     const metrics = createMetrics(t.service, { defaultMetrics: false });
     const notReady = { ...t.service, isReady: () => false };
-    const fast = createFastPublicRoute({ service: notReady, metrics, logger: pino({ level: 'silent' }) });
+    const envelope = createEnvelope(pino({ level: 'silent' }), metrics);
+    const fast = createFastPublicRoute({ service: notReady, envelope });
     const server = createServer((req, res) => void fast(req, res));
     const port = await listen(server);
     const res = await get(port, '/api/v1/ad');
