@@ -7,6 +7,7 @@ import { describeRoutes } from './openapi.js';
 import { AD_PATH, ONE_AD_PATH } from './paths.js';
 import { registerPublicRoute } from './public-route.js';
 import { requestContext } from './request-context.js';
+import { securityHeaders } from './security-headers.js';
 import { registerServiceRoutes } from './service-routes.js';
 import type { AppDeps } from './types.js';
 
@@ -29,6 +30,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   const envelope = createEnvelope(deps.logger, metrics);
   const app = new OpenAPIHono();
   app.use('*', requestContext(envelope));
+  app.use('*', securityHeaders);
   registerPublicRoute(app, deps);
   registerAdminRoutes(app, deps);
   registerServiceRoutes(app, deps, metrics);

@@ -55,6 +55,7 @@ export function createFastPublicRoute({ service, envelope }: FastPublicDeps) {
       'content-type': 'application/json',
       'content-length': bytes,
       'x-request-id': requestId,
+      'x-content-type-options': 'nosniff',
       ...extra,
     });
     res.end(body);

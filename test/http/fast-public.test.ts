@@ -26,6 +26,7 @@ function get(port: number, path: string, headers: Record<string, string> = {}, m
     id: string;
     retry: string;
     length: string;
+    nosniff: string;
   }>((resolve, reject) => {
     request({ host: '127.0.0.1', port, path, headers, method }, (res) => {
       let body = '';
@@ -38,6 +39,7 @@ function get(port: number, path: string, headers: Record<string, string> = {}, m
           id: String(res.headers['x-request-id']),
           retry: String(res.headers['retry-after']),
           length: String(res.headers['content-length']),
+          nosniff: String(res.headers['x-content-type-options']),
         }),
       );
     })
@@ -105,12 +107,14 @@ describe('the fast public route', () => {
     const b = await listen(honoOnly);
     for (const url of URLS) {
       const [fast, slow] = await Promise.all([get(a, url), get(b, url)]);
-      expect({ url, status: fast.status, body: fast.body, type: fast.type }).toEqual({
+      expect({ url, status: fast.status, body: fast.body, type: fast.type, nosniff: fast.nosniff }).toEqual({
         url,
         status: slow.status,
         body: slow.body,
         type: slow.type,
+        nosniff: 'nosniff',
       });
+      expect(slow.nosniff).toBe('nosniff');
     }
   });
 
