@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { ADMIN_ADS_PATH, registerAdminListRoute } from './admin-list.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { createEnvelope } from './envelope.js';
 import { createErrorHandler, methodNotAllowedHandler, notFoundHandler } from './errors.js';
@@ -17,6 +18,7 @@ export type { AppDeps } from './types.js';
 const ROUTES: ReadonlyArray<readonly [string, readonly string[]]> = [
   [AD_PATH, ['GET', 'POST']],
   [ONE_AD_PATH, ['GET', 'PUT', 'DELETE']],
+  [ADMIN_ADS_PATH, ['GET']],
   ['/healthz', ['GET']],
   ['/readyz', ['GET']],
   ['/metrics', ['GET']],
@@ -33,6 +35,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.use('*', securityHeaders);
   registerPublicRoute(app, deps);
   registerAdminRoutes(app, deps);
+  registerAdminListRoute(app, deps);
   registerServiceRoutes(app, deps, metrics);
   describeRoutes(app);
   for (const [path, methods] of ROUTES) app.all(path, methodNotAllowedHandler(methods));

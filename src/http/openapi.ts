@@ -10,6 +10,7 @@ import {
 import { PublicQuerySchema } from './query-schema.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from './headers.js';
 import { API_NOTES } from './api-notes.js';
+import { ADMIN_ADS_PATH, AdListPageSchema, AdminListQuerySchema } from './admin-list.js';
 
 /**
  * Route descriptions for /openapi.json, built from the schemas that validate requests. Handlers
@@ -150,6 +151,26 @@ export const routes = {
     responses: {
       204: { description: 'Deleted.', headers: { 'X-Request-Id': REQUEST_ID } },
       ...errors(400, 401, 404, 412, 503),
+    },
+  }),
+  adminList: createRoute({
+    method: 'get',
+    path: ADMIN_ADS_PATH,
+    tags: ['admin'],
+    summary: 'Every ad this replica holds, newest first, paged by cursor',
+    description:
+      'Order: `createdAt` descending, then `id` descending. The cursor is a position in that order, so a ' +
+      'page never repeats or skips an ad that existed on both requests, whatever was created or deleted ' +
+      'in between. A malformed cursor, or a parameter given twice or empty, is a 400.',
+    security,
+    request: { query: AdminListQuerySchema },
+    responses: {
+      200: {
+        description: 'One page.',
+        headers: { 'X-Request-Id': REQUEST_ID },
+        content: json(AdListPageSchema),
+      },
+      ...errors(400, 401, 503),
     },
   }),
   healthz: createRoute({

@@ -1,6 +1,7 @@
 import type { Ad, AdInput, AdQuery } from '../statemachine/ad.js';
 import type { IdempotencyStamp } from '../statemachine/entries.js';
 import type { IfMatch } from '../statemachine/decide.js';
+import type { ListOptions, ListPage } from './ad-listing.js';
 
 /**
  * What the HTTP layer asks of a replica. Writes resolve only after the write is committed and
@@ -16,6 +17,11 @@ export interface AdsService {
   get(id: string): Promise<Ad | undefined>;
   /** One page of the public query at the current time. Synchronous: answered from memory. */
   query(query: AdQuery, offset: number, limit: number): readonly Ad[];
+  /**
+   * One page of the ads this replica holds, newest first (`createdAt` then `id`, descending),
+   * filtered by status at the current time and by title. Answered from memory.
+   */
+  list(options: ListOptions): Promise<ListPage>;
   /** Current time for status computation. */
   now(): number;
   /** True once recovered and caught up with the log. */

@@ -6,6 +6,9 @@ import { isActiveAt, type Ad } from '../statemachine/ad.js';
 import type { AdsService } from './ads-service.js';
 import type { Execute } from './write-path.js';
 import { internal } from '../errors.js';
+import { listAds, passesFilters, type ListOptions } from './ad-listing.js';
+
+const EXPIRED_BATCH = 500;
 
 export interface ReplicaServiceDeps {
   readonly replica: Replica;
@@ -28,6 +31,27 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
     throw internal(new Error(`unexpected decision ${d.kind}`));
   };
 
+  /**
+   * Memory holds live ads only; expired ones stay in the store. Reads them in newest-first
+   * batches until a page's worth (plus one, to know whether more follow) passes the filters.
+   */
+  const storedExpired = async (options: ListOptions, now: number): Promise<Ad[]> => {
+    if (options.status !== undefined && options.status !== 'expired') return [];
+    const wanted = options.limit + 1;
+    const batch = Math.max(wanted, EXPIRED_BATCH);
+    const found: Ad[] = [];
+    let after = options.after;
+    for (;;) {
+      const ads = await store.expiredAds(after, batch);
+      for (const ad of ads) {
+        if (!replica.state.ads.has(ad.id) && passesFilters(ad, options, now)) found.push(ad);
+      }
+      const last = ads[ads.length - 1];
+      if (found.length >= wanted || ads.length < batch || !last) return found;
+      after = last;
+    }
+  };
+
   return {
     async create(input, idempotency) {
       const decision = await execute({ type: 'create', id: newId(), input, idempotency });
@@ -47,6 +71,11 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
     },
     query(query, offset, limit) {
       return replica.state.index.page(query, clock.now(), offset, limit);
+    },
+    async list(options) {
+      const now = clock.now();
+      const stored = await storedExpired(options, now);
+      return listAds([...replica.state.ads.values(), ...stored], options, now);
     },
     now: () => clock.now(),
     isReady: () => replica.ready,

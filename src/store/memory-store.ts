@@ -80,6 +80,15 @@ export function createMemoryStore(): MemoryStore {
           .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
           .map(([, row]) => JSON.parse(row.ad) as Ad),
       ),
+    expiredAds: (after, limit) =>
+      call(() =>
+        [...ads.values()]
+          .filter((row) => row.expired)
+          .map((row) => JSON.parse(row.ad) as Ad)
+          .filter((ad) => after === undefined || newestFirst(ad, after) > 0)
+          .sort(newestFirst)
+          .slice(0, limit),
+      ),
     latestSnapshot: () =>
       call(() => {
         const last = snapshots.at(-1);
@@ -97,6 +106,9 @@ export function createMemoryStore(): MemoryStore {
     snapshotSeqs: () => snapshots.map((s) => s.seq),
   };
 }
+
+const newestFirst = (a: Pick<Ad, 'createdAt' | 'id'>, b: Pick<Ad, 'createdAt' | 'id'>): number =>
+  a.createdAt !== b.createdAt ? b.createdAt - a.createdAt : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 
 const parseEntry = (json: string): Entry => JSON.parse(json) as Entry;
 

@@ -44,6 +44,11 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
     logAfter: `SELECT entry FROM ${log} WHERE seq > $1 ORDER BY seq LIMIT $2`,
     getAd: `SELECT data, expired FROM ${ads} WHERE id = $1`,
     liveAds: `SELECT data FROM ${ads} WHERE NOT expired ORDER BY id COLLATE "C"`,
+    // $1 createdAt and $2 id of the last ad already seen (NULL: from the newest), $3 the limit.
+    expiredAds: `SELECT data FROM ${ads} WHERE expired
+        AND ($1::bigint IS NULL OR (data->>'createdAt')::bigint < $1::bigint
+          OR ((data->>'createdAt')::bigint = $1::bigint AND id COLLATE "C" < $2::text))
+      ORDER BY (data->>'createdAt')::bigint DESC, id COLLATE "C" DESC LIMIT $3`,
     latestSnapshot: `SELECT seq, data FROM ${snapshots} ORDER BY seq DESC LIMIT 1`,
     insertSnapshot: `INSERT INTO ${snapshots} (seq, data) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING`,
     pruneSnapshots: `DELETE FROM ${snapshots}
@@ -136,6 +141,11 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
     },
 
     liveAds: async () => (await pool.query<{ data: Ad }>(sql.liveAds)).rows.map((r) => r.data),
+
+    expiredAds: async (after, limit) =>
+      (
+        await pool.query<{ data: Ad }>(sql.expiredAds, [after?.createdAt ?? null, after?.id ?? null, limit])
+      ).rows.map((r) => r.data),
 
     latestSnapshot: async () => {
       const row = await one<{ seq: string; data: string }>(sql.latestSnapshot);

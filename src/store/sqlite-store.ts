@@ -46,6 +46,15 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
     insertLog: db.prepare<[number, string, number]>('INSERT INTO log (seq, entry, at) VALUES (?, ?, ?)'),
     getAd: db.prepare<[string], AdRow>('SELECT ad, expired FROM ads WHERE id = ?'),
     liveAds: db.prepare<[], { ad: string }>('SELECT ad FROM ads WHERE expired = 0 ORDER BY id'),
+    expiredFirst: db.prepare<[number], { ad: string }>(
+      `SELECT ad FROM ads WHERE expired = 1
+       ORDER BY json_extract(ad, '$.createdAt') DESC, id DESC LIMIT ?`,
+    ),
+    expiredAfter: db.prepare<[number, number, string, number], { ad: string }>(
+      `SELECT ad FROM ads WHERE expired = 1
+         AND (json_extract(ad, '$.createdAt') < ? OR (json_extract(ad, '$.createdAt') = ? AND id < ?))
+       ORDER BY json_extract(ad, '$.createdAt') DESC, id DESC LIMIT ?`,
+    ),
     upsertAd: db.prepare<[string, string, number, number]>(
       `INSERT INTO ads (id, ad, end_at, version, expired) VALUES (?, ?, ?, ?, 0)
        ON CONFLICT (id) DO UPDATE SET
@@ -123,6 +132,13 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
         return row && { ad: JSON.parse(row.ad) as Ad, expired: row.expired === 1 };
       }),
     liveAds: () => call(() => sql.liveAds.all().map((r) => JSON.parse(r.ad) as Ad)),
+    expiredAds: (after, limit) =>
+      call(() =>
+        (after === undefined
+          ? sql.expiredFirst.all(limit)
+          : sql.expiredAfter.all(after.createdAt, after.createdAt, after.id, limit)
+        ).map((r) => JSON.parse(r.ad) as Ad),
+      ),
     latestSnapshot: () => call(() => sql.latestSnapshot.get()),
     saveSnapshot: (snapshot, keep) => call(() => saveSnapshotTx.immediate(snapshot, keep)),
     close: () =>
@@ -147,6 +163,8 @@ function takeExclusiveLock(db: BetterSqlite3.Database, filename: string): void {
     db.exec('BEGIN IMMEDIATE; COMMIT');
   } catch (err) {
     db.close();
-    throw new Error(`${filename} is in use by another adsm process (one process per DATA_DIR)`, { cause: err });
+    throw new Error(`${filename} is in use by another adsm process (one process per DATA_DIR)`, {
+      cause: err,
+    });
   }
 }

@@ -188,6 +188,28 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       expect(await store.getAd('a')).toBeUndefined();
     });
 
+    it('lists expired ads newest first, after a position, up to a limit', async () => {
+      const made = [
+        testAd('a', { createdAt: T0 - 3000 }),
+        testAd('b', { createdAt: T0 - 1000 }),
+        testAd('c', { createdAt: T0 - 1000 }),
+        testAd('d', { createdAt: T0 - 2000 }),
+        testAd('live', { createdAt: T0 }),
+      ];
+      for (const ad of made) await append(store, create(ad));
+      for (const id of ['a', 'b', 'c', 'd']) await append(store, { type: 'expire', at: T0, id, version: 1 });
+      await append(store, { type: 'delete', at: T0, id: 'd' });
+      const ids = (ads: Ad[]) => ads.map((ad) => ad.id);
+
+      expect(ids(await store.expiredAds(undefined, 10))).toEqual(['c', 'b', 'a']);
+      expect(ids(await store.expiredAds(undefined, 2))).toEqual(['c', 'b']);
+      expect(ids(await store.expiredAds({ createdAt: T0 - 1000, id: 'c' }, 10))).toEqual(['b', 'a']);
+      expect(ids(await store.expiredAds({ createdAt: T0 - 1000, id: 'b' }, 10))).toEqual(['a']);
+      expect(ids(await store.expiredAds({ createdAt: T0 - 2000, id: 'zzz' }, 10))).toEqual(['a']);
+      expect(await store.expiredAds({ createdAt: T0 - 3000, id: 'a' }, 10)).toEqual([]);
+      expect(await store.expiredAds(undefined, 10)).toContainEqual(made[0]);
+    });
+
     it('accepts an idempotency key again for a later create', async () => {
       const stamp = { key: 'same', fingerprint: 'f' };
       await append(store, { type: 'create', at: T0, ad: testAd('a'), idempotency: stamp });

@@ -49,6 +49,16 @@ export interface Store {
   /** Ads not yet expired or deleted, for rebuilding expiry jobs and for verification. */
   liveAds(): Promise<Ad[]>;
 
+  /**
+   * Expired ads (not deleted), newest first: `createdAt` descending, then `id` descending (by
+   * code unit), only those strictly after `after` in that order, at most `limit`. Live ads are
+   * read from memory; this is how the admin listing reaches the ones memory has let go.
+   */
+  expiredAds(
+    after: { readonly createdAt: number; readonly id: string } | undefined,
+    limit: number,
+  ): Promise<Ad[]>;
+
   /** The snapshot with the highest `seq`, if any. */
   latestSnapshot(): Promise<StoredSnapshot | undefined>;
 

@@ -133,6 +133,7 @@ function fakeService(state: { ready: boolean }): AdsService {
     replace: boom,
     remove: boom,
     get: boom,
+    list: boom,
     query: () => {
       throw new TypeError('index broken');
     },

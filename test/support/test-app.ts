@@ -19,6 +19,8 @@ export interface TestAppOptions {
   now?: number;
   store?: Store;
   snapshotEvery?: number;
+  /** Id maker for new ads (default: UUIDv7). */
+  newId?: () => string;
 }
 
 export interface TestApp {
@@ -45,6 +47,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     limits: { maxAdsPerDay: opts.maxAdsPerDay ?? 0, maxActiveAds: opts.maxActiveAds ?? 0 },
     snapshotEvery: opts.snapshotEvery ?? 0,
     snapshotKeep: 3,
+    newId: opts.newId,
   });
   await node.start();
   const logger = pino({ level: 'silent' });
