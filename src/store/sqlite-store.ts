@@ -4,12 +4,11 @@
  * `migrations/sqlite/`, applied on open. Calls are synchronous under async signatures; other
  * processes sharing the file are serialised by SQLite's write lock (IMMEDIATE transactions).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import { join } from 'node:path';
 import type { Ad } from '../statemachine/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { internal } from '../errors.js';
+import { openSqlite } from './sqlite-connection.js';
 import { migrateSqlite } from './sqlite-migrate.js';
 import type { CommitContext, Store, StoredSnapshot } from './store.js';
 
@@ -28,14 +27,7 @@ interface AdRow {
 
 export function createSqliteStore(deps: SqliteStoreDeps): Store {
   const filename = 'dataDir' in deps ? sqliteFilename(deps.dataDir) : deps.filename;
-  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-
-  const db = new BetterSqlite3(filename);
-  if (deps.exclusive) takeExclusiveLock(db, filename);
-  db.pragma('journal_mode = WAL');
-  // An acknowledged write must survive power loss, not only a process crash.
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  const db = openSqlite(filename, { exclusive: deps.exclusive });
   migrateSqlite(db);
 
   const sql = {
@@ -150,21 +142,3 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
 
 /** Runs a synchronous database call under the port's async signature; a throw becomes a rejection. */
 const call = <T>(fn: () => T): Promise<T> => new Promise((resolve) => resolve(fn()));
-
-/**
- * One process owns an embedded data directory: its in-process log cannot tell another process
- * about writes. EXCLUSIVE locking mode keeps the lock taken by the first write until close.
- */
-function takeExclusiveLock(db: BetterSqlite3.Database, filename: string): void {
-  try {
-    db.pragma('busy_timeout = 200');
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.pragma('journal_mode = WAL');
-    db.exec('BEGIN IMMEDIATE; COMMIT');
-  } catch (err) {
-    db.close();
-    throw new Error(`${filename} is in use by another adsm process (one process per DATA_DIR)`, {
-      cause: err,
-    });
-  }
-}

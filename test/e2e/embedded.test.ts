@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adBody, getJson, post, startServer, tempDir, type Server } from './process.js';
 
@@ -41,7 +43,9 @@ describe('embedded mode as a process', () => {
       const res = await fetch(`${first.url}/api/v1/ad/${id}`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json', 'if-match': '"1"' },
-        body: JSON.stringify(adBody(99, { title: 'changed', conditions: [{ gender: ['F'] }, { platform: ['web'] }] })),
+        body: JSON.stringify(
+          adBody(99, { title: 'changed', conditions: [{ gender: ['F'] }, { platform: ['web'] }] }),
+        ),
       });
       expect(res.status).toBe(200);
     }
@@ -55,6 +59,36 @@ describe('embedded mode as a process', () => {
 
     const second = await start(dir.path);
     expect(await observe(second.url, ids)).toEqual(before);
+  });
+
+  it('an Idempotency-Key retried after a restart from a snapshot is a replay', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const body = adBody(1);
+    const headers = { 'idempotency-key': 'retry-me' };
+    const first = await start(dir.path);
+    const created = await post(first.url, body, headers);
+    expect(created.status).toBe(201);
+    const ad = (await created.json()) as { id: string };
+    expect(await first.stop('SIGTERM')).toBe(0);
+
+    // The restart recovers from the shutdown snapshot alone: no log entry comes after it.
+    const db = new BetterSqlite3(join(dir.path, 'adsm.sqlite'), { readonly: true });
+    try {
+      const head = db.prepare<[], { seq: number }>('SELECT max(seq) AS seq FROM log').get();
+      const snapshot = db.prepare<[], { seq: number }>('SELECT max(seq) AS seq FROM snapshots').get();
+      expect(snapshot?.seq).toBe(head?.seq);
+    } finally {
+      db.close();
+    }
+
+    const second = await start(dir.path);
+    const retried = await post(second.url, body, headers);
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await retried.json()) as { id: string }).id).toBe(ad.id);
+    const { body: page } = await getJson<{ items: { id: string }[] }>(`${second.url}/api/v1/ad?limit=100`);
+    expect(page.items.map((i) => i.id)).toEqual([ad.id]);
   });
 
   it('kill -9 in the middle of a burst of concurrent creates loses no acknowledged create', async () => {

@@ -1,0 +1,122 @@
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adBody, expectError, setup, type Client } from './helpers.js';
+
+/** The 64 KiB body limit at its edge: 65,536 bytes are read, 65,537 are refused with 413. */
+
+const LIMIT = 65_536;
+
+/** A JSON body of exactly `bytes` bytes (valid JSON; `pad` is an unknown field, so a 400 if read). */
+function bodyOf(bytes: number): string {
+  const base = JSON.stringify(adBody({ pad: '' }));
+  const text = JSON.stringify(adBody({ pad: 'y'.repeat(bytes - base.length) }));
+  expect(Buffer.byteLength(text)).toBe(bytes);
+  return text;
+}
+
+/** Chunks of 4 KiB: 65,537 bytes end with a chunk of one byte, the one over the limit. */
+const chunksOf = (text: string): string[] => text.match(/[\s\S]{1,4096}/g)!;
+
+function stream(chunks: string[]): ReadableStream<Uint8Array> {
+  const queue = chunks.map((c) => new TextEncoder().encode(c));
+  return new ReadableStream({
+    pull(controller) {
+      const next = queue.shift();
+      if (next) controller.enqueue(next);
+      else controller.close();
+    },
+  });
+}
+
+let client: Client;
+let server: ServerType;
+let port: number;
+
+beforeAll(async () => {
+  client = await setup();
+  server = serve({ fetch: client.app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await client.t.close();
+});
+
+function overSocket(method: string, path: string, chunks: string[], headers: Record<string, string>) {
+  return new Promise<Response>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () =>
+        resolve(
+          new Response(body, {
+            status: res.statusCode,
+            headers: { 'content-type': String(res.headers['content-type']) },
+          }),
+        ),
+      );
+    });
+    req.on('error', reject);
+    for (const c of chunks) req.write(c);
+    req.end();
+  });
+}
+
+type Send = (method: string, path: string, text: string) => Response | Promise<Response>;
+
+const ways: [string, Send][] = [
+  [
+    'app, Content-Length',
+    (method, path, text) =>
+      client.app.request(path, {
+        method,
+        body: text,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) },
+      }),
+  ],
+  [
+    'app, chunked',
+    (method, path, text) =>
+      client.app.request(path, {
+        method,
+        body: stream(chunksOf(text)),
+        headers: { 'content-type': 'application/json' },
+        duplex: 'half',
+      }),
+  ],
+  [
+    'socket, Content-Length',
+    (method, path, text) =>
+      overSocket(method, path, [text], {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(text)),
+      }),
+  ],
+  [
+    'socket, chunked',
+    (method, path, text) =>
+      overSocket(method, path, chunksOf(text), {
+        'content-type': 'application/json',
+        'transfer-encoding': 'chunked',
+      }),
+  ],
+];
+
+describe('body limit edge', () => {
+  it.each(ways)('%s: 65,536 bytes are read, 65,537 bytes → 413', async (_name, send) => {
+    for (const [method, path] of [
+      ['POST', '/api/v1/ad'],
+      ['PUT', '/api/v1/ad/x'],
+    ] as const) {
+      const read = await expectError(await send(method, path, bodyOf(LIMIT)), 400, 'validation_failed');
+      expect(read.error.details.map((d) => d.path)).toEqual(['pad']);
+      await expectError(await send(method, path, bodyOf(LIMIT + 1)), 413, 'payload_too_large');
+    }
+    expect(await client.publicIds()).toEqual([]);
+  });
+});
