@@ -104,6 +104,13 @@ const cases: Case[] = [
   },
   { name: '404', method: 'GET', path: `/api/v1/ad/${UNKNOWN}`, status: 404, code: 'not_found' },
   {
+    name: '400 bad listing query',
+    method: 'GET',
+    path: '/api/v1/admin/ads?status=gone&cursor=!',
+    status: 400,
+    code: 'validation_failed',
+  },
+  {
     name: '413 by Content-Length',
     method: 'PUT',
     path: '/api/v1/ad/:id',
