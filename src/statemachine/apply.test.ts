@@ -82,4 +82,17 @@ describe('apply', () => {
     expect(s.createsByDay.get(utcDay(T0))).toBeUndefined();
     expect(s.createsByDay.get(utcDay(T0 + 24 * HOUR))).toBe(1);
   });
+
+  it('deletes and expiries do not give back the daily creates', () => {
+    const s = fresh();
+    const a = makeAd({ endAt: T0 + HOUR });
+    const b = makeAd();
+    apply(s, { seq: 1, at: T0, type: 'create', ad: a });
+    apply(s, { seq: 2, at: T0, type: 'create', ad: b });
+    apply(s, { seq: 3, at: T0 + 1, type: 'delete', id: b.id });
+    expect(s.createsByDay.get(utcDay(T0))).toBe(2);
+    apply(s, { seq: 4, at: T0 + HOUR, type: 'expire', id: a.id, version: 1 });
+    expect(s.ads.size).toBe(0);
+    expect(s.createsByDay.get(utcDay(T0))).toBe(2);
+  });
 });

@@ -28,7 +28,11 @@ function codeOf(fn: () => unknown): string {
 
 describe('decide', () => {
   it('creates version 1 stamped with the commit time', () => {
-    const d = decide(stateWith([]), { type: 'create', id: 'x', input: makeInput() }, { now: T0, limits: none });
+    const d = decide(
+      stateWith([]),
+      { type: 'create', id: 'x', input: makeInput() },
+      { now: T0, limits: none },
+    );
     expect(d.kind).toBe('append');
     if (d.kind === 'append' && d.entry.type === 'create') {
       expect(d.entry.ad).toMatchObject({ id: 'x', version: 1, createdAt: T0, updatedAt: T0 });
@@ -37,10 +41,14 @@ describe('decide', () => {
 
   it('bumps the version on update and keeps createdAt', () => {
     const ad = makeAd({ createdAt: T0 - DAY });
-    const d = decide(stateWith([ad]), { type: 'update', id: ad.id, input: makeInput({ title: 'n' }) }, {
-      now: T0 + 5,
-      limits: none,
-    });
+    const d = decide(
+      stateWith([ad]),
+      { type: 'update', id: ad.id, input: makeInput({ title: 'n' }) },
+      {
+        now: T0 + 5,
+        limits: none,
+      },
+    );
     if (d.kind !== 'append' || d.entry.type !== 'update') throw new Error('expected update');
     expect(d.entry.ad).toMatchObject({ version: 2, title: 'n', createdAt: T0 - DAY, updatedAt: T0 + 5 });
   });
@@ -50,18 +58,44 @@ describe('decide', () => {
     const s = stateWith([ad]);
     const ctx = { now: T0, limits: none };
     expect(codeOf(() => decide(s, { type: 'delete', id: 'nope', ifMatch: 9 }, ctx))).toBe('404 not_found');
-    expect(codeOf(() => decide(s, { type: 'delete', id: ad.id, ifMatch: 9 }, ctx))).toBe('412 version_mismatch');
+    expect(codeOf(() => decide(s, { type: 'delete', id: ad.id, ifMatch: 9 }, ctx))).toBe(
+      '412 version_mismatch',
+    );
     expect(codeOf(() => decide(s, { type: 'delete', id: ad.id, ifMatch: 1 }, ctx))).toBe('ok');
     expect(codeOf(() => decide(s, { type: 'delete', id: ad.id, ifMatch: '*' }, ctx))).toBe('ok');
   });
 
+  it('refuses an old version in If-Match after the ad changed, on update and delete', () => {
+    const ad = makeAd();
+    const s = stateWith([ad]);
+    apply(s, { seq: 2, at: T0, type: 'update', ad: { ...ad, title: 'v2', version: 2 } });
+    const ctx = { now: T0, limits: none };
+    const update = (ifMatch: number | '*'): Command => ({
+      type: 'update',
+      id: ad.id,
+      input: makeInput(),
+      ifMatch,
+    });
+    expect(codeOf(() => decide(s, update(1), ctx))).toBe('412 version_mismatch');
+    expect(codeOf(() => decide(s, { type: 'delete', id: ad.id, ifMatch: 1 }, ctx))).toBe(
+      '412 version_mismatch',
+    );
+    expect(codeOf(() => decide(s, update(3), ctx))).toBe('412 version_mismatch');
+    expect(codeOf(() => decide(s, update(2), ctx))).toBe('ok');
+    expect(codeOf(() => decide(s, { type: 'delete', id: ad.id, ifMatch: 2 }, ctx))).toBe('ok');
+  });
+
   it('finds an expired ad through the stored row', () => {
     const ad = makeAd({ endAt: T0 - 1 });
-    const d = decide(stateWith([]), { type: 'update', id: ad.id, input: makeInput() }, {
-      now: T0,
-      limits: none,
-      stored: ad,
-    });
+    const d = decide(
+      stateWith([]),
+      { type: 'update', id: ad.id, input: makeInput() },
+      {
+        now: T0,
+        limits: none,
+        stored: ad,
+      },
+    );
     expect(d.kind).toBe('append');
   });
 
@@ -70,11 +104,22 @@ describe('decide', () => {
     const first = makeAd({ id: 'first' });
     apply(s, { seq: 1, at: T0, type: 'create', ad: first, idempotency: { key: 'k', fingerprint: 'f1' } });
     const ctx = { now: T0, limits: { maxAdsPerDay: 1, maxActiveAds: 1 } };
-    const replay = decide(s, { type: 'create', id: 'y', input: makeInput(), idempotency: { key: 'k', fingerprint: 'f1' } }, ctx);
+    const replay = decide(
+      s,
+      { type: 'create', id: 'y', input: makeInput(), idempotency: { key: 'k', fingerprint: 'f1' } },
+      ctx,
+    );
     expect(replay).toEqual({ kind: 'replay', ad: first });
-    const cmd: Command = { type: 'create', id: 'y', input: makeInput(), idempotency: { key: 'k', fingerprint: 'f2' } };
+    const cmd: Command = {
+      type: 'create',
+      id: 'y',
+      input: makeInput(),
+      idempotency: { key: 'k', fingerprint: 'f2' },
+    };
     expect(codeOf(() => decide(s, cmd, ctx))).toBe('422 idempotency_key_reused');
-    expect(codeOf(() => decide(s, { type: 'create', id: 'z', input: makeInput() }, ctx))).toBe('429 quota_exceeded');
+    expect(codeOf(() => decide(s, { type: 'create', id: 'z', input: makeInput() }, ctx))).toBe(
+      '429 quota_exceeded',
+    );
   });
 
   it('enforces the daily quota per UTC day', () => {
@@ -93,28 +138,40 @@ describe('decide', () => {
     const s = stateWith([a, b]);
     const limits = { maxAdsPerDay: 0, maxActiveAds: 2 };
     const spanning = makeInput({ startAt: T0, endAt: T0 + 6 * HOUR });
-    expect(codeOf(() => decide(s, { type: 'create', id: 'c', input: spanning }, { now: T0, limits }))).toBe('ok');
+    expect(codeOf(() => decide(s, { type: 'create', id: 'c', input: spanning }, { now: T0, limits }))).toBe(
+      'ok',
+    );
     const tight = { maxAdsPerDay: 0, maxActiveAds: 1 };
     const gapOnly = makeInput({ startAt: T0 + 2 * HOUR, endAt: T0 + 3 * HOUR });
-    expect(codeOf(() => decide(s, { type: 'create', id: 'd', input: gapOnly }, { now: T0, limits: tight }))).toBe('ok');
-    expect(codeOf(() => decide(s, { type: 'create', id: 'e', input: spanning }, { now: T0, limits: tight }))).toBe(
-      '429 quota_exceeded',
-    );
+    expect(
+      codeOf(() => decide(s, { type: 'create', id: 'd', input: gapOnly }, { now: T0, limits: tight })),
+    ).toBe('ok');
+    expect(
+      codeOf(() => decide(s, { type: 'create', id: 'e', input: spanning }, { now: T0, limits: tight })),
+    ).toBe('429 quota_exceeded');
     // An update is counted without its old version.
     const moveA = makeInput({ startAt: T0, endAt: T0 + HOUR });
-    expect(codeOf(() => decide(s, { type: 'update', id: a.id, input: moveA }, { now: T0, limits: tight }))).toBe('ok');
+    expect(
+      codeOf(() => decide(s, { type: 'update', id: a.id, input: moveA }, { now: T0, limits: tight })),
+    ).toBe('ok');
     // The past does not count: from max(now, startAt).
     const late = T0 + 2 * HOUR + 1;
     const fromPast = makeInput({ startAt: T0 - DAY, endAt: T0 + 3 * HOUR });
-    expect(codeOf(() => decide(s, { type: 'create', id: 'f', input: fromPast }, { now: late, limits: tight }))).toBe('ok');
+    expect(
+      codeOf(() => decide(s, { type: 'create', id: 'f', input: fromPast }, { now: late, limits: tight })),
+    ).toBe('ok');
   });
 
   it('expires only a due, current version', () => {
     const ad = makeAd({ endAt: T0 + HOUR });
     const s = stateWith([ad]);
     expect(decide(s, { type: 'expire', id: ad.id, version: 1 }, { now: T0, limits: none }).kind).toBe('noop');
-    expect(decide(s, { type: 'expire', id: ad.id, version: 2 }, { now: T0 + HOUR, limits: none }).kind).toBe('noop');
-    expect(decide(s, { type: 'expire', id: ad.id, version: 1 }, { now: T0 + HOUR, limits: none }).kind).toBe('append');
+    expect(decide(s, { type: 'expire', id: ad.id, version: 2 }, { now: T0 + HOUR, limits: none }).kind).toBe(
+      'noop',
+    );
+    expect(decide(s, { type: 'expire', id: ad.id, version: 1 }, { now: T0 + HOUR, limits: none }).kind).toBe(
+      'append',
+    );
   });
 });
 
