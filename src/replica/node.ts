@@ -11,6 +11,9 @@ import { createReplicaService } from '../service/replica-service.js';
 import { createWritePath } from '../service/write-path.js';
 import { Replica } from './replica.js';
 
+/** Expiry jobs handed to the scheduler at once at start-up; `stop()` waits for one such batch. */
+const SCHEDULE_BATCH = 5_000;
+
 export interface NodeDeps {
   readonly store: Store;
   readonly log: Log;
@@ -72,9 +75,9 @@ export function createNode(deps: NodeDeps) {
   };
 
   const scheduleAll = async (): Promise<void> => {
-    for (const ad of [...replica.state.ads.values()]) {
-      if (stopped) return;
-      await deps.scheduler.schedule(ad.id, ad.version, ad.endAt);
+    const jobs = Array.from(replica.state.ads.values(), (ad) => ({ id: ad.id, version: ad.version, at: ad.endAt }));
+    for (let i = 0; i < jobs.length && !stopped; i += SCHEDULE_BATCH) {
+      await deps.scheduler.scheduleMany(jobs.slice(i, i + SCHEDULE_BATCH));
     }
   };
 

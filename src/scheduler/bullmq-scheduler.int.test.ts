@@ -122,6 +122,42 @@ describe('BullMQ scheduler', () => {
     expect(fired(r.calls)).toEqual([{ id: 'moved', version: 2 }]);
   });
 
+  it('adds nothing when a restarted replica schedules jobs that exist, and re-adds a lost one', async () => {
+    const queueName = `expiry-${++queues}`;
+    const at = Date.now() + 3_600_000;
+    const jobs = Array.from({ length: 300 }, (_, i) => ({ id: `ad-${i}`, version: 1 + (i % 3), at: at + i }));
+    await newScheduler(queueName).scheduleMany(jobs);
+    const delayed = `${PREFIX}:${queueName}:delayed`;
+    expect(await redis.zcard(delayed)).toBe(300);
+
+    // The restarted replica's client, counting the commands it sends.
+    const client = new Redis(REDIS_URL, { db: DB, maxRetriesPerRequest: null });
+    const sent: string[] = [];
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = (command, ...rest) => {
+      sent.push(command.name);
+      return send(command, ...rest);
+    };
+    const restarted = createBullmqScheduler({ connection: client, prefix: PREFIX, queueName, clock: systemClock });
+    open.push(restarted);
+    try {
+      await restarted.scheduleMany(jobs);
+      expect(sent.filter((name) => name.startsWith('eval'))).toEqual([]);
+      expect(await redis.zcard(delayed)).toBe(300);
+
+      await redis.del(`${PREFIX}:${queueName}:${expiryJobId('ad-7', jobs[7]!.version)}`);
+      await redis.zrem(delayed, expiryJobId('ad-7', jobs[7]!.version));
+      await restarted.scheduleMany(jobs);
+      expect(await redis.zcard(delayed)).toBe(300);
+      expect(await redis.hget(`${PREFIX}:${queueName}:${expiryJobId('ad-7', jobs[7]!.version)}`, 'name')).toBe(
+        'expire',
+      );
+    } finally {
+      await restarted.close();
+      client.disconnect();
+    }
+  });
+
   it('waits when a job turns up before its time by this clock (a replica clock ahead)', async () => {
     const queueName = `expiry-${++queues}`;
     const behind = { now: () => Date.now() - 500 };

@@ -18,10 +18,10 @@
  * Memory: the last version scheduled by this process per ad id (to remove superseded or
  * cancelled jobs), pruned once its time has passed.
  */
-import { DelayedError, Queue, Worker, type BackoffStrategy, type Job, type RedisOptions } from 'bullmq';
+import { DelayedError, Queue, Worker, type BackoffStrategy, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock/clock.js';
-import type { Scheduler } from './scheduler.js';
+import type { ExpiryJob, Scheduler } from './scheduler.js';
 
 export interface SchedulerLogger {
   warn(obj: object, msg: string): void;
@@ -29,11 +29,8 @@ export interface SchedulerLogger {
 }
 
 export interface BullmqSchedulerDeps {
-  /**
-   * A borrowed ioredis client (made with `maxRetriesPerRequest: null`; never closed here) or
-   * options from which BullMQ makes and later closes its own connections.
-   */
-  readonly connection: Redis | RedisOptions;
+  /** A borrowed ioredis client made with `maxRetriesPerRequest: null`; never closed here. */
+  readonly connection: Redis;
   /** Key prefix of every key the queue uses. */
   readonly prefix: string;
   readonly queueName?: string;
@@ -55,10 +52,10 @@ const ATTEMPTS = 100;
 const MAX_RETRY_DELAY_MS = 60_000;
 const KEEP_COMPLETED = { age: 3600, count: 10_000 };
 const CONCURRENCY = 8;
+/** Jobs per round trip of `scheduleMany`. */
+const BATCH = 1000;
 
 export const expiryJobId = (id: string, version: number): string => `${encodeURIComponent(id)}@${version}`;
-
-const isClient = (c: Redis | RedisOptions): c is Redis => typeof (c as Redis).duplicate === 'function';
 
 const silent: SchedulerLogger = { warn: () => undefined, error: () => undefined };
 
@@ -67,7 +64,7 @@ export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
   const queueName = deps.queueName ?? 'adsm-expiry';
   const logger = deps.logger ?? silent;
   const retryDelayMs = deps.retryDelayMs ?? 1000;
-  if (isClient(connection) && connection.options.maxRetriesPerRequest !== null) {
+  if (connection.options.maxRetriesPerRequest !== null) {
     // The worker's blocking connection is a duplicate of this client; BullMQ rejects it otherwise.
     throw new Error('the Redis client for the BullMQ scheduler needs maxRetriesPerRequest: null');
   }
@@ -92,14 +89,58 @@ export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
 
   /** Calls for one ad id run one after another, so an add and the removal it causes never race. */
   const chains = new Map<string, Promise<void>>();
-  const serially = (id: string, task: () => Promise<void>): Promise<void> => {
-    const run = (chains.get(id) ?? Promise.resolve()).then(task);
+  const serially = (ids: readonly string[], task: () => Promise<void>): Promise<void> => {
+    const before = ids.flatMap((id) => chains.get(id) ?? []);
+    const run = (before.length === 0 ? Promise.resolve() : Promise.all(before)).then(task);
     const settled = run.catch(() => undefined);
-    chains.set(id, settled);
+    for (const id of ids) chains.set(id, settled);
     void settled.then(() => {
-      if (chains.get(id) === settled) chains.delete(id);
+      for (const id of ids) if (chains.get(id) === settled) chains.delete(id);
     });
     return run;
+  };
+
+  const jobOptions = (id: string, version: number, at: number) => ({
+    jobId: expiryJobId(id, version),
+    delay: Math.max(0, at - clock.now()),
+    attempts: ATTEMPTS,
+    backoff: { type: 'expiry' },
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: true,
+  });
+
+  /**
+   * One batch of `scheduleMany`: one pipelined EXISTS per job hash (the check BullMQ's own add
+   * makes), then one bulk add of the jobs Redis does not hold.
+   */
+  const addMissing = async (batch: readonly ExpiryJob[]): Promise<void> => {
+    const superseded = (job: ExpiryJob) => (latest.get(job.id)?.version ?? 0) > job.version;
+    await serially(
+      batch.map((job) => job.id),
+      async () => {
+        const wanted = batch.filter((job) => !superseded(job));
+        if (wanted.length === 0) return;
+        const pipeline = connection.pipeline();
+        for (const job of wanted) pipeline.exists(queue.toKey(expiryJobId(job.id, job.version)));
+        const replies = (await pipeline.exec()) ?? [];
+        const missing = wanted.filter((_, i) => replies[i]?.[1] !== 1);
+        if (missing.length > 0) {
+          await queue.addBulk(
+            missing.map(({ id, version, at }) => ({
+              name: JOB_NAME,
+              data: { id, version, at },
+              opts: jobOptions(id, version, at),
+            })),
+          );
+        }
+        for (const { id, version, at } of wanted) {
+          const known = latest.get(id);
+          latest.set(id, { version, at });
+          if (known && known.version < version) await removeSuperseded(id, known.version);
+        }
+        prune();
+      },
+    );
   };
 
   const removeSuperseded = async (id: string, version: number): Promise<void> => {
@@ -129,30 +170,27 @@ export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
 
   return {
     schedule(id, version, at) {
-      return serially(id, async () => {
+      return serially([id], async () => {
         const known = latest.get(id);
         if (known && known.version > version) return;
         latest.set(id, { version, at });
-        await queue.add(
-          JOB_NAME,
-          { id, version, at },
-          {
-            jobId: expiryJobId(id, version),
-            delay: Math.max(0, at - clock.now()),
-            attempts: ATTEMPTS,
-            backoff: { type: 'expiry' },
-            removeOnComplete: KEEP_COMPLETED,
-            removeOnFail: true,
-          },
-        );
+        await queue.add(JOB_NAME, { id, version, at }, jobOptions(id, version, at));
         await removeSuperseded(id, version - 1);
         if (known && known.version < version - 1) await removeSuperseded(id, known.version);
         prune();
       });
     },
 
+    async scheduleMany(jobs) {
+      // The newest version per id, in batches, one batch at a time.
+      const newest = new Map<string, ExpiryJob>();
+      for (const job of jobs) if ((newest.get(job.id)?.version ?? 0) < job.version) newest.set(job.id, job);
+      const all = [...newest.values()];
+      for (let i = 0; i < all.length; i += BATCH) await addMissing(all.slice(i, i + BATCH));
+    },
+
     cancel(id) {
-      return serially(id, async () => {
+      return serially([id], async () => {
         const known = latest.get(id);
         latest.delete(id);
         if (known) await queue.remove(expiryJobId(id, known.version));

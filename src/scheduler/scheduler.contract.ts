@@ -156,6 +156,29 @@ export function schedulerContract(name: string, make: () => Promise<SchedulerHar
       expect(fired(r.calls)).toEqual(Array.from({ length: 3 }, () => ({ id: 'flaky', version: 7 })));
     });
 
+    it('schedules many jobs at once: each fires once, and a newer version still wins', async () => {
+      const r = recorder(clock);
+      s.start(r.onDue);
+      const at = clock.now() + 300;
+      await s.schedule('known', 1, at);
+      await s.schedule('newer', 3, at);
+      await s.scheduleMany([
+        { id: 'known', version: 1, at },
+        { id: 'newer', version: 2, at },
+        { id: 'fresh', version: 4, at: at + 100 },
+        { id: 'moved', version: 1, at },
+      ]);
+      await s.schedule('moved', 2, at + 200);
+      await waitFor(() => r.calls.length >= 4);
+      await sleep(QUIET_MS);
+      expect(fired(r.calls).sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+        { id: 'fresh', version: 4 },
+        { id: 'known', version: 1 },
+        { id: 'moved', version: 2 },
+        { id: 'newer', version: 3 },
+      ]);
+    });
+
     it('fires jobs scheduled before start() once started', async () => {
       const r = recorder(clock);
       const at = clock.now() + 200;

@@ -40,14 +40,22 @@ export function createTimerScheduler(deps: { clock: Clock }): Scheduler {
     );
   };
 
+  const schedule = (id: string, version: number, at: number): void => {
+    const current = jobs.get(id);
+    if (current && current.version >= version) return;
+    if (current?.timer) clearTimeout(current.timer);
+    const job: Job = { version, at };
+    jobs.set(id, job);
+    arm(id, job);
+  };
+
   return {
     schedule(id, version, at) {
-      const current = jobs.get(id);
-      if (current && current.version >= version) return Promise.resolve();
-      if (current?.timer) clearTimeout(current.timer);
-      const job: Job = { version, at };
-      jobs.set(id, job);
-      arm(id, job);
+      schedule(id, version, at);
+      return Promise.resolve();
+    },
+    scheduleMany(list) {
+      for (const { id, version, at } of list) schedule(id, version, at);
       return Promise.resolve();
     },
     cancel(id) {
