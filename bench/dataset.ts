@@ -1,4 +1,4 @@
-import type { Ad, AdQuery, ConditionSet, Gender, Platform } from '../src/statemachine/ad.js';
+import type { Ad, AdQuery, ConditionSet, Gender, Platform } from '../src/model/ad.js';
 
 /**
  * Repeatable benchmark data: the "seed" ad generator and the "seed query mix". Everything is drawn

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { Ad } from '../src/statemachine/ad.js';
+import type { Ad } from '../src/model/ad.js';
 import type { AdIndex } from '../src/index/ad-index.js';
 import { bruteForcePage } from '../src/index/brute-force.js';
 import { createTargetingIndex } from '../src/index/targeting-index.js';

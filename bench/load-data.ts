@@ -2,7 +2,7 @@
  * Creates a dataset through the real admin API (`POST /api/v1/ad`, many at once) and keeps what
  * it sent together with the ids the server gave, for the reference check.
  */
-import type { ConditionSet } from '../src/statemachine/ad.js';
+import type { ConditionSet } from '../src/model/ad.js';
 import { seedAds } from './dataset.js';
 import { createHttpClient, forEachConcurrent } from './http-client.js';
 import type { RefAd } from './reference-check.js';

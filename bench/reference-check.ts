@@ -3,7 +3,7 @@
  * benchmark created, so a fast answer is never a wrong one. The matcher here is written from the
  * API contract on purpose and shares no code with the server.
  */
-import type { AdQuery, ConditionSet } from '../src/statemachine/ad.js';
+import type { AdQuery, ConditionSet } from '../src/model/ad.js';
 import { createRng, seedQueryMix, type SeedQuery } from './dataset.js';
 import { createHttpClient, forEachConcurrent } from './http-client.js';
 

@@ -5,7 +5,7 @@
  * whole log, and (b) after (a) stopped with SIGTERM, which stores a snapshot on shutdown.
  */
 import { Redis } from 'ioredis';
-import type { Ad } from '../src/statemachine/ad.js';
+import type { Ad } from '../src/model/ad.js';
 import type { CreateEntry } from '../src/statemachine/entries.js';
 import { migratePostgres } from '../src/store/postgres-migrate.js';
 import { seedAds } from './dataset.js';

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GENDERS, PLATFORMS } from '../src/statemachine/ad.js';
+import { GENDERS, PLATFORMS } from '../src/model/ad.js';
 import { OTHER_COUNTRIES, SEED_COUNTRIES } from './dataset.js';
 import type { LoadKind, LoadOptions, LoadResult } from './load-tool.js';
 import { ROOT } from './server-process.js';

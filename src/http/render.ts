@@ -1,4 +1,4 @@
-import { statusAt, type Ad, type ConditionSet } from '../statemachine/ad.js';
+import { statusAt, type Ad, type ConditionSet } from '../model/ad.js';
 import { toIso } from './time.js';
 
 /** JSON shapes of ads as the API answers them (times as `toISOString()`, conditions always a list). */

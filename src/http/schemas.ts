@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { normalizeConditions, type AdInput, type ConditionSetInput } from '../statemachine/ad.js';
+import { normalizeConditions, type AdInput, type ConditionSetInput } from '../model/ad.js';
 import { ConditionSetOutSchema, ConditionsSchema } from './conditions-schema.js';
 import { parseRfc3339 } from './time.js';
 

@@ -1,4 +1,4 @@
-import type { Ad, AdQuery } from '../statemachine/ad.js';
+import type { Ad, AdQuery } from '../model/ad.js';
 
 /**
  * The targeting index over live (scheduled and active) ads. Pure and in memory.

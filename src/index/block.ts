@@ -1,4 +1,4 @@
-import type { Ad } from '../statemachine/ad.js';
+import type { Ad } from '../model/ad.js';
 
 /**
  * A run of at most 32 index entries, consecutive in `(endAt, id)` order. Entry `i` is one

@@ -1,4 +1,4 @@
-import { adMatches, isActiveAt, type Ad, type AdQuery } from '../statemachine/ad.js';
+import { adMatches, isActiveAt, type Ad, type AdQuery } from '../model/ad.js';
 
 /**
  * The reference answer to the public query: every ad active at `now` that matches `query`, in

@@ -1,4 +1,4 @@
-import { GENDERS, PLATFORMS, type AdQuery, type ConditionSet } from '../statemachine/ad.js';
+import { GENDERS, PLATFORMS, type AdQuery, type ConditionSet } from '../model/ad.js';
 
 /**
  * The feature space of the targeting index. A feature is one value a query can ask for on one

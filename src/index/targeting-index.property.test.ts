@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GENDERS, PLATFORMS, type Ad, type AdQuery, type ConditionSet } from '../statemachine/ad.js';
+import { GENDERS, PLATFORMS, type Ad, type AdQuery, type ConditionSet } from '../model/ad.js';
 import { bruteForcePage } from './brute-force.js';
 import { createTargetingIndex } from './targeting-index.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Ad, AdQuery, ConditionSet } from '../statemachine/ad.js';
+import type { Ad, AdQuery, ConditionSet } from '../model/ad.js';
 import { bruteForcePage } from './brute-force.js';
 import { createTargetingIndex } from './targeting-index.js';
 

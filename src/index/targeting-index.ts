@@ -1,4 +1,4 @@
-import { adMatches, compareAds, type Ad } from '../statemachine/ad.js';
+import { adMatches, compareAds, type Ad } from '../model/ad.js';
 import type { AdIndex } from './ad-index.js';
 import {
   emptyBlock,

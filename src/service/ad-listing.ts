@@ -1,4 +1,4 @@
-import { statusAt, type Ad, type AdStatus } from '../statemachine/ad.js';
+import { statusAt, type Ad, type AdStatus } from '../model/ad.js';
 
 /** Where a page of the admin listing stops: the last ad shown, in newest-first order. */
 export interface ListPosition {

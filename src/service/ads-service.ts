@@ -1,4 +1,4 @@
-import type { Ad, AdInput, AdQuery } from '../statemachine/ad.js';
+import type { Ad, AdInput, AdQuery } from '../model/ad.js';
 import type { IdempotencyStamp } from '../statemachine/entries.js';
 import type { IfMatch } from '../statemachine/decide.js';
 import type { ListOptions, ListPage } from './ad-listing.js';

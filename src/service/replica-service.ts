@@ -2,7 +2,7 @@ import { randomUUIDv7 } from './uuid.js';
 import type { Clock } from '../clock/clock.js';
 import type { Replica } from '../replica/replica.js';
 import type { Store } from '../store/store.js';
-import { isActiveAt, type Ad } from '../statemachine/ad.js';
+import { isActiveAt, type Ad } from '../model/ad.js';
 import type { AdsService } from './ads-service.js';
 import type { Execute } from './write-path.js';
 import { internal } from '../errors.js';

@@ -1,4 +1,4 @@
-import type { Ad } from '../statemachine/ad.js';
+import type { Ad } from '../model/ad.js';
 import type { AdIndex } from '../index/ad-index.js';
 import type { Reply, State } from '../statemachine/state.js';
 

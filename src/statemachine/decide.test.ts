@@ -4,7 +4,7 @@ import { makeAd, makeInput, T0, HOUR, DAY } from '../../test/support/ads.js';
 import { AppError } from '../errors.js';
 import { apply } from './apply.js';
 import { decide, type Command } from './decide.js';
-import type { Ad } from './ad.js';
+import type { Ad } from '../model/ad.js';
 import { peakActive, type Limits } from './quota.js';
 import { emptyState, type State } from './state.js';
 

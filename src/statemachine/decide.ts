@@ -1,4 +1,4 @@
-import type { Ad, AdInput } from './ad.js';
+import type { Ad, AdInput } from '../model/ad.js';
 import type { EntryDraft, IdempotencyStamp } from './entries.js';
 import { createsOnDay, fitsActiveQuota, type Limits } from './quota.js';
 import { findReply, type State } from './state.js';

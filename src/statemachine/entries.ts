@@ -1,4 +1,4 @@
-import type { Ad } from './ad.js';
+import type { Ad } from '../model/ad.js';
 
 /**
  * Log entries: the only way state changes. `seq` is the position in the one total order

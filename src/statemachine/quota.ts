@@ -1,4 +1,4 @@
-import type { Ad } from './ad.js';
+import type { Ad } from '../model/ad.js';
 import { utcDay, type State } from './state.js';
 
 /** Quota limits; `0` means unlimited. */

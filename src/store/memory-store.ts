@@ -3,7 +3,7 @@
  * in this process and are lost with it. Values are kept as JSON text, as a database would, so no
  * caller shares objects with the store. Commits run synchronously, so they are serialised.
  */
-import type { Ad } from '../statemachine/ad.js';
+import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { internal } from '../errors.js';
 import type { Store, StoredSnapshot } from './store.js';

@@ -6,7 +6,7 @@
  * with `schema` when one is given, so borrowed pool clients are never reconfigured.
  */
 import pg from 'pg';
-import type { Ad } from '../statemachine/ad.js';
+import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { internal } from '../errors.js';
 import { inTransaction } from './postgres-tx.js';

@@ -5,7 +5,7 @@
  * processes sharing the file are serialised by SQLite's write lock (IMMEDIATE transactions).
  */
 import { join } from 'node:path';
-import type { Ad } from '../statemachine/ad.js';
+import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { internal } from '../errors.js';
 import { openSqlite } from './sqlite-connection.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Ad } from '../statemachine/ad.js';
+import type { Ad } from '../model/ad.js';
 import type { Entry, EntryDraft } from '../statemachine/entries.js';
 import type { CommitContext, Store } from './store.js';
 

@@ -1,4 +1,4 @@
-import type { Ad } from '../statemachine/ad.js';
+import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 
 /** What `Store.commit` hands to the caller's `prepare`, inside the write transaction. */

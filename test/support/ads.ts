@@ -1,4 +1,4 @@
-import type { Ad, AdInput, ConditionSet } from '../../src/statemachine/ad.js';
+import type { Ad, AdInput, ConditionSet } from '../../src/model/ad.js';
 
 export const T0 = Date.UTC(2026, 11, 1, 12);
 export const HOUR = 3_600_000;
