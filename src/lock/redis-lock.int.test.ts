@@ -8,7 +8,7 @@ const DB = 12;
 const PREFIX = `test-${randomUUID()}`;
 let counter = 0;
 
-const { client, clientAt } = redisClients(DB);
+const { client, clientAt } = redisClients(DB, { keyPrefix: PREFIX });
 const admin = client();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -13,7 +13,7 @@ const DB = 11;
 const FILE_PREFIX = `test-${randomUUID()}`;
 let counter = 0;
 
-const { client, clientAt } = redisClients(DB);
+const { client, clientAt } = redisClients(DB, { keyPrefix: FILE_PREFIX });
 const admin = client();
 
 /** A port nothing listens on (right after this call). */

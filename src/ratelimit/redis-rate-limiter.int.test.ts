@@ -1,20 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import type { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redisClients } from '../../test/support/redis.js';
 import { rateLimiterContract } from './rate-limiter.contract.js';
 import { createRedisRateLimiter } from './redis-rate-limiter.js';
 
 const DB = 10;
 const PREFIX = `test-${randomUUID()}`;
-const { client, clientAt } = redisClients(DB);
+const { client, clientAt } = redisClients(DB, { keyPrefix: PREFIX });
 const redis = client();
-
-afterAll(async () => {
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
-});
 
 rateLimiterContract('redis', (options) =>
   createRedisRateLimiter({ redis, keyPrefix: `${PREFIX}:a`, ...options }),

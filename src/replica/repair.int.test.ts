@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLocalLock } from '../lock/local-lock.js';
 import { createRedisStreamLog, type RedisStreamLog } from '../log/redis-stream-log.js';
 import type { Entry } from '../statemachine/entries.js';
 import { createMemoryStore, type MemoryStore } from '../store/memory-store.js';
 import { createRepairLoop, type RepairLoop } from './repair.js';
+import { redisClients } from '../../test/support/redis.js';
 
 const DB = 13;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `test-${randomUUID()}`;
 let counter = 0;
 
-const redis = new Redis(REDIS_URL, { db: DB });
-afterAll(() => redis.disconnect());
+const { client } = redisClients(DB, { keyPrefix: PREFIX });
+const redis = client();
 
 const eventually = (check: () => Promise<void> | void) =>
   vi.waitFor(check, { timeout: 10_000, interval: 20 });

@@ -5,6 +5,7 @@ import { systemClock } from '../clock/clock.js';
 import { createBullmqScheduler, expiryJobId } from './bullmq-scheduler.js';
 import { fired, QUIET_MS, recorder, schedulerContract, sleep, waitFor } from './scheduler.contract.js';
 import type { Scheduler } from './scheduler.js';
+import { removeKeys } from '../../test/support/redis.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** This file's own database: one test runs FLUSHDB. */
@@ -30,21 +31,12 @@ async function closeAll(): Promise<void> {
   await Promise.all(open.splice(0).map((s) => s.close()));
 }
 
-async function dropKeys(): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
-
 beforeAll(() => {
   redis = new Redis(REDIS_URL, { db: DB, maxRetriesPerRequest: null });
 });
 afterAll(async () => {
   await closeAll();
-  await dropKeys();
+  await removeKeys(redis, PREFIX);
   await redis.quit();
 });
 
