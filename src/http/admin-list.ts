@@ -1,5 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { validationFailed } from '../errors.js';
+import { validationFailed } from '../model/errors.js';
 import type { ListPosition } from '../service/ad-listing.js';
 import { createAdminAuth } from './auth.js';
 import { ensureReady } from './paths.js';

@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { notFound, validationFailed } from '../errors.js';
+import { notFound, validationFailed } from '../model/errors.js';
 import { createAdminAuth } from './auth.js';
 import { readJsonBody } from './body.js';
 import { fingerprint } from './canonical-json.js';

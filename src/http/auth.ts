@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
-import { AppError, unauthorized } from '../errors.js';
+import { AppError, unauthorized } from '../model/errors.js';
 
 const BEARER = /^Bearer +(\S+) *$/i;
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();

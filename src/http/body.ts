@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { invalidJson, payloadTooLarge, unsupportedMediaType } from '../errors.js';
+import { invalidJson, payloadTooLarge, unsupportedMediaType } from '../model/errors.js';
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;

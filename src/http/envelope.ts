@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AppError, internal } from '../errors.js';
+import { AppError, internal } from '../model/errors.js';
 import type { Metrics } from './metrics.js';
 
 /**

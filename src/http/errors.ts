@@ -1,6 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { AppError, internal, methodNotAllowed, notFound, type ErrorCode } from '../errors.js';
+import { AppError, internal, methodNotAllowed, notFound, type ErrorCode } from '../model/errors.js';
 import { errorBody, type Envelope } from './envelope.js';
 
 /** Maps every failure to the contract's error body: `{ "error": { code, message, details } }`. */

@@ -1,4 +1,4 @@
-import { notReady } from '../errors.js';
+import { notReady } from '../model/errors.js';
 import type { AdsService } from '../service/ads-service.js';
 
 export const AD_PATH = '/api/v1/ad';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../errors.js';
+import { AppError } from '../model/errors.js';
 import { parsePublicQuery, type PublicQuery } from './query.js';
 import { PublicQuerySchema } from './query-schema.js';
 

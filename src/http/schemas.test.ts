@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../errors.js';
+import { AppError } from '../model/errors.js';
 import { toAdInput } from './schemas.js';
 import { validateAdBody } from './validation.js';
 

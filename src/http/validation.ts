@@ -1,5 +1,5 @@
 import type { z } from '@hono/zod-openapi';
-import { validationFailed, type ErrorDetail } from '../errors.js';
+import { validationFailed, type ErrorDetail } from '../model/errors.js';
 import { AdBodySchema, type AdBody } from './schemas.js';
 
 type Issue = z.core.$ZodIssue;

@@ -5,7 +5,7 @@ import type { Store } from '../store/store.js';
 import { isActiveAt, type Ad } from '../model/ad.js';
 import type { AdsService } from './ads-service.js';
 import type { Execute } from './write-path.js';
-import { internal } from '../errors.js';
+import { internal } from '../model/errors.js';
 import { listAds, passesFilters, type ListOptions } from './ad-listing.js';
 
 const EXPIRED_BATCH = 500;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTargetingIndex } from '../index/targeting-index.js';
 import { makeAd, makeInput, T0, HOUR, DAY } from '../../test/support/ads.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../model/errors.js';
 import { apply } from './apply.js';
 import { decide, type Command } from './decide.js';
 import type { Ad } from '../model/ad.js';

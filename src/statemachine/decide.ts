@@ -2,7 +2,7 @@ import type { Ad, AdInput } from '../model/ad.js';
 import type { EntryDraft, IdempotencyStamp } from './entries.js';
 import { createsOnDay, fitsActiveQuota, type Limits } from './quota.js';
 import { findReply, type State } from './state.js';
-import { idempotencyKeyReused, notFound, quotaExceeded, versionMismatch } from '../errors.js';
+import { idempotencyKeyReused, notFound, quotaExceeded, versionMismatch } from '../model/errors.js';
 
 /** `*` matches any existing version. */
 export type IfMatch = number | '*';

@@ -5,7 +5,7 @@
  */
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
-import { internal } from '../errors.js';
+import { internal } from '../model/errors.js';
 import type { Store, StoredSnapshot } from './store.js';
 
 interface AdRow {

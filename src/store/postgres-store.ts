@@ -8,7 +8,7 @@
 import pg from 'pg';
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
-import { internal } from '../errors.js';
+import { internal } from '../model/errors.js';
 import { inTransaction } from './postgres-tx.js';
 import type { Store, StoredSnapshot } from './store.js';
 

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
-import { internal } from '../errors.js';
+import { internal } from '../model/errors.js';
 import { openSqlite } from './sqlite-connection.js';
 import { migrateSqlite } from './sqlite-migrate.js';
 import type { CommitContext, Store, StoredSnapshot } from './store.js';
