@@ -13,14 +13,14 @@ import { createEnvelope } from './http/envelope.js';
 import { createFastPublicRoute } from './http/fast-public.js';
 import { createMetrics } from './http/metrics.js';
 import { createTargetingIndex } from './index/targeting-index.js';
-import { createNode, type NodeDeps } from './replica/node.js';
+import { createAdsNode, type AdsNodeDeps } from './replica/ads-node.js';
 import { createEmbeddedAdapters } from './adapters/embedded.js';
 import { relayBarriers, workerBarrier } from './cluster/barrier.js';
 import { withDelayedDelivery } from './log/delayed-log.js';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
-type Adapters = Pick<NodeDeps, 'store' | 'log' | 'lock' | 'scheduler' | 'mayTakeSnapshot' | 'pollIntervalMs'> & {
+type Adapters = Pick<AdsNodeDeps, 'store' | 'log' | 'lock' | 'scheduler' | 'snapshotClaim' | 'pollIntervalMs'> & {
   close(): Promise<void>;
 };
 
@@ -57,8 +57,8 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
   const adapters = await createAdapters(config, logger);
   const log = config.ADSM_FAILPOINT === 'slow-log' ? withDelayedDelivery(adapters.log, 500) : adapters.log;
   // Sibling workers behind the same port apply each write before it is answered.
-  const barrier = cluster.isWorker ? workerBarrier((seq) => node.replica.waitFor(seq)) : undefined;
-  const node = createNode({
+  const barrier = cluster.isWorker ? workerBarrier((seq) => node.waitFor(seq)) : undefined;
+  const node = createAdsNode({
     afterApplied: barrier,
     ...adapters,
     log,
@@ -119,7 +119,8 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
   try {
     await node.start();
     if (cluster.isWorker) listen();
-    logger.info({ seq: node.replica.state.seq, ads: node.replica.state.ads.size }, 'ready');
+    const { appliedSeq, liveAds } = node.service.stats();
+    logger.info({ seq: appliedSeq, ads: liveAds }, 'ready');
   } catch (err) {
     logger.fatal({ err }, 'recovery failed');
     process.exit(1);

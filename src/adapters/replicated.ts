@@ -8,6 +8,7 @@ import { createRedisLock } from '../lock/redis-lock.js';
 import { createRedisStreamLog } from '../log/redis-stream-log.js';
 import { createRepairLoop } from '../replica/repair.js';
 import { createBullmqScheduler } from '../scheduler/bullmq-scheduler.js';
+import { createRedisSnapshotClaim } from '../snapshot/redis-snapshot-claim.js';
 import { migratePostgres } from '../store/postgres-migrate.js';
 import { createPostgresStore } from '../store/postgres-store.js';
 
@@ -68,11 +69,7 @@ export async function createReplicatedAdapters(config: ReplicatedConfig, logger:
     lock,
     scheduler,
     pollIntervalMs: config.POLL_INTERVAL_MS,
-    /** One replica encodes and stores the snapshot due at a given `seq`; the others skip it. */
-    async mayTakeSnapshot(seq: number): Promise<boolean> {
-      const ok = await redis.set(`${prefix}:snapshot:${seq}`, String(process.pid), 'PX', 3_600_000, 'NX');
-      return ok === 'OK';
-    },
+    snapshotClaim: createRedisSnapshotClaim({ redis, prefix }),
     async close(): Promise<void> {
       await repair.stop();
       await log.close();

@@ -47,7 +47,7 @@ export function registerAdminRoutes(app: OpenAPIHono, deps: AppDeps): void {
     const raw = await readJsonBody(c);
     const ifMatch = c.req.header('if-match');
     const body = validateAdBody(raw, headerDetails(ifMatch));
-    const ad = await service.replace(c.req.param('id'), toAdInput(body), parseIfMatch(ifMatch) ?? undefined);
+    const ad = await service.update(c.req.param('id'), toAdInput(body), parseIfMatch(ifMatch) ?? undefined);
     return c.json(renderAd(ad), 200, { ETag: etagOf(ad) });
   });
 
@@ -56,7 +56,7 @@ export function registerAdminRoutes(app: OpenAPIHono, deps: AppDeps): void {
     const ifMatch = c.req.header('if-match');
     const problems = headerDetails(ifMatch);
     if (problems.length > 0) throw validationFailed('request is invalid', problems);
-    await service.remove(c.req.param('id'), parseIfMatch(ifMatch) ?? undefined);
+    await service.delete(c.req.param('id'), parseIfMatch(ifMatch) ?? undefined);
     return c.body(null, 204);
   });
 }

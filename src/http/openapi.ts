@@ -125,7 +125,7 @@ export const routes = {
       ...errors(401, 404, 503),
     },
   }),
-  replace: createRoute({
+  update: createRoute({
     method: 'put',
     path: '/api/v1/ad/{id}',
     tags: ['admin'],
@@ -141,7 +141,7 @@ export const routes = {
       ...errors(400, 401, 404, 412, 413, 415, 429, 503),
     },
   }),
-  remove: createRoute({
+  delete: createRoute({
     method: 'delete',
     path: '/api/v1/ad/{id}',
     tags: ['admin'],

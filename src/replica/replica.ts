@@ -1,7 +1,6 @@
 import type { AdIndex } from '../index/ad-index.js';
 import type { Log, Subscription } from '../log/log.js';
 import type { Store } from '../store/store.js';
-import { decodeState } from '../snapshot/codec.js';
 import { apply } from '../statemachine/apply.js';
 import type { Entry } from '../statemachine/entries.js';
 import { emptyState, type State } from '../statemachine/state.js';
@@ -10,6 +9,8 @@ export interface ReplicaDeps {
   readonly store: Store;
   readonly log: Log;
   readonly createIndex: () => AdIndex;
+  /** The newest snapshot to recover from (see `src/snapshot/snapshot-policy.ts`). */
+  readonly loadSnapshot?: (index: AdIndex) => Promise<State | undefined>;
   /** Called after each entry is applied, in `seq` order. Must not throw. */
   readonly onApplied?: (entry: Entry, state: State) => void;
   /** How often to look for committed entries the log did not bring (0 = never). */
@@ -27,7 +28,7 @@ const PAGE = 1000;
  * the store's log table, the source of truth.
  */
 export class Replica {
-  state: State;
+  private current: State;
   ready = false;
   /** Highest `seq` seen anywhere (log or store). */
   knownHead = 0;
@@ -38,13 +39,18 @@ export class Replica {
   private poller: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ReplicaDeps) {
-    this.state = emptyState(deps.createIndex());
+    this.current = emptyState(deps.createIndex());
+  }
+
+  /** The applied state. Read-only outside `apply`: callers outside this folder ask the service. */
+  get state(): State {
+    return this.current;
   }
 
   /** Newest snapshot, then every committed entry after it, then the live log. */
   async recover(): Promise<void> {
-    const snapshot = await this.deps.store.latestSnapshot();
-    if (snapshot) this.state = decodeState(snapshot.data, this.deps.createIndex());
+    const snapshot = await this.deps.loadSnapshot?.(this.deps.createIndex());
+    if (snapshot) this.current = snapshot;
     this.knownHead = Math.max(this.knownHead, this.state.seq);
     this.subscription = this.deps.log.subscribe(this.state.seq, {
       onEntries: (entries) => this.receive(entries),

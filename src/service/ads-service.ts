@@ -4,15 +4,20 @@ import type { IfMatch } from '../statemachine/decide.js';
 import type { ListOptions, ListPage } from './ad-listing.js';
 
 /**
- * What the HTTP layer asks of a replica. Writes resolve only after the write is committed and
- * this replica's state machine has applied it (read-your-writes). Failures are `AppError`s.
+ * What the HTTP layer (and any other feature) asks of the ads: one replica answers reads from
+ * its memory and takes writes through its write path. Writes resolve only after the write is
+ * committed and this replica applied it (read-your-writes). Failures are `AppError`s.
+ *
+ * The verbs are the log's: `create`, `update`, `delete` (and `expire`, which only the expiry
+ * scheduler issues). Implemented by `src/replica/replica-service.ts`; add a question here rather
+ * than reading a replica's state.
  */
 export interface AdsService {
   /** Creates an ad; with `idempotency`, a retry of the same body answers the first ad again. */
   create(input: AdInput, idempotency?: IdempotencyStamp): Promise<{ ad: Ad; replayed: boolean }>;
   /** Replaces title/startAt/endAt/conditions; `version` +1. */
-  replace(id: string, input: AdInput, ifMatch?: IfMatch): Promise<Ad>;
-  remove(id: string, ifMatch?: IfMatch): Promise<void>;
+  update(id: string, input: AdInput, ifMatch?: IfMatch): Promise<Ad>;
+  delete(id: string, ifMatch?: IfMatch): Promise<void>;
   /** One ad, also expired ones; `undefined` when unknown or deleted. */
   get(id: string): Promise<Ad | undefined>;
   /** One page of the public query at the current time. Synchronous: answered from memory. */
@@ -26,7 +31,7 @@ export interface AdsService {
   now(): number;
   /** True once recovered and caught up with the log. */
   isReady(): boolean;
-  /** Figures for /metrics. */
+  /** Figures for /metrics and the logs. */
   stats(): ServiceStats;
 }
 

@@ -130,8 +130,8 @@ function fakeService(state: { ready: boolean }): AdsService {
   const boom = () => Promise.reject(new Error('database exploded at /secret/path.ts:12'));
   return {
     create: boom,
-    replace: boom,
-    remove: boom,
+    update: boom,
+    delete: boom,
     get: boom,
     list: boom,
     query: () => {

@@ -5,7 +5,7 @@ import { createMetrics } from '../../src/http/metrics.js';
 import { createTargetingIndex } from '../../src/index/targeting-index.js';
 import { createLocalLock } from '../../src/lock/local-lock.js';
 import { createMemoryLog } from '../../src/log/memory-log.js';
-import { createNode, type AdsmNode } from '../../src/replica/node.js';
+import { createAdsNode, type AdsNode } from '../../src/replica/ads-node.js';
 import { createTimerScheduler } from '../../src/scheduler/timer-scheduler.js';
 import type { AdsService } from '../../src/service/ads-service.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
@@ -27,7 +27,7 @@ export interface TestApp {
   app: ReturnType<typeof createApp>;
   clock: ManualClock;
   service: AdsService;
-  node: AdsmNode;
+  node: AdsNode;
   store: Store;
   close(): Promise<void>;
 }
@@ -37,7 +37,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const clock = createManualClock(opts.now ?? Date.UTC(2026, 11, 1, 12));
   const store = opts.store ?? createMemoryStore();
   const log = createMemoryLog();
-  const node = createNode({
+  const node = createAdsNode({
     store,
     log,
     lock: createLocalLock(),

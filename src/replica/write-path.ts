@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/clock.js';
 import type { WriteLock } from '../lock/lock.js';
 import type { Log } from '../log/log.js';
-import type { Replica } from '../replica/replica.js';
+import type { Replica } from './replica.js';
 import type { Store } from '../store/store.js';
 import { decide, type Command, type Decision } from '../statemachine/decide.js';
 import type { Entry } from '../statemachine/entries.js';

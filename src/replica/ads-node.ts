@@ -1,20 +1,27 @@
+/**
+ * The ads node: the one owner of this process's ad replica. It holds the replica (state machine
+ * + targeting index), its write path, expiry scheduling and snapshots, over whatever adapters
+ * the composition root chose, and hands out only the `AdsService`. Nothing outside this folder
+ * reads the replica's state.
+ */
 import type { Clock } from '../clock/clock.js';
 import type { AdIndex } from '../index/ad-index.js';
 import type { WriteLock } from '../lock/lock.js';
 import type { Log } from '../log/log.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import type { Store } from '../store/store.js';
-import { encodeState } from '../snapshot/codec.js';
+import type { AdsService } from '../service/ads-service.js';
+import { createSnapshotPolicy, type SnapshotClaim } from '../snapshot/snapshot-policy.js';
 import type { Entry } from '../statemachine/entries.js';
 import type { Limits } from '../statemachine/quota.js';
-import { createReplicaService } from '../service/replica-service.js';
-import { createWritePath } from '../service/write-path.js';
+import type { Store } from '../store/store.js';
 import { Replica } from './replica.js';
+import { createReplicaService } from './replica-service.js';
+import { createWritePath } from './write-path.js';
 
 /** Expiry jobs handed to the scheduler at once at start-up; `stop()` waits for one such batch. */
 const SCHEDULE_BATCH = 5_000;
 
-export interface NodeDeps {
+export interface AdsNodeDeps {
   readonly store: Store;
   readonly log: Log;
   readonly lock: WriteLock;
@@ -25,40 +32,41 @@ export interface NodeDeps {
   /** Write a snapshot after every this many entries (0 = only on shutdown). */
   readonly snapshotEvery: number;
   readonly snapshotKeep: number;
-  /** Decides whether this replica takes the snapshot due now (one replica at a time). */
-  readonly mayTakeSnapshot?: (seq: number) => Promise<boolean>;
-  readonly pollIntervalMs?: number;
+  /** Which replica takes the snapshot due at a `seq` (one at a time); absent: this one. */
+  readonly snapshotClaim?: SnapshotClaim | undefined;
+  readonly pollIntervalMs?: number | undefined;
   readonly onError?: (err: unknown, what: string) => void;
-  readonly failpoint?: (name: string) => void;
+  /** Test hook: called at named points of a write (`after-commit`), for crash tests. */
+  readonly failpoint?: ((name: string) => void) | undefined;
   /** Awaited before a write is answered, after this replica applied it (see `src/cluster/`). */
-  readonly afterApplied?: (seq: number) => Promise<void>;
-  readonly newId?: () => string;
+  readonly afterApplied?: ((seq: number) => Promise<void>) | undefined;
+  readonly newId?: (() => string) | undefined;
 }
 
-/**
- * One replica, wired: state machine + write path + expiry scheduling + snapshots, over whatever
- * adapters the composition root chose. `start()` recovers; `stop()` snapshots and closes.
- */
-export function createNode(deps: NodeDeps) {
+export interface AdsNode {
+  /** What callers ask: reads from memory, writes through the write path. */
+  readonly service: AdsService;
+  /** Recovers (snapshot + log); resolves once ready to serve. Expiry jobs are (re)scheduled in the background. */
+  start(): Promise<void>;
+  /** Stops following the log and firing expiries, then snapshots the state. */
+  stop(): Promise<void>;
+  /** Resolves once this replica applied `seq` (sibling workers wait on each other's writes). */
+  waitFor(seq: number): Promise<void>;
+}
+
+export function createAdsNode(deps: AdsNodeDeps): AdsNode {
   const report = (what: string) => (err: unknown) => deps.onError?.(err, what);
-  let snapshotting: Promise<void> | undefined;
   let scheduling: Promise<void> | undefined;
   let stopped = false;
 
-  const takeSnapshot = (): Promise<void> => {
-    snapshotting ??= (async () => {
-      const seq = replica.state.seq;
-      if (seq === 0) return;
-      const latest = await deps.store.latestSnapshot();
-      if (latest && latest.seq >= seq) return;
-      await deps.store.saveSnapshot({ seq, data: encodeState(replica.state) }, deps.snapshotKeep);
-    })()
-      .catch(report('snapshot'))
-      .finally(() => {
-        snapshotting = undefined;
-      });
-    return snapshotting;
-  };
+  const snapshots = createSnapshotPolicy({
+    store: deps.store,
+    every: deps.snapshotEvery,
+    keep: deps.snapshotKeep,
+    claim: deps.snapshotClaim,
+    onError: report('snapshot'),
+  });
+  const currentState = () => replica.state;
 
   const onApplied = (entry: Entry): void => {
     if (!replica.ready) return;
@@ -67,11 +75,7 @@ export function createNode(deps: NodeDeps) {
     } else if (entry.type === 'delete') {
       deps.scheduler.cancel(entry.id).catch(report('schedule'));
     }
-    if (deps.snapshotEvery > 0 && entry.seq % deps.snapshotEvery === 0) {
-      void (async () => {
-        if (!deps.mayTakeSnapshot || (await deps.mayTakeSnapshot(entry.seq))) await takeSnapshot();
-      })().catch(report('snapshot'));
-    }
+    snapshots.afterApplied(entry.seq, currentState);
   };
 
   const scheduleAll = async (): Promise<void> => {
@@ -85,6 +89,7 @@ export function createNode(deps: NodeDeps) {
     store: deps.store,
     log: deps.log,
     createIndex: deps.createIndex,
+    loadSnapshot: (index) => snapshots.load(index),
     onApplied,
     pollIntervalMs: deps.pollIntervalMs,
     onError: report('replica'),
@@ -113,10 +118,7 @@ export function createNode(deps: NodeDeps) {
   });
 
   return {
-    replica,
     service,
-    takeSnapshot,
-    /** Resolves once recovered (ready to serve); expiry jobs are (re)scheduled in the background. */
     async start(): Promise<void> {
       await replica.recover();
       deps.scheduler.start((id, version) => service.expire(id, version));
@@ -127,9 +129,8 @@ export function createNode(deps: NodeDeps) {
       await scheduling;
       await replica.close();
       await deps.scheduler.close();
-      if (replica.ready) await takeSnapshot();
+      if (replica.ready) await snapshots.take(currentState);
     },
+    waitFor: (seq) => replica.waitFor(seq),
   };
 }
-
-export type AdsmNode = ReturnType<typeof createNode>;

@@ -1,12 +1,13 @@
-import { randomUUIDv7 } from './uuid.js';
 import type { Clock } from '../clock/clock.js';
-import type { Replica } from '../replica/replica.js';
 import type { Store } from '../store/store.js';
+import type { AdsService } from '../service/ads-service.js';
 import { isActiveAt, type Ad } from '../model/ad.js';
-import type { AdsService } from './ads-service.js';
-import type { Execute } from './write-path.js';
+import type { Decision } from '../statemachine/decide.js';
 import { internal } from '../model/errors.js';
-import { listAds, passesFilters, type ListOptions } from './ad-listing.js';
+import type { Replica } from './replica.js';
+import { randomUUIDv7 } from './uuid.js';
+import type { Execute } from './write-path.js';
+import { listAds, passesFilters, type ListOptions } from '../service/ad-listing.js';
 
 const EXPIRED_BATCH = 500;
 
@@ -15,7 +16,7 @@ export interface ReplicaServiceDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly execute: Execute;
-  readonly newId?: () => string;
+  readonly newId?: (() => string) | undefined;
 }
 
 /** `AdsService` over one replica: reads from its memory, writes through the write path. */
@@ -25,7 +26,7 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
   const { replica, store, clock, execute } = deps;
   const newId = deps.newId ?? randomUUIDv7;
 
-  const appended = (d: Awaited<ReturnType<Execute>>): Ad => {
+  const appended = (d: Decision): Ad => {
     if (d.kind === 'append' && (d.entry.type === 'create' || d.entry.type === 'update')) return d.entry.ad;
     if (d.kind === 'replay') return d.ad;
     throw internal(new Error(`unexpected decision ${d.kind}`));
@@ -57,10 +58,10 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
       const decision = await execute({ type: 'create', id: newId(), input, idempotency });
       return { ad: appended(decision), replayed: decision.kind === 'replay' };
     },
-    async replace(id, input, ifMatch) {
+    async update(id, input, ifMatch) {
       return appended(await execute({ type: 'update', id, input, ifMatch }));
     },
-    async remove(id, ifMatch) {
+    async delete(id, ifMatch) {
       await execute({ type: 'delete', id, ifMatch });
     },
     async expire(id, version) {
@@ -80,15 +81,16 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
     now: () => clock.now(),
     isReady: () => replica.ready,
     stats() {
+      const { state } = replica;
       const now = clock.now();
       let active = 0;
-      for (const ad of replica.state.ads.values()) if (isActiveAt(ad, now)) active++;
+      for (const ad of state.ads.values()) if (isActiveAt(ad, now)) active++;
       return {
-        appliedSeq: replica.state.seq,
-        liveAds: replica.state.ads.size,
+        appliedSeq: state.seq,
+        liveAds: state.ads.size,
         activeAds: active,
-        lastAppliedAt: replica.state.at,
-        knownHeadSeq: Math.max(replica.knownHead, replica.state.seq),
+        lastAppliedAt: state.at,
+        knownHeadSeq: Math.max(replica.knownHead, state.seq),
       };
     },
   };

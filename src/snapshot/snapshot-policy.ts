@@ -1,0 +1,65 @@
+import type { AdIndex } from '../index/ad-index.js';
+import type { State } from '../statemachine/state.js';
+import type { Store } from '../store/store.js';
+import { decodeState, encodeState } from './codec.js';
+
+/**
+ * Decides which replica takes the snapshot due at `seq`: resolves true for exactly one of the
+ * replicas asking (see `redis-snapshot-claim.ts`). Without one, every replica takes its own.
+ */
+export type SnapshotClaim = (seq: number) => Promise<boolean>;
+
+export interface SnapshotPolicyDeps {
+  readonly store: Pick<Store, 'latestSnapshot' | 'saveSnapshot'>;
+  /** A snapshot is due after every this many entries (0 = only on shutdown). */
+  readonly every: number;
+  /** Snapshots kept in the store. */
+  readonly keep: number;
+  readonly claim?: SnapshotClaim | undefined;
+  readonly onError?: (err: unknown) => void;
+}
+
+/**
+ * When and who snapshots, in one place: recovery starts from the newest snapshot; a snapshot is
+ * due every `every` entries and taken by the replica that wins the claim for that `seq`; a
+ * replica that stops takes one of its own state. Taking is single-flight, and a snapshot at or
+ * below the newest stored one is not written again.
+ */
+export function createSnapshotPolicy(deps: SnapshotPolicyDeps) {
+  let taking: Promise<void> | undefined;
+  const report = (err: unknown) => deps.onError?.(err);
+
+  const take = (state: () => State): Promise<void> => {
+    taking ??= (async () => {
+      const seq = state().seq;
+      if (seq === 0) return;
+      const latest = await deps.store.latestSnapshot();
+      if (latest && latest.seq >= seq) return;
+      await deps.store.saveSnapshot({ seq, data: encodeState(state()) }, deps.keep);
+    })()
+      .catch(report)
+      .finally(() => {
+        taking = undefined;
+      });
+    return taking;
+  };
+
+  return {
+    /** The newest stored snapshot decoded into a state over `index`, if any. */
+    async load(index: AdIndex): Promise<State | undefined> {
+      const snapshot = await deps.store.latestSnapshot();
+      return snapshot && decodeState(snapshot.data, index);
+    },
+    /** Called after each applied entry: starts the snapshot due at `seq`, if any, in the background. */
+    afterApplied(seq: number, state: () => State): void {
+      if (deps.every <= 0 || seq % deps.every !== 0) return;
+      void (async () => {
+        if (!deps.claim || (await deps.claim(seq))) await take(state);
+      })().catch(report);
+    },
+    /** Takes a snapshot of the state now (on shutdown); never rejects. */
+    take,
+  };
+}
+
+export type SnapshotPolicy = ReturnType<typeof createSnapshotPolicy>;
