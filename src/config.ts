@@ -37,8 +37,16 @@ const schema = z
     LOCK_TTL_MS: int(5000, 100),
     POLL_INTERVAL_MS: int(1000, 10),
     WORKERS: int(0, 0, 256),
+    HEADERS_TIMEOUT_MS: int(10_000, 100, 600_000),
+    REQUEST_TIMEOUT_MS: int(12_000, 100, 600_000),
+    BODY_IDLE_TIMEOUT_MS: int(5_000, 100, 600_000),
+    MAX_CONNECTIONS: int(4_096),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ADSM_FAILPOINT: z.string().optional(),
+  })
+  .refine((c) => c.HEADERS_TIMEOUT_MS <= c.REQUEST_TIMEOUT_MS, {
+    path: ['REQUEST_TIMEOUT_MS'],
+    message: 'must not be shorter than HEADERS_TIMEOUT_MS',
   })
   .refine((c) => (c.DATABASE_URL === undefined) === (c.REDIS_URL === undefined), {
     path: ['DATABASE_URL'],

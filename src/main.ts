@@ -3,14 +3,13 @@
  * adapters and listens. Everything else receives its dependencies.
  */
 import cluster from 'node:cluster';
-import { createServer } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
 import { pino, type Logger } from 'pino';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { systemClock } from './clock/clock.js';
 import { createApp } from './http/app.js';
 import { createEnvelope } from './http/envelope.js';
 import { createFastPublicRoute } from './http/fast-public.js';
+import { createHttpServer } from './http/server.js';
 import { createMetrics } from './http/metrics.js';
 import { createTargetingIndex } from './index/targeting-index.js';
 import { createAdsNode, type AdsNodeDeps } from './replica/ads-node.js';
@@ -80,12 +79,18 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
   const metrics = createMetrics(node.service);
   const app = createApp({ service: node.service, adminToken: config.ADMIN_TOKEN, logger, metrics });
   const envelope = createEnvelope(logger, metrics);
-  const fastPublic = createFastPublicRoute({ service: node.service, envelope });
-  const honoListener = getRequestListener(app.fetch);
-  const server = createServer((req, res) => {
-    if (!fastPublic(req, res)) void honoListener(req, res);
+  const fastPath = createFastPublicRoute({ service: node.service, envelope });
+  const server = createHttpServer({
+    fetch: app.fetch,
+    fastPath,
+    envelope,
+    limits: {
+      headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      bodyIdleTimeoutMs: config.BODY_IDLE_TIMEOUT_MS,
+      maxConnections: config.MAX_CONNECTIONS,
+    },
   });
-  server.keepAliveTimeout = 65_000;
   const listen = () =>
     server.listen(config.PORT, config.HOST, () => {
       const address = server.address();

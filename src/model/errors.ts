@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'quota_exceeded'
   | 'rate_limited'
   | 'not_ready'
+  | 'request_timeout'
+  | 'headers_too_large'
   | 'internal';
 
 export class AppError extends Error {
@@ -35,10 +37,12 @@ export class AppError extends Error {
 
 export const validationFailed = (message: string, details: readonly ErrorDetail[] = []) =>
   new AppError('validation_failed', 400, message, details);
-export const invalidJson = (message = 'request body is not valid JSON') => new AppError('invalid_json', 400, message);
+export const invalidJson = (message = 'request body is not valid JSON') =>
+  new AppError('invalid_json', 400, message);
 export const unauthorized = () => new AppError('unauthorized', 401, 'missing or wrong bearer token');
 export const notFound = (what = 'resource') => new AppError('not_found', 404, `${what} not found`);
-export const methodNotAllowed = () => new AppError('method_not_allowed', 405, 'method not allowed on this route');
+export const methodNotAllowed = () =>
+  new AppError('method_not_allowed', 405, 'method not allowed on this route');
 export const versionMismatch = (current: number) =>
   new AppError('version_mismatch', 412, `If-Match does not match the current version ${current}`);
 export const payloadTooLarge = (limit: number) =>
@@ -48,6 +52,10 @@ export const unsupportedMediaType = () =>
 export const idempotencyKeyReused = () =>
   new AppError('idempotency_key_reused', 422, 'Idempotency-Key was already used with a different body');
 export const quotaExceeded = (message: string) => new AppError('quota_exceeded', 429, message);
-export const notReady = () => new AppError('not_ready', 503, 'replica is still recovering', [], { 'Retry-After': '1' });
+export const notReady = () =>
+  new AppError('not_ready', 503, 'replica is still recovering', [], { 'Retry-After': '1' });
+export const requestTimeout = () =>
+  new AppError('request_timeout', 408, 'the request was not received in time');
+export const headersTooLarge = () => new AppError('headers_too_large', 431, 'request headers are too large');
 export const internal = (cause?: unknown) =>
   new AppError('internal', 500, 'internal server error', [], {}, { cause });
