@@ -1,10 +1,11 @@
 /**
- * The composition root: the only place that reads configuration, creates clients, picks
- * adapters and listens. Everything else receives its dependencies.
+ * The composition root: the only place that reads configuration, creates clients (through
+ * `wiring/clients.ts`), picks adapters (`wiring/embedded.ts`, `wiring/replicated.ts`) and
+ * listens. Everything else receives its dependencies.
  */
 import cluster from 'node:cluster';
 import { pino, type Logger } from 'pino';
-import { loadConfig, ConfigError, type Config } from './config.js';
+import { loadConfig, ConfigError, type Config } from './wiring/config.js';
 import { systemClock } from './clock/clock.js';
 import { createApp } from './http/app.js';
 import { createEnvelope } from './http/envelope.js';
@@ -13,7 +14,7 @@ import { createHttpServer } from './http/server.js';
 import { createMetrics } from './http/metrics.js';
 import { createTargetingIndex } from './index/targeting-index.js';
 import { createAdsNode, type AdsNodeDeps } from './replica/ads-node.js';
-import { createEmbeddedAdapters } from './adapters/embedded.js';
+import { createEmbeddedAdapters } from './wiring/embedded.js';
 import { relayBarriers, workerBarrier } from './cluster/barrier.js';
 import { withDelayedDelivery } from './log/delayed-log.js';
 
@@ -25,8 +26,22 @@ type Adapters = Pick<AdsNodeDeps, 'store' | 'log' | 'lock' | 'scheduler' | 'snap
 
 async function createAdapters(config: Config, logger: Logger): Promise<Adapters> {
   if (config.mode === 'embedded') return createEmbeddedAdapters(config);
-  const { createReplicatedAdapters } = await import('./adapters/replicated.js');
-  return createReplicatedAdapters(config, logger);
+  const { createReplicatedClients } = await import('./wiring/clients.js');
+  const { createReplicatedAdapters } = await import('./wiring/replicated.js');
+  const clients = createReplicatedClients(config, logger);
+  try {
+    const adapters = await createReplicatedAdapters(config, clients, logger);
+    return {
+      ...adapters,
+      async close() {
+        await adapters.close();
+        await clients.close();
+      },
+    };
+  } catch (err) {
+    await clients.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 function runPrimary(config: Config, logger: Logger): void {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvelope } from '../../src/http/envelope.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { DEFAULT_EDGE_LIMITS, createHttpServer, type EdgeLimits } from '../../src/http/server.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/wiring/config.js';
 import { collect, exchange, rawConnect, trickle, type RawAnswer } from '../support/raw-http.js';
 import { adBody, setup, type Client } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { Config } from './config.js';
 import { systemClock } from '../clock/clock.js';
 import { createLocalLock } from '../lock/local-lock.js';
 import { createMemoryLog } from '../log/memory-log.js';

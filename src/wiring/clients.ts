@@ -1,0 +1,52 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+
+/**
+ * The network clients of replicated mode, made in one place and closed in one place. Adapters
+ * borrow them (see `replicated.ts`) and never close them.
+ */
+export interface ReplicatedClients {
+  readonly pool: pg.Pool;
+  /** Short commands: stream appends, the write lock, snapshot claims. */
+  readonly redis: Redis;
+  /** BullMQ's connection (its worker needs `maxRetriesPerRequest: null`). */
+  readonly queueRedis: Redis;
+  /** A new connection for one blocking stream reader (a stuck reader is replaced). */
+  createStreamReader(): Redis;
+  /** Quits the Redis connections made here and ends the pool. */
+  close(): Promise<void>;
+}
+
+export function createReplicatedClients(
+  config: Pick<Config, 'DATABASE_URL' | 'REDIS_URL'>,
+  logger: Logger,
+): ReplicatedClients {
+  const { DATABASE_URL, REDIS_URL } = config;
+  if (!DATABASE_URL || !REDIS_URL) throw new Error('replicated mode needs DATABASE_URL and REDIS_URL');
+
+  // A replica paused inside a transaction must not block every writer forever.
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 8, idle_in_transaction_session_timeout: 10_000 });
+  pool.on('error', (err) => logger.warn({ err }, 'idle Postgres client failed'));
+
+  const redis = new Redis(REDIS_URL, { lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: 2 });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  const queueRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  queueRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (queue) error'));
+
+  return {
+    pool,
+    redis,
+    queueRedis,
+    createStreamReader() {
+      const reader = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+      reader.on('error', (err) => logger.warn({ err: err.message }, 'redis (reader) error'));
+      return reader;
+    },
+    async close() {
+      await Promise.allSettled([redis.quit(), queueRedis.quit()]);
+      await pool.end();
+    },
+  };
+}
