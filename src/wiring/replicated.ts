@@ -3,7 +3,7 @@ import { systemClock } from '../clock/clock.js';
 import { createQueuedLock } from '../lock/queued-lock.js';
 import { createRedisLock } from '../lock/redis-lock.js';
 import { createRedisStreamLog } from '../log/redis-stream-log.js';
-import { createRepairLoop } from '../replica/repair.js';
+import { createRepairLoop } from '../log/repair.js';
 import { createBullmqScheduler } from '../scheduler/bullmq-scheduler.js';
 import { createRedisSnapshotClaim } from '../snapshot/redis-snapshot-claim.js';
 import { migratePostgres } from '../store/postgres-migrate.js';
