@@ -1,6 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { ASSET_PATH, CLUSTER_PATH, CONSOLE_PATH, registerConsole } from '../console/console-routes.js';
 import { ADMIN_ADS_PATH, registerAdminListRoute } from './admin-list.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { createAdminAuth } from './auth.js';
+import { COUNTRY_CODES } from './countries.js';
 import { createEnvelope } from './envelope.js';
 import { createErrorHandler, methodNotAllowedHandler, notFoundHandler } from './errors.js';
 import { createMetrics } from './metrics.js';
@@ -19,6 +22,9 @@ const ROUTES: ReadonlyArray<readonly [string, readonly string[]]> = [
   [AD_PATH, ['GET', 'POST']],
   [ONE_AD_PATH, ['GET', 'PUT', 'DELETE']],
   [ADMIN_ADS_PATH, ['GET']],
+  [CONSOLE_PATH, ['GET']],
+  [ASSET_PATH, ['GET']],
+  [CLUSTER_PATH, ['GET']],
   ['/healthz', ['GET']],
   ['/readyz', ['GET']],
   ['/metrics', ['GET']],
@@ -36,6 +42,12 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   registerPublicRoute(app, deps);
   registerAdminRoutes(app, deps);
   registerAdminListRoute(app, deps);
+  registerConsole(app, {
+    service: deps.service,
+    authorize: createAdminAuth(deps.adminToken),
+    authRequired: deps.adminToken !== undefined,
+    countryCodes: COUNTRY_CODES,
+  });
   registerServiceRoutes(app, deps, metrics);
   describeRoutes(app);
   for (const [path, methods] of ROUTES) app.all(path, methodNotAllowedHandler(methods));

@@ -78,6 +78,7 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
       const stored = await storedExpired(options, now);
       return listAds([...replica.state.ads.values(), ...stored], options, now);
     },
+    latestSnapshotInfo: () => store.latestSnapshotInfo(),
     now: () => clock.now(),
     isReady: () => replica.ready,
     stats() {

@@ -27,6 +27,8 @@ export interface AdsService {
    * filtered by status at the current time and by title. Answered from memory.
    */
   list(options: ListOptions): Promise<ListPage>;
+  /** `seq` and save time of the newest snapshot in the store, if any. */
+  latestSnapshotInfo(): Promise<{ readonly seq: number; readonly takenAt: number } | undefined>;
   /** Current time for status computation. */
   now(): number;
   /** True once recovered and caught up with the log. */

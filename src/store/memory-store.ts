@@ -24,7 +24,7 @@ export function createMemoryStore(): MemoryStore {
   const log: string[] = [];
   const ads = new Map<string, AdRow>();
   const idempotencyKeys = new Map<string, { fingerprint: string; adId: string; at: number }>();
-  let snapshots: StoredSnapshot[] = [];
+  let snapshots: (StoredSnapshot & { readonly takenAt: number })[] = [];
 
   const readLog = (afterSeq: number, limit: number): Entry[] =>
     limit > 0 ? log.slice(Math.max(0, afterSeq), Math.max(0, afterSeq) + limit).map(parseEntry) : [];
@@ -89,15 +89,20 @@ export function createMemoryStore(): MemoryStore {
           .sort(newestFirst)
           .slice(0, limit),
       ),
+    latestSnapshotInfo: () =>
+      call(() => {
+        const last = snapshots.at(-1);
+        return last && { seq: last.seq, takenAt: last.takenAt };
+      }),
     latestSnapshot: () =>
       call(() => {
         const last = snapshots.at(-1);
-        return last && { ...last };
+        return last && { seq: last.seq, data: last.data };
       }),
     saveSnapshot: (snapshot, keep) =>
       call(() => {
         if (!snapshots.some((s) => s.seq === snapshot.seq)) {
-          snapshots.push({ seq: snapshot.seq, data: snapshot.data });
+          snapshots.push({ seq: snapshot.seq, data: snapshot.data, takenAt: Date.now() });
           snapshots.sort((a, b) => a.seq - b.seq);
         }
         snapshots = snapshots.slice(-Math.max(1, keep));

@@ -50,6 +50,8 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
           OR ((data->>'createdAt')::bigint = $1::bigint AND id COLLATE "C" < $2::text))
       ORDER BY (data->>'createdAt')::bigint DESC, id COLLATE "C" DESC LIMIT $3`,
     latestSnapshot: `SELECT seq, data FROM ${snapshots} ORDER BY seq DESC LIMIT 1`,
+    latestSnapshotInfo: `SELECT seq, (extract(epoch FROM created_at) * 1000)::bigint AS taken_at
+      FROM ${snapshots} ORDER BY seq DESC LIMIT 1`,
     insertSnapshot: `INSERT INTO ${snapshots} (seq, data) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING`,
     pruneSnapshots: `DELETE FROM ${snapshots}
       WHERE seq NOT IN (SELECT seq FROM ${snapshots} ORDER BY seq DESC LIMIT $1)`,
@@ -146,6 +148,11 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
       (
         await pool.query<{ data: Ad }>(sql.expiredAds, [after?.createdAt ?? null, after?.id ?? null, limit])
       ).rows.map((r) => r.data),
+
+    latestSnapshotInfo: async () => {
+      const row = await one<{ seq: string; taken_at: string }>(sql.latestSnapshotInfo);
+      return row && { seq: toNumber(row.seq), takenAt: toNumber(row.taken_at) };
+    },
 
     latestSnapshot: async () => {
       const row = await one<{ seq: string; data: string }>(sql.latestSnapshot);

@@ -61,6 +61,9 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
     latestSnapshot: db.prepare<[], StoredSnapshot>(
       'SELECT seq, data FROM snapshots ORDER BY seq DESC LIMIT 1',
     ),
+    latestSnapshotInfo: db.prepare<[], { seq: number; takenAt: number }>(
+      'SELECT seq, created_at AS takenAt FROM snapshots ORDER BY seq DESC LIMIT 1',
+    ),
     insertSnapshot: db.prepare<[number, string, number]>(
       'INSERT INTO snapshots (seq, data, created_at) VALUES (?, ?, ?) ON CONFLICT (seq) DO NOTHING',
     ),
@@ -132,6 +135,7 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
         ).map((r) => JSON.parse(r.ad) as Ad),
       ),
     latestSnapshot: () => call(() => sql.latestSnapshot.get()),
+    latestSnapshotInfo: () => call(() => sql.latestSnapshotInfo.get()),
     saveSnapshot: (snapshot, keep) => call(() => saveSnapshotTx.immediate(snapshot, keep)),
     close: () =>
       call(() => {

@@ -219,6 +219,17 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       expect((await store.liveAds()).map((ad) => ad.id)).toEqual(['a', 'b']);
     });
 
+    it('tells the newest snapshot\'s seq and save time without its data', async () => {
+      expect(await store.latestSnapshotInfo()).toBeUndefined();
+      const before = Date.now();
+      await store.saveSnapshot({ seq: 3, data: 'three' }, 3);
+      await store.saveSnapshot({ seq: 7, data: 'seven' }, 3);
+      const info = await store.latestSnapshotInfo();
+      expect(info?.seq).toBe(7);
+      expect(info!.takenAt).toBeGreaterThanOrEqual(before - 1000);
+      expect(info!.takenAt).toBeLessThanOrEqual(Date.now() + 1000);
+    });
+
     it('keeps the newest snapshots, and a repeated save changes nothing', async () => {
       await store.saveSnapshot({ seq: 10, data: 'ten' }, 3);
       await store.saveSnapshot({ seq: 10, data: 'other' }, 3);

@@ -59,6 +59,9 @@ export interface Store {
     limit: number,
   ): Promise<Ad[]>;
 
+  /** `seq` and save time (epoch ms) of the newest snapshot, without its data; for monitoring. */
+  latestSnapshotInfo(): Promise<{ readonly seq: number; readonly takenAt: number } | undefined>;
+
   /** The snapshot with the highest `seq`, if any. */
   latestSnapshot(): Promise<StoredSnapshot | undefined>;
 

@@ -134,6 +134,7 @@ function fakeService(state: { ready: boolean }): AdsService {
     delete: boom,
     get: boom,
     list: boom,
+    latestSnapshotInfo: boom,
     query: () => {
       throw new TypeError('index broken');
     },
