@@ -49,11 +49,11 @@ describe('the console at /admin', () => {
   });
 
   it('/admin/cluster.json needs the admin token and tells seq, lag, snapshot and readiness', async () => {
-    client = await setup({ adminToken: 'secret-token', snapshotEvery: 2 });
+    client = await setup({ adminToken: 'secret-token' });
     await expectError(await client.app.request('/admin/cluster.json'), 401, 'unauthorized');
     await client.create({ title: 'a' });
     await client.create({ title: 'b' });
-    await client.t.node.takeSnapshot();
+    await client.t.store.saveSnapshot({ seq: 2, data: 'state at seq 2' }, 3);
     const res = await client.request('/admin/cluster.json');
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
