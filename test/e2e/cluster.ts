@@ -7,8 +7,9 @@ const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 const REDIS_BASE = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
- * A cluster fixture for one test file: its own Postgres database, its own Redis db number and
- * key prefix, and any number of replica processes sharing them.
+ * A throw-away replicated environment for one test file or benchmark: its own Postgres database,
+ * a Redis db number and its own key prefix, and any number of replica processes sharing them.
+ * The replicas run with the quotas off and a short poll interval unless `env` says otherwise.
  */
 export class Cluster {
   readonly database = `adsm_e2e_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
@@ -62,15 +63,25 @@ export class Cluster {
     return server;
   }
 
+  /** Kills the replicas, drops the database and deletes the prefix's keys. */
   async teardown(): Promise<void> {
     await Promise.all(this.replicas.map((r) => r.stop('SIGKILL')));
     await this.pool?.end();
-    await this.redis?.flushdb().catch(() => undefined);
+    await this.deleteKeys().catch(() => undefined);
     this.redis?.disconnect();
     const admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
     await admin.end();
+  }
+
+  private async deleteKeys(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await this.redis.del(...keys);
+    } while (cursor !== '0');
   }
 
   /** Live ads as Postgres holds them, by id. */
