@@ -1,164 +1,141 @@
 /**
- * Micro-benchmark of the targeting index against brute force on the seed query mix, single thread,
- * in process (the page is found; nothing is serialised).
- * Run: `npx tsx bench/index-bench.ts [sizes…]` (default 1000 10000 100000); `BENCH_MS` sets the
- * length of one timed run (default 1000), `BENCH_REPEAT` how many runs keep their best (default 3).
- * Prints a table and writes `bench/results/index-<timestamp>.json`.
+ * The targeting index alone, in process, single thread (`npm run bench -- --index [sizes…]`):
+ * build time, pages/s of the query mix against brute force (300 answers checked), pages/s with
+ * 100 updates/s, upsert/remove cost and memory. `BENCH_MS` sets one timed run (default 1000 ms);
+ * the best of 3 runs is kept.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { Ad } from '../src/model/ad.js';
 import type { AdIndex } from '../src/index/ad-index.js';
 import { bruteForcePage } from '../src/index/brute-force.js';
 import { createTargetingIndex } from '../src/index/targeting-index.js';
-import {
-  BENCH_NOW,
-  createRng,
-  randomInt,
-  seedAds,
-  seedConditionSet,
-  seedQueryMix,
-  type SeedQuery,
-} from './dataset.js';
+import type { Ad } from '../src/model/ad.js';
+import { createRng, randomInt, seedAds, seedConditions, seedQuery } from './mix.js';
+import { round } from './stats.js';
 
 const RUN_MS = Number(process.env.BENCH_MS ?? 1_000);
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
-const argSizes = process.argv.slice(2).map(Number);
-const SIZES = argSizes.length > 0 ? argSizes : [1_000, 10_000, 100_000];
-const queries = seedQueryMix(10_000, createRng(42));
-
+const NOW = Date.UTC(2026, 11, 22, 1, 0, 0);
+const rng = createRng(42);
+const queries = Array.from({ length: 10_000 }, () => seedQuery(rng));
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 let sink = 0;
 
-/** Best queries/s over `REPEAT` runs; `between` runs before every 256 queries. */
-function queryRate(index: AdIndex, between?: () => void): number {
+/** `n` seed ads as the index holds them (ids drawn from the PRNG, so runs are repeatable). */
+function ads(n: number): Ad[] {
+  const idRng = createRng(n);
+  const hex = () =>
+    Math.floor(idRng() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0');
+  return seedAds(n, n, NOW).map((ad) => {
+    const h = hex() + hex() + hex() + hex();
+    const id = `${h.slice(0, 8)}-${h.slice(8, 12)}-7${h.slice(13, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    return { ...ad, id, version: 1, createdAt: ad.startAt, updatedAt: ad.startAt };
+  });
+}
+
+/** Best pages/s over 3 runs of RUN_MS; `between` runs before every 256 queries. */
+function rate(page: (i: number) => number, between?: () => void): number {
   let best = 0;
-  for (let r = 0; r < REPEAT; r++) {
+  for (let r = 0; r < 3; r++) {
     let done = 0;
     const start = performance.now();
-    let elapsed = 0;
     do {
       between?.();
-      for (let k = 0; k < 256; k++) {
-        const q: SeedQuery = queries[done++ % queries.length]!;
-        sink += index.page(q.query, BENCH_NOW, q.offset, q.limit).length;
-      }
-      elapsed = performance.now() - start;
-    } while (elapsed < RUN_MS);
-    best = Math.max(best, (done / elapsed) * 1000);
+      for (let k = 0; k < 256; k++) sink += page(done++);
+    } while (performance.now() - start < RUN_MS);
+    best = Math.max(best, (done / (performance.now() - start)) * 1000);
   }
-  return best;
+  return Math.round(best);
 }
 
-function bruteRate(ads: readonly Ad[]): number {
-  let done = 0;
-  const start = performance.now();
-  do {
-    const q = queries[done++ % queries.length]!;
-    sink += bruteForcePage(ads, q.query, BENCH_NOW, q.offset, q.limit).length;
-  } while (performance.now() - start < RUN_MS || done < 5);
-  return (done / (performance.now() - start)) * 1000;
-}
-
-function checkAgainstBruteForce(index: AdIndex, ads: readonly Ad[]): void {
+function check(index: AdIndex, all: readonly Ad[]): void {
   for (const q of queries.slice(0, 300)) {
-    const got = index.page(q.query, BENCH_NOW, q.offset, q.limit).map((a) => a.id);
-    const want = bruteForcePage(ads, q.query, BENCH_NOW, q.offset, q.limit).map((a) => a.id);
-    if (got.join() !== want.join())
+    const got = index
+      .page(q.query, NOW, q.offset, q.limit)
+      .map((a) => a.id)
+      .join();
+    if (
+      got !==
+      bruteForcePage(all, q.query, NOW, q.offset, q.limit)
+        .map((a) => a.id)
+        .join()
+    )
       throw new Error(`index disagrees with brute force on ${JSON.stringify(q)}`);
   }
 }
 
-/** Heap plus typed-array buffers, after a full collection. */
-function memoryMb(): number {
+const heapMb = () => {
   gc();
   const m = process.memoryUsage();
   return (m.heapUsed + m.arrayBuffers) / 2 ** 20;
-}
+};
 
 /** Average microseconds per call of `op(0..n-1)`. */
-function microsPerOp(n: number, op: (i: number) => void): number {
+function micros(n: number, op: (i: number) => void): number {
   const start = performance.now();
   for (let i = 0; i < n; i++) op(i);
-  return ((performance.now() - start) * 1000) / n;
+  return round(((performance.now() - start) * 1000) / n, 2);
 }
 
-const round = (x: number): number => Math.round(x * 100) / 100;
-
 function benchSize(n: number) {
-  const ads = seedAds(n, { seed: n });
-  const before = memoryMb();
+  const all = ads(n);
+  const before = heapMb();
   const index = createTargetingIndex();
-  const buildMs = performance.now();
-  for (const ad of ads) index.upsert(ad);
-  const build = performance.now() - buildMs;
-  const indexMb = memoryMb() - before;
-  checkAgainstBruteForce(index, ads);
+  const t0 = performance.now();
+  for (const ad of all) index.upsert(ad);
+  const buildMs = round(performance.now() - t0, 1);
+  const indexMb = round(heapMb() - before, 1);
+  check(index, all);
+  const q = (i: number) => queries[i % queries.length]!;
+  const page = (i: number) => index.page(q(i).query, NOW, q(i).offset, q(i).limit).length;
+  const indexPerSec = rate(page);
+  const brute = (i: number) => bruteForcePage(all, q(i).query, NOW, q(i).offset, q(i).limit).length;
+  // one brute-force page per 256 counted iterations, so `rate` checks its clock often enough
+  const brutePerSec = rate((i) => (i % 256 === 0 ? brute(i) : 0)) / 256;
 
-  queryRate(index);
-  const indexQps = queryRate(index);
-  const bruteQps = bruteRate(ads);
-
-  const rng = createRng(7);
-  const live = new Map(ads.map((ad) => [ad.id, ad]));
-  const ids = ads.map((ad) => ad.id);
+  const live = new Map(all.map((ad) => [ad.id, ad]));
+  const ids = [...live.keys()];
+  const wr = createRng(7);
   const update = (): void => {
-    const ad = live.get(ids[randomInt(rng, 0, ids.length - 1)]!)!;
-    const endAt = BENCH_NOW + randomInt(rng, 1, 30 * 1_440) * 60_000;
-    const next: Ad = { ...ad, endAt, conditions: [seedConditionSet(rng)], version: ad.version + 1 };
+    const ad = live.get(ids[randomInt(wr, 0, ids.length - 1)]!)!;
+    const next = {
+      ...ad,
+      endAt: NOW + randomInt(wr, 1, 30 * 1_440) * 60_000,
+      conditions: [seedConditions(wr)],
+      version: ad.version + 1,
+    };
     live.set(ad.id, next);
     index.upsert(next);
   };
   let nextWrite = performance.now();
-  const mixedQps = queryRate(index, () => {
+  const with100Writes = rate(page, () => {
     if (performance.now() < nextWrite) return;
     update();
     nextWrite += 10;
   });
-
-  microsPerOp(10_000, update);
-  const upsertUs = microsPerOp(5_000, update);
-  const writes = Math.min(5_000, n);
-  const victims = ids.slice(0, writes).map((id) => live.get(id)!);
-  const removeUs = microsPerOp(writes, (i) => index.remove(victims[i]!.id));
-  const insertUs = microsPerOp(writes, (i) => index.upsert(victims[i]!));
-  checkAgainstBruteForce(index, [...live.values()]);
-
+  const upsertUs = micros(5_000, update);
+  const victims = ids.slice(0, Math.min(5_000, n)).map((id) => live.get(id)!);
+  const removeUs = micros(victims.length, (i) => index.remove(victims[i]!.id));
+  const insertUs = micros(victims.length, (i) => index.upsert(victims[i]!));
+  check(index, [...live.values()]);
   return {
     ads: n,
-    indexQps: Math.round(indexQps),
-    bruteQps: Math.round(bruteQps),
-    speedup: Math.round(indexQps / bruteQps),
-    qpsWith100WritesPerSec: Math.round(mixedQps),
-    upsertUs: round(upsertUs),
-    removeUs: round(removeUs),
-    insertUs: round(insertUs),
-    buildMs: round(build),
-    indexMb: round(indexMb),
+    indexPerSec,
+    brutePerSec: Math.round(brutePerSec),
+    with100Writes,
+    upsertUs,
+    removeUs,
+    insertUs,
+    buildMs,
+    indexMb,
   };
 }
 
-const rows = SIZES.map(benchSize);
-console.table(rows);
-const results = join(dirname(fileURLToPath(import.meta.url)), 'results');
-mkdirSync(results, { recursive: true });
-const file = join(results, `index-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-const meta = {
-  node: process.version,
-  runMs: RUN_MS,
-  repeat: REPEAT,
-  loadavg: loadavg(),
-  now: BENCH_NOW,
-  sink,
-};
-writeFileSync(file, JSON.stringify({ ...meta, rows }, null, 2) + '\n');
-console.log(
-  `wrote ${file} (load average ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')})`,
-);
+export function indexBench(sizes: number[]) {
+  console.log('\n== index micro-benchmark (pages/s, single thread, in process) ==');
+  const rows = (sizes.length > 0 ? sizes : [1_000, 10_000, 100_000]).map(benchSize);
+  console.table(rows);
+  return { rows, sink };
+}

@@ -1,237 +1,323 @@
 /**
- * Replication benchmark: adsm in replicated mode (Postgres + Redis), three replicas on this
- * machine, each `node dist/main.js` with WORKERS=1 and the quotas off.
- *
- *   npx tsx bench/replication.ts [--no-build] [--ads 100000] [--duration 10] [--probes 200]
- *
- * 1. Create latency and throughput through the HTTP API: `--duration` seconds with 4 requests in
- *    flight on each replica, then one sequential client.
- * 2. Convergence: `--probes` creates one at a time on rotating replicas; time until the two
- *    others report the write's seq in `adsm_applied_seq`.
- * 3. Redis wipe: FLUSHDB while every replica takes creates; time until writes made after it are
- *    applied everywhere, failed writes, and convergence to the Postgres head.
- * 4. Restart-to-ready with `--ads` ads written straight into Postgres: replaying the whole log,
- *    then from the snapshot written on SIGTERM; RSS, snapshot size, a checked query.
- *
- * Uses Postgres on 127.0.0.1:5432 (a fresh database per phase, dropped afterwards) and Redis db 9
- * on 127.0.0.1:6379 (flushed before and after). Before each phase it waits while another
- * benchmark (wrk, autocannon, bench/run.ts) runs (at most 10 minutes), then while other work keeps
- * the machine over 25% busy (at most 2 minutes); a phase that another benchmark overlapped is
- * reported as a problem. Results: bench/results/replication-<ts>.json. Exit status 1 on a problem.
+ * The replication benchmark (`npm run bench -- --replication`): three replicas (`WORKERS=1`,
+ * quotas off) on a fresh Postgres database and Redis db 10 (which it flushes), on this machine.
+ *   1. creates through the API: `--writers` in flight on every replica for `--duration`, then
+ *      one sequential client;
+ *   2. convergence: `--probes` creates one at a time on rotating replicas, each followed until the
+ *      two others report its seq in `adsm_applied_seq` (upper bound: one /metrics poll);
+ *   3. Redis FLUSHDB while every replica takes creates: failed creates, and how long until a
+ *      create made after the wipe is applied everywhere;
+ *   4. restart-to-ready with `--ads` ads written straight into Postgres: replaying the whole log,
+ *      then from the snapshot written on SIGTERM; RSS and a checked query.
  */
-import { execFileSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
-import { parseArgs } from 'node:util';
-import { writeResult } from './report.js';
-import { printSummary, type Results } from './replication-print.js';
-import { ROOT, waitReady, type ServerProcess } from './server-process.js';
-import { BenchCluster, flushRedis, fmtSummary, waitQuiet, watchOthers } from './replication-cluster.js';
-import { restartWithAds } from './replication-restart.js';
-import { redisWipe } from './replication-wipe.js';
-import { bodySource, convergenceProbes, writeLoad } from './replication-writes.js';
+import { Cluster, metric } from '../test/e2e/cluster.js';
+import type { Server } from '../test/e2e/process.js';
+import { byEndThenId, httpClient, referencePage, type CreatedAd } from './check.js';
+import { createBody, createRng, seedAd, seedAds } from './mix.js';
+import { stopTimed } from './reads.js';
+import type { Options } from './run.js';
+import { measure, pct, percentile, round, sampleTree, waitQuiet } from './stats.js';
 
-const { values: args } = parseArgs({
-  options: {
-    'no-build': { type: 'boolean', default: false },
-    ads: { type: 'string', default: '100000' },
-    duration: { type: 'string', default: '10' },
-    probes: { type: 'string', default: '200' },
-  },
-});
-const ADS = Number(args.ads);
-const DURATION_S = Number(args.duration);
-const PROBES = Number(args.probes);
-
-const results: Results = {
-  machine: {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
-    memGb: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(),
-    startedAt: new Date().toISOString(),
-  },
-  quiet: [],
-  problems: [],
-  replicaLogs: [],
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const summary = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return {
+    n: s.length,
+    p50: round(percentile(s, 50), 1),
+    p99: round(percentile(s, 99), 1),
+    max: round(s.at(-1) ?? 0, 1),
+  };
 };
-const problem = (text: string) => {
-  results.problems.push(text);
-  console.log(`  PROBLEM: ${text}`);
-};
+const show = (s: ReturnType<typeof summary>) => `p50 ${s.p50} / p99 ${s.p99} / max ${s.max} ms (n=${s.n})`;
 
-/** The replicas of the phase running now, and those already reported as ended. */
-const watched = new Set<ServerProcess>();
-const reported = new Set<ServerProcess>();
-
-/** Keeps the output tail of `server` in the results (once per server). */
-function keepLog(server: ServerProcess): void {
-  if (reported.has(server)) return;
-  reported.add(server);
-  const { name, pid } = server;
-  results.replicaLogs.push({ name, pid, status: server.exitStatus(), tail: server.output().slice(-4_000) });
+/** An endless supply of create bodies of seed ads active now. */
+function bodies() {
+  const rng = createRng(5);
+  let i = 0;
+  return () => createBody(seedAd(rng, `R ${i++}`, Date.now()));
 }
 
-/** Reports every watched replica that has ended, with its exit status; keeps its output. */
-function checkReplicas(phaseName: string): void {
-  for (const s of watched) {
-    const status = s.exitStatus();
-    if (status === undefined || reported.has(s)) continue;
-    problem(`${s.name} (pid ${s.pid}) ended with ${status} by the end of "${phaseName}"`);
-    keepLog(s);
-  }
+async function create(client: ReturnType<typeof httpClient>, body: unknown) {
+  const sentAt = performance.now();
+  const res = await client.request('POST', '/api/v1/ad', body).catch(() => undefined);
+  const ok = res?.status === 201;
+  return {
+    ok,
+    ms: performance.now() - sentAt,
+    sentAt,
+    id: ok ? (JSON.parse(res.body) as { id: string }).id : undefined,
+  };
 }
 
-/** Waits for a quiet machine, runs one phase and notes any other benchmark seen meanwhile. */
-async function phase(name: string, run: () => Promise<void>, prepare?: () => Promise<void>): Promise<void> {
-  const note = await waitQuiet(name);
-  results.quiet.push(note);
-  await prepare?.();
-  if (note.busyBefore > 0.25)
-    problem(`"${name}" started with the machine ${Math.round(note.busyBefore * 100)}% busy (other work)`);
-  const stop = watchOthers(note);
-  try {
-    await run();
-  } catch (err) {
-    for (const server of watched) keepLog(server);
-    throw err;
-  } finally {
-    await stop();
-    if (note.overlapped !== '') problem(`"${name}" overlapped another benchmark: ${note.overlapped}`);
-    checkReplicas(name);
-  }
-}
-
-/**
- * Replaces every replica that ended (while the benchmark waited for a quiet machine, say) with a
- * fresh one on the same store, and reports it: nothing here stops a replica before the end.
- */
-async function ensureReplicas(cluster: BenchCluster, servers: ServerProcess[], phaseName: string) {
-  for (let i = 0; i < servers.length; i++) {
-    const old = servers[i]!;
-    const status = old.exitStatus();
-    if (status === undefined) continue;
-    if (!reported.has(old))
-      problem(`${old.name} (pid ${old.pid}) ended with ${status} before "${phaseName}"`);
-    keepLog(old);
-    watched.delete(old);
-    const fresh = await cluster.spawn(`${old.name}'`);
-    watched.add(fresh);
-    await waitReady(fresh, 60_000);
-    console.log(`  started ${fresh.name} (pid ${fresh.pid}) in place of pid ${old.pid}`);
-    servers[i] = fresh;
-  }
-}
-
-async function clusterPhases(): Promise<void> {
-  const cluster = await BenchCluster.create('cluster');
-  try {
-    const servers = await Promise.all([0, 1, 2].map((i) => cluster.spawn(`replica ${'ABC'[i]}`)));
-    for (const server of servers) watched.add(server);
-    await Promise.all(servers.map((s) => waitReady(s, 60_000)));
-    const next = bodySource();
-    const ensure = (name: string) => () => ensureReplicas(cluster, servers, name);
-
-    await phase(
-      'writes through the HTTP API, 3 replicas',
-      async () => {
-        await writeLoad('warm-up', servers, 2, 2, next);
-        const concurrent = await writeLoad(`3 replicas x 4 in flight`, servers, 4, DURATION_S, next);
-        const sequential = await writeLoad(
-          '1 sequential client (A)',
-          servers.slice(0, 1),
-          1,
-          DURATION_S / 2,
-          next,
-        );
-        results.writes = [concurrent, sequential];
-        for (const w of results.writes) {
-          console.log(
-            `  ${w.label}: ${w.createsPerSec} creates/s, ${fmtSummary(w.latencyMs)}, ${w.failed} failed`,
-          );
-          if (w.failed > 0) problem(`${w.label}: ${w.failed} creates failed ${JSON.stringify(w.failures)}`);
-        }
-      },
-      ensure('writes through the HTTP API, 3 replicas'),
-    );
-
-    await phase(
-      'convergence after a write',
-      async () => {
-        const c = await convergenceProbes(cluster, servers, PROBES, next);
-        results.convergence = c;
-        console.log(`  201 -> applied on both others: ${fmtSummary(c.ackToAllMs)}; poll ${c.pollMs.p50} ms`);
-        if (c.failedWrites + c.timedOut + c.seqMismatches > 0)
-          problem(
-            `convergence: ${c.failedWrites} failed ${JSON.stringify(c.failures)} (first: ${c.firstFailure ?? '-'}), ` +
-              `${c.timedOut} timed out, ${c.seqMismatches} seq mismatches`,
-          );
-      },
-      ensure('convergence after a write'),
-    );
-
-    await phase(
-      'Redis FLUSHDB under writes',
-      async () => {
-        const w = await redisWipe(cluster, servers, next, { rounds: 2, steadyMs: 3_000, afterMs: 8_000 });
-        results.wipe = w;
-        if (w.convergeAfterStopMs === undefined)
-          problem(
-            `after the wipe the replicas did not reach head ${w.headAtEnd} in 30 s: ${w.appliedAtEnd.join(', ')}`,
-          );
-        if (w.liveAdsByReplica.some((n) => n !== w.liveAdsInStore))
-          problem(`live ads differ: replicas ${w.liveAdsByReplica.join(', ')}, store ${w.liveAdsInStore}`);
-      },
-      ensure('Redis FLUSHDB under writes'),
-    );
-    for (const s of servers) if (s.output().includes('"level":60')) problem(`${s.name} logged a fatal error`);
-  } finally {
-    watched.clear();
-    await cluster.drop();
-  }
-}
-
-async function restartPhase(): Promise<void> {
-  await phase(`restart-to-ready with ${ADS} ads`, async () => {
-    const r = await restartWithAds(ADS);
-    results.restart = r;
-    for (const f of [r.noSnapshot, r.withSnapshot]) {
-      if (!f) continue;
-      if (f.liveAds !== ADS || f.activeAds !== ADS)
-        problem(`restart: live ${f.liveAds}, active ${f.activeAds}, want ${ADS}`);
-      if (!f.check.identical)
-        problem(`restart: query ${f.check.query} gave ${f.check.got} ids, want ${f.check.expected}`);
+/** `inFlight` loops of creates per server for `seconds`. */
+async function writeLoad(servers: Server[], inFlight: number, seconds: number, next: () => unknown) {
+  const clients = servers.map((s) => httpClient(s.url, inFlight));
+  const cpu = servers.map((s) => measure(s.pid));
+  const ms: number[] = [];
+  let failed = 0;
+  const end = performance.now() + seconds * 1000;
+  const lane = async (c: ReturnType<typeof httpClient>) => {
+    while (performance.now() < end) {
+      const r = await create(c, next());
+      if (r.ok) ms.push(r.ms);
+      else failed++;
     }
-    if (!r.withSnapshot) problem('restart: no snapshot was stored on SIGTERM');
-  });
+  };
+  await Promise.all(clients.flatMap((c) => Array.from({ length: inFlight }, () => lane(c))));
+  const cores = cpu.reduce((a, stop) => a + stop().serverCores, 0);
+  for (const c of clients) c.close();
+  return {
+    createsPerSec: Math.round(ms.length / seconds),
+    latencyMs: summary(ms),
+    failed,
+    replicaCores: round(cores, 2),
+  };
 }
 
-async function main(): Promise<void> {
-  if (!args['no-build']) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
-  const started = Date.now();
-  await flushRedis();
-  try {
-    await clusterPhases();
-  } catch (err) {
-    problem(`cluster phases failed: ${err instanceof Error ? err.message.slice(0, 2000) : String(err)}`);
+/** performance.now() when every server's `adsm_applied_seq` is at least `seq` (undefined after 15 s). */
+async function appliedEverywhere(servers: Server[], seq: number): Promise<number | undefined> {
+  const at = await Promise.all(
+    servers.map(async (s) => {
+      for (const deadline = performance.now() + 15_000; performance.now() < deadline;)
+        if ((await metric(s, 'adsm_applied_seq').catch(() => NaN)) >= seq) return performance.now();
+      return undefined;
+    }),
+  );
+  return at.some((t) => t === undefined) ? undefined : Math.max(...(at as number[]));
+}
+
+async function seqOf(cluster: Cluster, id: string): Promise<number | undefined> {
+  const { rows } = await cluster.pool.query<{ seq: string }>(
+    `SELECT seq FROM log WHERE entry->'ad'->>'id' = $1 ORDER BY seq LIMIT 1`,
+    [id],
+  );
+  return rows[0] ? Number(rows[0].seq) : undefined;
+}
+
+/** Creates one at a time on rotating replicas, each followed until the two others applied it. */
+async function convergence(cluster: Cluster, servers: Server[], probes: number, next: () => unknown) {
+  const clients = servers.map((s) => httpClient(s.url, 1));
+  const ackToAll: number[] = [];
+  let failed = 0;
+  for (let i = 0; i < probes; i++) {
+    const r = await create(clients[i % 3]!, next());
+    const seq = r.id === undefined ? undefined : await seqOf(cluster, r.id);
+    const at =
+      seq === undefined
+        ? undefined
+        : await appliedEverywhere(
+            servers.filter((_, j) => j !== i % 3),
+            seq,
+          );
+    if (at === undefined) failed++;
+    else ackToAll.push(Math.max(0, at - r.sentAt - r.ms));
+    await sleep(5 + (i % 4) * 5);
   }
-  await flushRedis();
+  for (const c of clients) c.close();
+  return { ackToAllMs: summary(ackToAll), failed };
+}
+
+/** FLUSHDB under one writer per replica; probes after it until applied everywhere. */
+async function redisWipe(cluster: Cluster, servers: Server[], next: () => unknown) {
+  const clients = servers.map((s) => httpClient(s.url, 2));
+  const sent: { sentAt: number; ok: boolean; ms: number }[] = [];
+  let writing = true;
+  const lanes = Promise.all(
+    clients.map(async (c) => {
+      while (writing) sent.push(await create(c, next()));
+    }),
+  );
+  await sleep(3_000);
+  const wipeAt = performance.now();
+  await cluster.redis.flushdb();
+  let wipeToAllMs: number | undefined;
+  for (let i = 0; wipeToAllMs === undefined && performance.now() - wipeAt < 10_000; i++) {
+    const r = await create(clients[i % 3]!, next());
+    const seq = r.id === undefined ? undefined : await seqOf(cluster, r.id);
+    const at = seq === undefined ? undefined : await appliedEverywhere(servers, seq);
+    if (at !== undefined) wipeToAllMs = Math.round(at - wipeAt);
+  }
+  await sleep(Math.max(0, wipeAt + 5_000 - performance.now()));
+  writing = false;
+  await lanes;
+  for (const c of clients) c.close();
+  const after = sent.filter((s) => s.sentAt >= wipeAt && s.sentAt < wipeAt + 5_000);
+  return {
+    wipeToAllMs,
+    createsIn5sAfter: after.length,
+    failedIn5sAfter: after.filter((s) => !s.ok).length,
+    slowestIn5sAfterMs: Math.round(Math.max(0, ...after.map((s) => s.ms))),
+    failedInAll: sent.filter((s) => !s.ok).length,
+  };
+}
+
+/** The store's rows for `ads` (create entries seq 1..n, ads rows, log_head), in one transaction. */
+async function insertDirect(cluster: Cluster, ads: readonly CreatedAd[]): Promise<void> {
+  const at0 = Date.now() - ads.length - 60_000;
+  const stored = ads.map((ad, i) => ({ ...ad, version: 1, createdAt: at0 + i, updatedAt: at0 + i }));
+  const client = await cluster.pool.connect();
   try {
-    await restartPhase();
-  } catch (err) {
-    problem(`restart phase failed: ${err instanceof Error ? err.message.slice(0, 2000) : String(err)}`);
+    await client.query('BEGIN');
+    for (let from = 0; from < stored.length; from += 25_000) {
+      const batch = stored.slice(from, from + 25_000);
+      const seqs = batch.map((_, k) => from + k + 1);
+      const entries = batch.map((ad, k) =>
+        JSON.stringify({ type: 'create', at: ad.createdAt, ad, seq: seqs[k] }),
+      );
+      await client.query(
+        'INSERT INTO log (seq, entry, at) SELECT * FROM unnest($1::bigint[], $2::json[], $3::bigint[])',
+        [seqs, entries, batch.map((ad) => ad.createdAt)],
+      );
+      await client.query(
+        'INSERT INTO ads (id, data, end_at, version) SELECT * FROM unnest($1::text[], $2::json[], $3::bigint[], $4::int[])',
+        [
+          batch.map((a) => a.id),
+          batch.map((a) => JSON.stringify(a)),
+          batch.map((a) => a.endAt),
+          batch.map(() => 1),
+        ],
+      );
+    }
+    await client.query('UPDATE log_head SET seq = $1 WHERE id = 1', [stored.length]);
+    await client.query('COMMIT');
   } finally {
-    await flushRedis();
+    client.release();
   }
-  results.machine.wallS = Math.round((Date.now() - started) / 1000);
-  printSummary(results);
-  console.log(`\nresults: ${writeResult('replication', results)} (${String(results.machine.wallS)} s)`);
 }
 
-main().then(
-  () => process.exit(results.problems.length === 0 ? 0 : 1),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+/** Starts a replica on the store: spawn-to-ready, RSS, time until it idles, and a query paged to its end checked. */
+async function timedStart(cluster: Cluster, sorted: readonly CreatedAd[]) {
+  const since = performance.now();
+  const server = await cluster.start({ readyTimeoutMs: 180_000 });
+  const readyMs = Math.round(performance.now() - since);
+  const rssMb = sampleTree(server.pid).rssMb;
+  let idleMs: number | undefined;
+  for (let prev = sampleTree(server.pid); idleMs === undefined && performance.now() - since < 180_000;) {
+    await sleep(1_000);
+    const now = sampleTree(server.pid);
+    if (now.cpuSeconds - prev.cpuSeconds < 0.05) idleMs = Math.round(prev.at - since);
+    prev = now;
+  }
+  const q = {
+    query: { age: 30, gender: 'F' as const, country: 'TW', platform: 'ios' as const },
+    offset: 0,
+    limit: 1e9,
+  };
+  const want = referencePage(sorted, q, Date.now()).map((a) => a.id);
+  const got: string[] = [];
+  const client = httpClient(server.url, 1);
+  for (let offset = 0; ; offset += 100) {
+    const res = await client.request(
+      'GET',
+      `/api/v1/ad?age=30&gender=F&country=TW&platform=ios&limit=100&offset=${offset}`,
+    );
+    const items = (JSON.parse(res.body) as { items: { id: string }[] }).items;
+    got.push(...items.map((it) => it.id));
+    if (items.length < 100) break;
+  }
+  client.close();
+  const liveAds = await metric(server, 'adsm_live_ads');
+  return {
+    server,
+    figures: { readyMs, rssMb, idleMs, liveAds, checked: got.length, right: got.join() === want.join() },
+  };
+}
+
+async function restartWithAds(n: number, problem: (text: string) => void) {
+  const cluster = new Cluster(10, { POLL_INTERVAL_MS: '1000' });
+  await cluster.setup();
+  try {
+    await (await cluster.start()).stop('SIGTERM'); // it migrates the database
+    await cluster.pool.query('DELETE FROM snapshots');
+    const idRng = createRng(3);
+    const ads = seedAds(n, 42, Date.now()).map((ad) => ({
+      ...ad,
+      id: `00000000-0000-7000-8000-${Math.floor(idRng() * 2 ** 48)
+        .toString(16)
+        .padStart(12, '0')}`,
+    }));
+    const t0 = performance.now();
+    await insertDirect(cluster, ads);
+    console.log(`  ${n} create entries written into Postgres in ${Math.round(performance.now() - t0)} ms`);
+    const sorted = byEndThenId(ads);
+    const a = await timedStart(cluster, sorted);
+    const stop = await stopTimed(a.server);
+    const { rows } = await cluster.pool.query<{ bytes: number }>(
+      'SELECT octet_length(data) AS bytes FROM snapshots ORDER BY seq DESC LIMIT 1',
+    );
+    const b = await timedStart(cluster, sorted);
+    for (const f of [a.figures, b.figures])
+      if (f.liveAds !== n || !f.right)
+        problem(`restart: ${f.liveAds} live ads, checked query ${f.right ? 'right' : 'WRONG'}`);
+    if (!rows[0]) problem('restart: no snapshot was stored on SIGTERM');
+    return {
+      ads: n,
+      replayingTheLog: a.figures,
+      stopMs: stop.ms,
+      snapshotMb: round((rows[0]?.bytes ?? 0) / 2 ** 20, 1),
+      fromSnapshot: b.figures,
+    };
+  } finally {
+    await cluster.teardown();
+  }
+}
+
+export async function replicationBench(o: Options) {
+  const problems: string[] = [];
+  const problem = (text: string) => {
+    problems.push(text);
+    console.log(`  PROBLEM: ${text}`);
+  };
+  const phase = async <T>(
+    name: string,
+    run: () => Promise<T>,
+  ): Promise<(T & { busyBefore: number }) | undefined> => {
+    const busyBefore = await waitQuiet(o.quietBelow, o.quietWaitS);
+    console.log(`\n== replication: ${name} (machine ${pct(busyBefore)} busy before) ==`);
+    try {
+      const result = await run();
+      console.log(`  ${JSON.stringify(result)}`);
+      return { ...result, busyBefore };
+    } catch (err) {
+      problem(`${name}: ${err instanceof Error ? err.message.slice(0, 2_000) : String(err)}`);
+      return undefined;
+    }
+  };
+  const cluster = new Cluster(10, { POLL_INTERVAL_MS: '1000', LOG_LEVEL: o.logLevel });
+  await cluster.setup();
+  const next = bodies();
+  let writes, sequential, converge, wipe;
+  try {
+    const servers = await Promise.all([0, 1, 2].map(() => cluster.start()));
+    await writeLoad(servers, 2, 2, next); // warm-up
+    writes = await phase(`3 replicas x ${o.writers} creates in flight`, () =>
+      writeLoad(servers, o.writers, o.durationS, next),
+    );
+    sequential = await phase('1 sequential client', () =>
+      writeLoad(servers.slice(0, 1), 1, o.durationS / 2, next),
+    );
+    converge = await phase(`convergence, ${o.probes} probes`, () =>
+      convergence(cluster, servers, o.probes, next),
+    );
+    if (converge) console.log(`  201 -> applied on both others: ${show(converge.ackToAllMs)}`);
+    wipe = await phase('Redis FLUSHDB under writes', () => redisWipe(cluster, servers, next));
+    for (const [name, r] of [
+      ['writes', writes],
+      ['sequential', sequential],
+      ['convergence', converge],
+    ] as const)
+      if (r && r.failed > 0) problem(`${name}: ${r.failed} failed`);
+    if (wipe?.wipeToAllMs === undefined) problem('after the wipe no create reached every replica in 10 s');
+    for (const s of servers)
+      if (s.output().includes('"level":60')) problem(`replica pid ${s.pid} logged a fatal error`);
+  } finally {
+    await cluster.teardown();
+  }
+  const restart = await phase(`restart-to-ready with ${o.ads} ads`, () => restartWithAds(o.ads, problem));
+  console.log(
+    problems.length === 0
+      ? '\nno problems seen'
+      : `\n${problems.length} problem(s):\n  ${problems.join('\n  ')}`,
+  );
+  return { writes, sequential, convergence: converge, wipe, restart, problems };
+}

@@ -1,98 +1,170 @@
 /**
- * `npm run bench [-- options]`: HTTP benchmarks of adsm against a raw node:http baseline, the
- * write benchmark and the index micro-benchmark. See bench/README.md and `npm run bench -- --help`.
+ * `npm run bench [-- options]`: every benchmark of adsm (see bench/README.md). Builds adsm first,
+ * runs it as a real process on a throw-away store and measures it from outside; results go to
+ * bench/results/*.json. Exit status 1 on a wrong answer, an error under load or a failed phase.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { autocannonTool } from './autocannon.js';
-import { parseOptions, USAGE, type Options } from './cli.js';
-import type { LoadTool } from './load-tool.js';
-import { printReads, printWrites } from './print.js';
-import { readScenario } from './read-scenario.js';
-import { writeResult } from './report.js';
-import { killAll, ROOT } from './server-process.js';
-import { writeScenario } from './write-scenario.js';
-import { runWrk } from './wrk.js';
+import { parseArgs } from 'node:util';
+import { ROOT } from '../test/e2e/process.js';
+import { indexBench } from './index-bench.js';
+import { hasWrk } from './load.js';
+import { printReads, readScenario } from './reads.js';
+import { replicationBench } from './replication.js';
+import { writeResult } from './stats.js';
+import { writeScenario } from './writes.js';
 
-function git(...args: string[]): string {
-  try {
-    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
+const USAGE = `usage: npm run bench -- [what] [options]
+what (default --reads):
+  --reads                the query mix against adsm and the raw node:http baseline (same bytes), interleaved
+  --writes               creates/s and latency through the API
+  --index [sizes…]       the targeting index in process against brute force (default 1000 10000 100000)
+  --replication          3 replicas: write latency, convergence, Redis FLUSHDB, restart with --ads ads
+options:
+  --dataset seed|scale   1,000 active ads (default) or 100,000          --replicated   Postgres + Redis
+  --workers 1,2          worker counts, side by side (>1 needs --replicated)
+  --duration 10 --rounds 3 --warmup 3 --connections 8,64 --threads 1
+  --tool wrk|autocannon  default wrk when /usr/bin/wrk exists
+  --quiet-below 15 --quiet-wait 120   before each run wait up to 120 s for other processes to use < 15%
+  --check 500            answers checked against brute force before the runs (100 more after)
+  --paths 20000          queries of the mix in the request list (the baseline holds adsm's answer to each)
+  --writers 16 --ads 100000 --probes 200   replication: in flight per replica, restart size, convergence probes
+  --quick                ~1 min smoke run: 1 round of 3 s, 1 s warm-up, 100 checked answers
+  --no-build             do not run \`npm run build\` first        --log-level info`;
+
+const { values: v, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    reads: { type: 'boolean', default: false },
+    writes: { type: 'boolean', default: false },
+    index: { type: 'boolean', default: false },
+    replication: { type: 'boolean', default: false },
+    dataset: { type: 'string', default: 'seed' },
+    replicated: { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1' },
+    duration: { type: 'string' },
+    rounds: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '8,64' },
+    threads: { type: 'string', default: '1' },
+    tool: { type: 'string', default: hasWrk() ? 'wrk' : 'autocannon' },
+    'quiet-below': { type: 'string', default: '15' },
+    'quiet-wait': { type: 'string' },
+    check: { type: 'string' },
+    paths: { type: 'string', default: '20000' },
+    writers: { type: 'string', default: '16' },
+    ads: { type: 'string', default: '100000' },
+    probes: { type: 'string', default: '200' },
+    quick: { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
+    'log-level': { type: 'string', default: 'info' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+const int = (s: string | undefined, def: number, name: string, min = 1): number => {
+  const x = Number(s ?? def);
+  if (!Number.isInteger(x) || x < min)
+    throw new Error(`--${name}: expected an integer >= ${min}, got "${s}"`);
+  return x;
+};
+const ints = (s: string, name: string) => s.split(',').map((x) => int(x, 0, name));
+
+export interface Options {
+  readonly dataset: 'seed' | 'scale';
+  readonly replicated: boolean;
+  readonly workers: number[];
+  readonly durationS: number;
+  readonly rounds: number;
+  readonly warmupS: number;
+  readonly connections: number[];
+  readonly threads: number;
+  readonly tool: 'wrk' | 'autocannon';
+  /** Before each run, wait up to `quietWaitS` for the machine to be less busy than this (0..1). */
+  readonly quietBelow: number;
+  readonly quietWaitS: number;
+  readonly check: number;
+  readonly paths: number;
+  readonly writers: number;
+  readonly ads: number;
+  readonly probes: number;
+  readonly logLevel: string;
+}
+
+function options(): Options {
+  const q = v.quick;
+  const { dataset, tool } = v;
+  if (dataset !== 'seed' && dataset !== 'scale')
+    throw new Error(`--dataset: seed or scale, got "${dataset}"`);
+  if (tool !== 'wrk' && tool !== 'autocannon') throw new Error(`--tool: wrk or autocannon, got "${tool}"`);
+  const workers = ints(v.workers, 'workers');
+  if (!v.replicated && workers.some((w) => w > 1))
+    throw new Error(
+      '--workers above 1 needs --replicated (embedded mode refuses WORKERS>1: one process owns the SQLite file)',
+    );
+  return {
+    dataset,
+    replicated: v.replicated,
+    workers,
+    durationS: int(v.duration, q ? 3 : 10, 'duration'),
+    rounds: int(v.rounds, q ? 1 : 3, 'rounds'),
+    warmupS: int(v.warmup, q ? 1 : 3, 'warmup', 0),
+    connections: ints(v.connections, 'connections'),
+    threads: int(v.threads, 1, 'threads'),
+    tool,
+    quietBelow: int(v['quiet-below'], 15, 'quiet-below', 0) / 100,
+    quietWaitS: int(v['quiet-wait'], q ? 0 : 120, 'quiet-wait', 0),
+    check: int(v.check, q ? 100 : 500, 'check', 0),
+    paths: int(v.paths, 20_000, 'paths'),
+    writers: int(v.writers, 16, 'writers'),
+    ads: int(v.ads, 100_000, 'ads'),
+    probes: int(v.probes, 200, 'probes'),
+    logLevel: v['log-level'],
+  };
+}
+
+async function main(): Promise<number> {
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
   }
-}
-
-function build(): void {
-  console.log('building (npm run build) …');
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
-}
-
-async function runIndexBench(sizes: string[]): Promise<number> {
-  console.log('\n== index micro-benchmark (bench/index-bench.ts) ==');
-  const child = spawn(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', 'bench/index-bench.ts', ...sizes],
-    {
-      cwd: ROOT,
-      stdio: 'inherit',
-    },
-  );
-  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
-}
-
-async function main(o: Options): Promise<number> {
-  const tool: LoadTool = o.tool === 'wrk' ? runWrk : autocannonTool;
+  const o = options();
   const meta = {
     date: new Date().toISOString(),
-    commit: git('rev-parse', 'HEAD'),
-    dirty: git('status', '--porcelain', '--', 'src').length > 0,
+    commit: execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(),
     node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
+    cpu: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
     memGb: Math.round(totalmem() / 2 ** 30),
     loadAverage: loadavg(),
     options: o,
   };
+  const reads = v.reads || !(v.writes || v.index || v.replication);
   let status = 0;
-  if (o.index) status ||= await runIndexBench(o.indexSizes);
-  if (!o.reads && !o.writes) return status;
-  if (o.build) build();
-  const mode = o.replicated ? 'replicated' : 'embedded';
-  if (o.reads) {
-    const result = await readScenario(o, tool);
-    const verdicts = printReads(result, o);
-    const file = writeResult(`http-${o.dataset}-${mode}-w${o.workers.join('_')}`, { meta, verdicts, result });
-    console.log(`wrote ${file}`);
-    const wrong = result.byWorkers.some(
-      (w) => w.check.wrong + w.check.failed + w.checkAfter.wrong + w.checkAfter.failed > 0,
-    );
-    if (wrong || result.load.errorCount > 0) status = 1;
+  if (v.index)
+    console.log(`wrote ${writeResult('index', { meta, rows: indexBench(positionals.map(Number)) })}`);
+  if (!v['no-build'] && (reads || v.writes || v.replication))
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (reads) {
+    const result = await readScenario(o);
+    const { verdicts, failed } = printReads(result, o);
+    if (failed) status = 1;
+    const mode = o.replicated ? 'replicated' : 'embedded';
+    console.log(`wrote ${writeResult(`reads-${o.dataset}-${mode}`, { meta, verdicts, result })}`);
   }
-  if (o.writes) {
-    const result = await writeScenario(o, tool);
-    printWrites(result, o);
-    const file = writeResult(`writes-${mode}-w${o.workers.join('_')}`, { meta, result });
-    console.log(`wrote ${file}`);
+  if (v.writes) console.log(`wrote ${writeResult('writes', { meta, result: await writeScenario(o) })}`);
+  if (v.replication) {
+    const result = await replicationBench(o);
+    if (result.problems.length > 0) status = 1;
+    console.log(`wrote ${writeResult('replication', { meta, result })}`);
   }
   return status;
 }
 
-let options: Options;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (err) {
-  console.error(`${(err as Error).message}\n\n${USAGE}`);
-  process.exit(2);
-}
-process.on('SIGINT', () => {
-  killAll();
-  process.exit(130);
-});
-main(options).then(
+process.on('SIGINT', () => process.exit(130)); // the exit handler kills the servers started
+main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err);
-    killAll();
+    console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   },
 );

@@ -1,0 +1,89 @@
+/**
+ * Load generators: wrk (`bench/wrk.lua`) when `/usr/bin/wrk` exists, else autocannon (a
+ * devDependency, run in this process: it builds requests in JavaScript and takes CPU from the
+ * server on the same machine, so it reports lower req/s). Both send a list of requests written to
+ * a file, one per line: `METHOD PATH` or `METHOD PATH JSON-BODY`.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT } from '../test/e2e/process.js';
+
+export const WRK = '/usr/bin/wrk';
+export const hasWrk = (): boolean => existsSync(WRK);
+
+export interface LoadOptions {
+  readonly url: string;
+  /** The request list (see above). */
+  readonly file: string;
+  readonly connections: number;
+  readonly durationS: number;
+  readonly threads: number;
+  readonly tool: 'wrk' | 'autocannon';
+}
+
+export interface LoadResult {
+  readonly rps: number;
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** Answers with a status >= 400 (wrk's count) or outside 2xx (autocannon's). */
+  readonly non2xx: number;
+  /** Connect, read and write errors and timeouts. */
+  readonly socketErrors: number;
+}
+
+export const load = (o: LoadOptions): Promise<LoadResult> => (o.tool === 'wrk' ? wrk(o) : autocannon(o));
+
+async function wrk(o: LoadOptions): Promise<LoadResult> {
+  const threads = String(Math.max(1, Math.min(o.threads, o.connections)));
+  const args = ['-t', threads, '-c', String(o.connections), '-d', `${o.durationS}s`, '--timeout', '5s'];
+  args.push('-s', join(ROOT, 'bench', 'wrk.lua'), o.url, '--', o.file);
+  const { stdout } = await promisify(execFile)(WRK, args, { timeout: (o.durationS + 30) * 1000 });
+  const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
+  if (!line) throw new Error(`wrk printed no figures:\n${stdout}`);
+  const j = JSON.parse(line.slice(9)) as Record<string, number>;
+  const ms = (us: number) => us / 1000;
+  return {
+    rps: Math.round(j.requests! / (j.duration_us! / 1e6)),
+    latencyMs: { p50: ms(j.p50!), p99: ms(j.p99!), max: ms(j.max!) },
+    non2xx: j.status!,
+    socketErrors: j.connect! + j.read! + j.write! + j.timeout!,
+  };
+}
+
+interface AutocannonResult {
+  duration: number;
+  errors: number;
+  non2xx: number;
+  requests: { total: number };
+  latency: { p50: number; p99: number; max: number };
+}
+type Autocannon = (o: object) => Promise<AutocannonResult>;
+
+async function autocannon(o: LoadOptions): Promise<LoadResult> {
+  const run = createRequire(import.meta.url)('autocannon') as Autocannon;
+  const list = readFileSync(o.file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [method, path, ...body] = line.split(' ');
+      return body.length === 0
+        ? { method, path }
+        : { method, path, body: body.join(' '), headers: { 'content-type': 'application/json' } };
+    });
+  let i = 0;
+  const r = await run({
+    url: o.url,
+    connections: o.connections,
+    duration: o.durationS,
+    timeout: 5,
+    requests: [{ setupRequest: (req: object) => ({ ...req, ...list[i++ % list.length] }) }],
+  });
+  return {
+    rps: Math.round(r.requests.total / r.duration),
+    latencyMs: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max },
+    non2xx: r.non2xx,
+    socketErrors: r.errors,
+  };
+}
