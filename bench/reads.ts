@@ -67,6 +67,9 @@ export async function timedRun(server: Server, file: string, c: number, o: Optio
   return { load: run, cpu: done() } satisfies Run;
 }
 
+/** Server CPU seconds per answer. */
+const cpuPerAnswer = (r: Run): number => r.cpu.serverCores / Math.max(1, r.load.rps);
+
 export const runLine = (label: string, c: number, r: Run): string =>
   `  ${label.padEnd(8)} c=${String(c).padStart(3)} ${String(r.load.rps).padStart(7)} req/s  p50 ${r.load.latencyMs.p50.toFixed(2)}` +
   ` p99 ${r.load.latencyMs.p99.toFixed(2)} max ${r.load.latencyMs.max.toFixed(1)} ms  errors ${r.load.non2xx}+${r.load.socketErrors}` +
@@ -186,6 +189,9 @@ export async function readScenario(o: Options) {
           adsmP99: of((p) => p.adsm.load.latencyMs.p99, 2),
           errors: ps.reduce((a, p) => a + p.adsm.load.non2xx + p.adsm.load.socketErrors, 0),
           adsmCores: of((p) => p.adsm.cpu.serverCores, 2),
+          // CPU time per answer, raw over adsm: less sensitive than req/s to how the machine's
+          // cores were shared with the load generator and other processes
+          cpuRatio: of((p) => cpuPerAnswer(p.raw) / cpuPerAnswer(p.adsm), 3),
           busyBefore: of((p) => p.busy, 2),
           rounds: ps,
         };
@@ -237,6 +243,7 @@ export function printReads(r: ReadResult, o: Options): { verdicts: string[]; fai
         'raw p99',
         'errors',
         'adsm cpu',
+        'cpu/answer raw/adsm',
         'busy',
       ],
       ...r.rows.map((x) => [
@@ -250,6 +257,7 @@ export function printReads(r: ReadResult, o: Options): { verdicts: string[]; fai
         fmt(x.rawP99, 2),
         String(x.errors),
         fmt(x.adsmCores, 2),
+        fmt(x.cpuRatio, 3),
         fmt(x.busyBefore, 2),
       ]),
     ],

@@ -34,9 +34,17 @@ export interface Envelope {
   failure(err: unknown, req: RequestInfo): AppError;
   /**
    * Counts one answered request (`route` is the route pattern) started at `started`
-   * (performance.now()), and logs it at debug level.
+   * (performance.now()), and logs it at debug level. Plain arguments: the hot path allocates
+   * nothing for it.
    */
-  answered(req: RequestInfo, route: string, status: number, started: number): void;
+  answered(
+    requestId: string,
+    method: string,
+    path: string,
+    route: string,
+    status: number,
+    started: number,
+  ): void;
 }
 
 export function createEnvelope(logger: Logger, metrics: Metrics): Envelope {
@@ -47,11 +55,11 @@ export function createEnvelope(logger: Logger, metrics: Metrics): Envelope {
         logger.error({ err: e.cause ?? err, requestId, method, path }, 'request failed');
       return e;
     },
-    answered(req, route, status, started) {
+    answered(requestId, method, path, route, status, started) {
       const seconds = (performance.now() - started) / 1000;
-      metrics.observeRequest(req.method, route, status, seconds);
+      metrics.observeRequest(method, route, status, seconds);
       if (logger.isLevelEnabled('debug'))
-        logger.debug({ ...req, route, status, ms: seconds * 1000 }, 'request');
+        logger.debug({ requestId, method, path, route, status, ms: seconds * 1000 }, 'request');
     },
   };
 }

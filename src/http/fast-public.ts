@@ -51,15 +51,15 @@ export function createFastPublicRoute({ service, envelope }: FastPublicDeps) {
       body = errorBody(e);
       bytes = Buffer.byteLength(body);
     }
-    res.writeHead(status, {
+    const headers = {
       'content-type': 'application/json',
       'content-length': bytes,
       'x-request-id': requestId,
       'x-content-type-options': 'nosniff',
-      ...extra,
-    });
+    };
+    res.writeHead(status, extra === undefined ? headers : { ...headers, ...extra });
     res.end(body);
-    envelope.answered({ requestId, method, path: AD_PATH }, AD_PATH, status, started);
+    envelope.answered(requestId, method, AD_PATH, AD_PATH, status, started);
     return true;
   };
 }

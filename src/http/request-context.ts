@@ -20,11 +20,6 @@ export function requestContext(envelope: Envelope): MiddlewareHandler {
     c.set('requestId', requestId);
     await next();
     c.res.headers.set('X-Request-Id', requestId);
-    envelope.answered(
-      { requestId, method: c.req.method, path: c.req.path },
-      routeLabel(c),
-      c.res.status,
-      started,
-    );
+    envelope.answered(requestId, c.req.method, c.req.path, routeLabel(c), c.res.status, started);
   };
 }

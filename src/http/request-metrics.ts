@@ -18,10 +18,15 @@ interface Series {
  */
 export class RequestMetrics {
   private readonly series = new Map<string, Series>();
+  /** route → method → status → series: lookups of constant strings, no key built per request. */
+  private readonly byRoute = new Map<string, Map<string, Map<number, Series>>>();
 
   observe(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${route} ${status}`;
-    let s = this.series.get(key);
+    let byMethod = this.byRoute.get(route);
+    if (!byMethod) this.byRoute.set(route, (byMethod = new Map<string, Map<number, Series>>()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map<number, Series>()));
+    let s = byStatus.get(status);
     if (!s) {
       s = {
         labels: { method, route, status: String(status) },
@@ -29,7 +34,8 @@ export class RequestMetrics {
         sum: 0,
         buckets: new Float64Array(BUCKETS.length + 1),
       };
-      this.series.set(key, s);
+      byStatus.set(status, s);
+      this.series.set(`${method} ${route} ${status}`, s);
     }
     s.count++;
     s.sum += seconds;
@@ -53,7 +59,7 @@ export class RequestMetrics {
           aggregator: counter.aggregator,
           values: [...this.series.values()].map((s) => ({ labels: s.labels, value: s.count })),
         }),
-      reset: () => this.series.clear(),
+      reset: () => this.clear(),
     };
     const histogram = {
       name: 'http_request_duration_seconds',
@@ -61,10 +67,15 @@ export class RequestMetrics {
       type: 'histogram',
       aggregator: 'sum',
       get: () => Promise.resolve({ ...histogram, values: this.histogramValues() }),
-      reset: () => this.series.clear(),
+      reset: () => this.clear(),
     };
     registry.registerMetric(counter as never);
     registry.registerMetric(histogram as never);
+  }
+
+  private clear(): void {
+    this.series.clear();
+    this.byRoute.clear();
   }
 
   private histogramValues() {
