@@ -146,7 +146,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   const { envelope } = deps;
   /** Answers given outside any route are counted under `route="unmatched"`. */
   const count = (status: number) =>
-    envelope.answered({ requestId: '-', method: 'OTHER', path: '-' }, 'unmatched', status, performance.now());
+    envelope.answered('-', 'OTHER', '-', 'unmatched', status, performance.now());
   const closeWith = (socket: Socket, err: AppError) => {
     count(err.status);
     answerAndClose(socket, err);
