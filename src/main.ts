@@ -4,6 +4,7 @@
  * listens. Everything else receives its dependencies.
  */
 import cluster from 'node:cluster';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadConfig, ConfigError, type Config } from './wiring/config.js';
 import { systemClock } from './clock/clock.js';
@@ -17,12 +18,27 @@ import { createAdsNode, type AdsNodeDeps } from './replica/ads-node.js';
 import { createEmbeddedAdapters } from './wiring/embedded.js';
 import { relayBarriers, workerBarrier } from './cluster/barrier.js';
 import { withDelayedDelivery } from './log/delayed-log.js';
+import type { RateLimiter } from './ratelimit/rate-limiter.js';
+import { createEventsRoute } from './tracking/http/events-route.js';
+import { createSqliteSpool, spoolFilename } from './tracking/sqlite-spool.js';
+import { createTracking } from './tracking/tracking.js';
+import { createTrackingMetrics } from './tracking/tracking-metrics.js';
+import type { TrackingStore } from './tracking/tracking-store.js';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
-type Adapters = Pick<AdsNodeDeps, 'store' | 'log' | 'lock' | 'scheduler' | 'snapshotClaim' | 'pollIntervalMs'> & {
+type Adapters = Pick<
+  AdsNodeDeps,
+  'store' | 'log' | 'lock' | 'scheduler' | 'snapshotClaim' | 'pollIntervalMs'
+> & {
+  readonly trackingStore: TrackingStore;
+  /** A budget of `points` per key per second, named `name`. */
+  createRateLimiter(name: string, points: number): RateLimiter;
   close(): Promise<void>;
 };
+
+/** Which spool file a process owns: one per worker slot, kept by the slot's replacements. */
+const WORKER_INDEX_ENV = 'ADSM_WORKER_INDEX';
 
 async function createAdapters(config: Config, logger: Logger): Promise<Adapters> {
   if (config.mode === 'embedded') return createEmbeddedAdapters(config);
@@ -48,15 +64,18 @@ function runPrimary(config: Config, logger: Logger): void {
   logger.info({ workers: config.workers, mode: config.mode }, 'starting workers');
   relayBarriers();
   let stopping = false;
-  const fork = () => cluster.fork();
-  for (let i = 0; i < config.workers; i++) fork();
+  const slots = new Map<number, number>();
+  const fork = (index: number) => slots.set(cluster.fork({ [WORKER_INDEX_ENV]: String(index) }).id, index);
+  for (let i = 0; i < config.workers; i++) fork(i);
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
     }
     logger.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
-    setTimeout(fork, 500).unref();
+    const index = slots.get(worker.id) ?? 0;
+    slots.delete(worker.id);
+    setTimeout(() => fork(index), 500).unref();
   });
   const stop = () => {
     stopping = true;
@@ -92,12 +111,47 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
       : undefined,
   });
   const metrics = createMetrics(node.service);
-  const app = createApp({ service: node.service, adminToken: config.ADMIN_TOKEN, logger, metrics });
+  const trackingMetrics = createTrackingMetrics(metrics.registry, () => tracking.aggregator);
+  const spoolDir = config.SPOOL_DIR ?? join(config.DATA_DIR, 'spool');
+  const tracking = createTracking({
+    store: adapters.trackingStore,
+    spool: createSqliteSpool({
+      filename: spoolFilename(spoolDir, Number(process.env[WORKER_INDEX_ENV] ?? 0)),
+    }),
+    now: () => systemClock.now(),
+    adExists: (id) => node.service.exists(id),
+    flushIntervalMs: config.FLUSH_INTERVAL_MS,
+    retentionDays: config.STATS_RETENTION_DAYS,
+    spoolMaxBytes: config.SPOOL_MAX_MB * 1024 * 1024,
+    logger,
+    ...trackingMetrics,
+  });
+  const isReady = () => node.service.isReady() && trackingReady;
+  let trackingReady = false;
+  const app = createApp({
+    service: node.service,
+    adminToken: config.ADMIN_TOKEN,
+    logger,
+    metrics,
+    tracking: { tracker: tracking.tracker, isReady, adminToken: config.ADMIN_TOKEN },
+  });
   const envelope = createEnvelope(logger, metrics);
-  const fastPath = createFastPublicRoute({ service: node.service, envelope });
+  const fastPublic = createFastPublicRoute({ service: node.service, envelope });
+  const events = createEventsRoute({
+    tracker: tracking.tracker,
+    isReady,
+    envelope,
+    eventsToken: config.EVENTS_TOKEN,
+    rateLimiter:
+      config.EVENTS_RATE_LIMIT > 0
+        ? adapters.createRateLimiter('events', config.EVENTS_RATE_LIMIT)
+        : undefined,
+    spoolFull: tracking.spoolFull,
+    spoolRetryAfter: tracking.retryAfterSeconds,
+  });
   const server = createHttpServer({
     fetch: app.fetch,
-    fastPath,
+    fastPath: (req, res) => fastPublic(req, res) || events(req, res),
     envelope,
     limits: {
       headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
@@ -109,7 +163,10 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
   const listen = () =>
     server.listen(config.PORT, config.HOST, () => {
       const address = server.address();
-      logger.info({ port: typeof address === 'object' ? address?.port : address, mode: config.mode }, 'listening');
+      logger.info(
+        { port: typeof address === 'object' ? address?.port : address, mode: config.mode },
+        'listening',
+      );
     });
   // A lone process listens at once so /readyz can say 503 while it recovers. A cluster worker
   // joins the shared port only when ready: the primary then never hands it a connection early.
@@ -128,6 +185,7 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    await tracking.stop();
     await node.stop();
     await adapters.close();
     logger.info('stopped');
@@ -138,6 +196,8 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
 
   try {
     await node.start();
+    await tracking.start();
+    trackingReady = true;
     if (cluster.isWorker) listen();
     const { appliedSeq, liveAds } = node.service.stats();
     logger.info({ seq: appliedSeq, ads: liveAds }, 'ready');

@@ -13,6 +13,7 @@ import { registerPublicRoute } from './public-route.js';
 import { requestContext } from './request-context.js';
 import { securityHeaders } from './security-headers.js';
 import { registerServiceRoutes } from './service-routes.js';
+import { registerTrackingRoutes } from '../tracking/http/stats-routes.js';
 import type { AppDeps } from './types.js';
 
 export type { AppDeps } from './types.js';
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     authRequired: deps.adminToken !== undefined,
     countryCodes: COUNTRY_CODES,
   });
+  if (deps.tracking) registerTrackingRoutes(app, deps.tracking);
   registerServiceRoutes(app, deps, metrics);
   describeRoutes(app);
   for (const [path, methods] of ROUTES) app.all(path, methodNotAllowedHandler(methods));

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AdsService } from '../service/ads-service.js';
 import type { Metrics } from './metrics.js';
+import type { TrackingRoutesDeps } from '../tracking/http/stats-routes.js';
 
 export interface AppDeps {
   readonly service: AdsService;
@@ -9,6 +10,8 @@ export interface AppDeps {
   readonly logger: Logger;
   /** Defaults to `createMetrics(service)`. */
   readonly metrics?: Metrics;
+  /** Delivery tracking's read routes (stats, history); absent in apps without tracking. */
+  readonly tracking?: TrackingRoutesDeps;
 }
 
 declare module 'hono' {

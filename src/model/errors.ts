@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'not_ready'
   | 'request_timeout'
   | 'headers_too_large'
+  | 'spool_full'
+  | 'store_unavailable'
   | 'internal';
 
 export class AppError extends Error {

@@ -70,6 +70,9 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
     async get(id) {
       return replica.state.ads.get(id) ?? (await store.getAd(id))?.ad;
     },
+    async exists(id) {
+      return replica.state.ads.has(id) || (await store.getAd(id)) !== undefined;
+    },
     query(query, offset, limit) {
       return replica.state.index.page(query, clock.now(), offset, limit);
     },

@@ -20,6 +20,8 @@ export interface AdsService {
   delete(id: string, ifMatch?: IfMatch): Promise<void>;
   /** One ad, also expired ones; `undefined` when unknown or deleted. */
   get(id: string): Promise<Ad | undefined>;
+  /** Whether an ad with this id exists: scheduled, active or expired (not deleted, not unknown). */
+  exists(id: string): Promise<boolean>;
   /** One page of the public query at the current time. Synchronous: answered from memory. */
   query(query: AdQuery, offset: number, limit: number): readonly Ad[];
   /**

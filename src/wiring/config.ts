@@ -43,6 +43,12 @@ const schema = z
     MAX_CONNECTIONS: int(4_096),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ADSM_FAILPOINT: z.string().optional(),
+    EVENTS_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+    EVENTS_RATE_LIMIT: int(0),
+    SPOOL_DIR: z.string().min(1).optional(),
+    SPOOL_MAX_MB: int(256, 1, 1_000_000),
+    FLUSH_INTERVAL_MS: int(5000, 10, 10_000),
+    STATS_RETENTION_DAYS: int(400, 3, 100_000),
   })
   .refine((c) => c.HEADERS_TIMEOUT_MS <= c.REQUEST_TIMEOUT_MS, {
     path: ['REQUEST_TIMEOUT_MS'],
@@ -50,7 +56,8 @@ const schema = z
   })
   .refine((c) => (c.DATABASE_URL === undefined) === (c.REDIS_URL === undefined), {
     path: ['DATABASE_URL'],
-    message: 'DATABASE_URL and REDIS_URL must be set together (replicated mode) or not at all (embedded mode)',
+    message:
+      'DATABASE_URL and REDIS_URL must be set together (replicated mode) or not at all (embedded mode)',
   });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -72,7 +79,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`invalid configuration: ${name} ${issue.message} (got ${JSON.stringify(env[name] ?? '')})`);
+    throw new ConfigError(
+      `invalid configuration: ${name} ${issue.message} (got ${JSON.stringify(env[name] ?? '')})`,
+    );
   }
   const raw = parsed.data;
   const mode = raw.DATABASE_URL ? 'replicated' : 'embedded';

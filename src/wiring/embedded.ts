@@ -4,10 +4,16 @@ import { createLocalLock } from '../lock/local-lock.js';
 import { createMemoryLog } from '../log/memory-log.js';
 import { createTimerScheduler } from '../scheduler/timer-scheduler.js';
 import { createSqliteStore } from '../store/sqlite-store.js';
+import { createMemoryRateLimiter } from '../ratelimit/rate-limiter.js';
+import { createSqliteTrackingStore, trackingFilename } from '../tracking/sqlite-tracking-store.js';
 
-/** Embedded mode: SQLite under DATA_DIR, an in-process log, lock and timers. One process. */
+/**
+ * Embedded mode: SQLite under DATA_DIR (ads, and tracking in its own file), an in-process log,
+ * lock, timers and rate limiter. One process.
+ */
 export function createEmbeddedAdapters(config: Pick<Config, 'DATA_DIR'>) {
   const store = createSqliteStore({ dataDir: config.DATA_DIR, exclusive: true });
+  const trackingStore = createSqliteTrackingStore({ filename: trackingFilename(config.DATA_DIR) });
   const log = createMemoryLog();
   const lock = createLocalLock();
   const scheduler = createTimerScheduler({ clock: systemClock });
@@ -16,7 +22,11 @@ export function createEmbeddedAdapters(config: Pick<Config, 'DATA_DIR'>) {
     log,
     lock,
     scheduler,
+    trackingStore,
+    createRateLimiter: (_name: string, points: number) =>
+      createMemoryRateLimiter({ points, durationSeconds: 1 }),
     async close() {
+      await trackingStore.close();
       await log.close();
       await lock.close();
       await store.close();

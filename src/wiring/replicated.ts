@@ -8,6 +8,8 @@ import { createBullmqScheduler } from '../scheduler/bullmq-scheduler.js';
 import { createRedisSnapshotClaim } from '../snapshot/redis-snapshot-claim.js';
 import { migratePostgres } from '../store/postgres-migrate.js';
 import { createPostgresStore } from '../store/postgres-store.js';
+import { createRedisRateLimiter } from '../ratelimit/rate-limiter.js';
+import { createPostgresTrackingStore } from '../tracking/postgres-tracking-store.js';
 import type { ReplicatedClients } from './clients.js';
 import type { Config } from './config.js';
 
@@ -26,6 +28,7 @@ export async function createReplicatedAdapters(config: ReplicatedConfig, clients
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const store = createPostgresStore({ pool });
+  const trackingStore = createPostgresTrackingStore({ pool });
   const log = createRedisStreamLog({
     redis,
     createReader: () => clients.createStreamReader(),
@@ -53,6 +56,10 @@ export async function createReplicatedAdapters(config: ReplicatedConfig, clients
     scheduler,
     pollIntervalMs: config.POLL_INTERVAL_MS,
     snapshotClaim: createRedisSnapshotClaim({ redis, prefix }),
+    trackingStore,
+    /** A budget per key per second shared by the cluster (per process while Redis is down). */
+    createRateLimiter: (name: string, points: number) =>
+      createRedisRateLimiter({ redis, keyPrefix: `${prefix}:rl:${name}`, points, durationSeconds: 1 }),
     async close(): Promise<void> {
       await repair.stop();
       await log.close();

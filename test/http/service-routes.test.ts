@@ -135,6 +135,7 @@ function fakeService(state: { ready: boolean }): AdsService {
     get: boom,
     list: boom,
     latestSnapshotInfo: boom,
+    exists: boom,
     query: () => {
       throw new TypeError('index broken');
     },

@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAggregator } from './aggregator.js';
+import type { EventRecord } from './deltas.js';
+import { createSqliteSpool } from './sqlite-spool.js';
+import { createSqliteTrackingStore } from './sqlite-tracking-store.js';
+import type { TrackingStore } from './tracking-store.js';
+
+const T = Date.UTC(2026, 11, 10, 3, 7);
+let dir: string;
+let store: TrackingStore;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'adsm-aggregator-'));
+  store = createSqliteTrackingStore({ filename: join(dir, 'tracking.sqlite') });
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const open = (s: TrackingStore = store) => {
+  const spool = createSqliteSpool({ filename: join(dir, 'spool.sqlite') });
+  return { spool, agg: createAggregator({ store: s, spool, now: () => T, retentionDays: 400 }) };
+};
+const total = async (ad: string) =>
+  (await store.read(ad, 'x', 0, 0)).hours.reduce((n, h) => n + h.impressions, 0);
+const ev = (ad: string, count = 1): EventRecord => [0, ad, T, count];
+
+describe('aggregator', () => {
+  it('concurrent accepts share one spool transaction (group commit)', async () => {
+    const { spool, agg } = open();
+    await agg.start();
+    const before = spool.entriesAfter(0).length;
+    await Promise.all(Array.from({ length: 50 }, () => agg.accept([ev('a')])));
+    expect(spool.entriesAfter(0).length - before).toBe(50);
+    await agg.flush();
+    expect(await total('a')).toBe(50);
+    expect(spool.entriesAfter(0)).toEqual([]);
+    spool.close();
+  });
+
+  it('replays the spool after a crash that never flushed, and only what the store lacks', async () => {
+    const first = open();
+    await first.agg.start();
+    await first.agg.accept([ev('b', 3)]);
+    await first.agg.flush();
+    await first.agg.accept([ev('b', 4)]);
+    first.spool.close(); // crash: the 4 were acknowledged but never stored
+    const second = open();
+    expect(second.spool.id).toBe(first.spool.id);
+    await second.agg.start();
+    await second.agg.flush();
+    expect(await total('b')).toBe(7);
+    second.spool.close();
+  });
+
+  it('a flush whose COMMIT answer was lost is retried as it was and adds nothing twice', async () => {
+    let failAfterCommit = true;
+    const flaky: TrackingStore = {
+      ...store,
+      async flush(batch) {
+        const applied = await store.flush(batch);
+        if (failAfterCommit) {
+          failAfterCommit = false;
+          throw new Error('connection lost during COMMIT');
+        }
+        return applied;
+      },
+    };
+    const { spool, agg } = open(flaky);
+    await agg.start();
+    await agg.accept([ev('c', 2)]);
+    await expect(agg.flush()).rejects.toThrow('COMMIT');
+    await agg.accept([ev('c', 5)]);
+    await agg.flush();
+    expect(await total('c')).toBe(7);
+    expect(agg.spoolBytes()).toBe(0);
+    spool.close();
+  });
+
+  it('while the store fails, events keep being accepted and all arrive once it is back', async () => {
+    let down = true;
+    const outage: TrackingStore = {
+      ...store,
+      flush: (batch) => (down ? Promise.reject(new Error('store down')) : store.flush(batch)),
+    };
+    const { spool, agg } = open(outage);
+    await agg.start();
+    for (let i = 0; i < 5; i++) {
+      await agg.accept([ev('d', i + 1)]);
+      await expect(agg.flush()).rejects.toThrow('store down');
+    }
+    expect(agg.spoolBytes()).toBeGreaterThan(0);
+    // Readers see the unflushed batches meanwhile.
+    const pending = agg.unflushed(0).reduce((n, d) => n + d.events, 0);
+    expect(pending).toBe(15);
+    down = false;
+    await agg.flush();
+    expect(await total('d')).toBe(15);
+    expect(
+      agg.unflushed((await store.read('d', spool.id, 0, 0)).watermark).reduce((n, d) => n + d.events, 0),
+    ).toBe(0);
+    spool.close();
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * One replica's accepted events from the spool to the store. `accept` appends to the spool with
+ * group commit (every request waiting at the same moment shares one transaction and one sync)
+ * and, once synced, adds the events to the in-memory deltas. `flush` moves the deltas to the
+ * store in one transaction tagged with the last spool position they hold, then releases the
+ * spool up to it. A batch whose flush failed is retried as it was (same position), so a COMMIT
+ * whose answer was lost can never be added twice; events accepted meanwhile wait in the next
+ * batch. `start` replays the spool after the stored watermark.
+ */
+import { pruneFloors, windowFloors, DAY } from './buckets.js';
+import { Deltas, type EventRecord } from './deltas.js';
+import type { Spool } from './spool.js';
+import type { TrackingStore } from './tracking-store.js';
+
+export interface AggregatorDeps {
+  readonly store: TrackingStore;
+  readonly spool: Spool;
+  readonly now: () => number;
+  readonly retentionDays: number;
+  /** Idempotency keys are kept this long (at least 24 hours). */
+  readonly keyRetentionMs?: number;
+  readonly onFlushed?: (info: { seconds: number; rows: number; at: number }) => void;
+}
+
+interface Batch {
+  readonly deltas: Deltas;
+  readonly watermark: number;
+}
+
+/** Flushed batches kept for readers whose store snapshot may predate their COMMIT. */
+const RECENT_BATCHES = 3;
+
+interface Waiting {
+  readonly records: readonly EventRecord[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+export function createAggregator(deps: AggregatorDeps) {
+  const { store, spool } = deps;
+  let current = new Deltas();
+  let inflight: Batch | undefined;
+  const recent: Batch[] = [];
+  let lastSeq = 0;
+  /** Unreleased spool entries: [seq, bytes, appended at (ms)], oldest first. */
+  const unreleased: [number, number, number][] = [];
+  let unreleasedBytes = 0;
+  let waiting: Waiting[] = [];
+  let scheduled = false;
+  let flushing: Promise<void> | undefined;
+  let lastPrune = 0;
+
+  const take = (
+    entries: readonly { seq: number; records: readonly EventRecord[]; bytes: number }[],
+    at: number,
+  ) => {
+    for (const e of entries) {
+      for (const r of e.records) current.add(r);
+      lastSeq = e.seq;
+      unreleased.push([e.seq, e.bytes, at]);
+      unreleasedBytes += e.bytes;
+    }
+  };
+
+  const commit = (): void => {
+    scheduled = false;
+    const group = waiting;
+    waiting = [];
+    try {
+      take(spool.append(group.map((w) => w.records)), Date.now());
+    } catch (err) {
+      for (const w of group) w.reject(err);
+      return;
+    }
+    for (const w of group) w.resolve();
+  };
+
+  const release = (watermark: number): void => {
+    spool.release(watermark);
+    while (unreleased.length > 0 && unreleased[0]![0] <= watermark) unreleasedBytes -= unreleased.shift()![1];
+  };
+
+  const flushOnce = async (): Promise<void> => {
+    const now = deps.now();
+    if (!inflight) {
+      if (current.isEmpty) return;
+      inflight = { deltas: current, watermark: lastSeq };
+      current = new Deltas();
+    }
+    const batch = inflight;
+    const started = performance.now();
+    const rows = batch.deltas.toRows(windowFloors(now).minuteFrom);
+    await store.flush({ replicaId: spool.id, watermark: batch.watermark, ...rows });
+    inflight = undefined;
+    recent.push(batch);
+    if (recent.length > RECENT_BATCHES) recent.shift();
+    release(batch.watermark);
+    deps.onFlushed?.({
+      seconds: (performance.now() - started) / 1000,
+      rows: rows.minutes.length + rows.hours.length,
+      at: Date.now(),
+    });
+  };
+
+  const prune = async (): Promise<void> => {
+    const now = deps.now();
+    if (now - lastPrune < 60_000) return;
+    lastPrune = now;
+    await store.prune({
+      ...pruneFloors(now, deps.retentionDays),
+      keysBefore: now - (deps.keyRetentionMs ?? 2 * DAY),
+    });
+  };
+
+  return {
+    /** Resolves once `records` are on disk and counted in this replica's deltas. */
+    accept(records: readonly EventRecord[]): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ records, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(commit);
+        }
+      });
+    },
+
+    /** Replays the spool after the stored watermark into the deltas. */
+    async start(): Promise<void> {
+      const stored = await store.watermark(spool.id);
+      spool.release(stored);
+      const entries = spool.entriesAfter(stored);
+      take(entries, Date.now());
+      if (entries.length === 0) lastSeq = Math.max(lastSeq, stored);
+    },
+
+    /** Moves what is due to the store (one flush at a time); rejects when the store fails. */
+    flush(): Promise<void> {
+      flushing ??= (async () => {
+        try {
+          await flushOnce();
+          // Events accepted during a slow or failed flush are flushed right after it.
+          if (!current.isEmpty) await flushOnce();
+          await prune();
+        } finally {
+          flushing = undefined;
+        }
+      })();
+      return flushing;
+    },
+
+    /**
+     * The deltas missing from a store answer read at `storedWatermark`: the current ones, and
+     * every batch (in flight or just flushed) whose flush committed after that read's snapshot.
+     */
+    unflushed(storedWatermark: number): Deltas[] {
+      const out = [current];
+      for (const b of inflight ? [...recent, inflight] : recent) {
+        if (b.watermark > storedWatermark) out.push(b.deltas);
+      }
+      return out;
+    },
+
+    spoolBytes: () => unreleasedBytes,
+    /** Seconds since the oldest not-yet-stored event was accepted (0 when none). */
+    oldestAgeSeconds: () => (unreleased.length === 0 ? 0 : (Date.now() - unreleased[0]![2]) / 1000),
+    get replicaId() {
+      return spool.id;
+    },
+  };
+}
+
+export type Aggregator = ReturnType<typeof createAggregator>;

@@ -1,0 +1,177 @@
+/**
+ * `POST /api/v1/events`, served on bare node:http ahead of hono (it is the write-heavy hot
+ * path). Checks run in the contract's order: readiness, auth (401), the client's rate budget
+ * (429, before the body is read), body size (413, 256 KiB), encoding and type (415), JSON (400
+ * `invalid_json`), validation (400), the rate charge (429), spool room (503); then per-event
+ * rejections and the idempotency key (422). The 202 is written once the events are durable.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  AppError,
+  invalidJson,
+  notReady,
+  payloadTooLarge,
+  unauthorized,
+  unsupportedMediaType,
+} from '../../model/errors.js';
+import { isJsonContentType } from '../../http/body.js';
+import { fingerprint } from '../../http/canonical-json.js';
+import { headerDetails } from '../../http/headers.js';
+import { errorBody, requestIdOf, type Envelope } from '../../http/envelope.js';
+import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
+import type { Tracker } from '../tracker.js';
+import { validateEvents } from './schemas.js';
+
+export const EVENTS_PATH = '/api/v1/events';
+export const MAX_EVENTS_BODY_BYTES = 256 * 1024;
+
+export interface EventsRouteDeps {
+  readonly tracker: Tracker;
+  readonly isReady: () => boolean;
+  readonly envelope: Envelope;
+  /** When set, requests need `Authorization: Bearer <eventsToken>`. */
+  readonly eventsToken?: string | undefined;
+  /** Events per client address; absent when EVENTS_RATE_LIMIT is 0. */
+  readonly rateLimiter?: RateLimiter | undefined;
+  /** True while the not-yet-stored events exceed SPOOL_MAX_MB. */
+  readonly spoolFull: () => boolean;
+  /** Seconds a client should wait after a `spool_full`. */
+  readonly spoolRetryAfter: number;
+}
+
+const BEARER = /^Bearer +(\S+) *$/i;
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const rateLimited = (seconds: number) =>
+  new AppError('rate_limited', 429, 'too many events from this client', [], {
+    'Retry-After': String(Math.max(1, Math.ceil(seconds))),
+  });
+
+/** Reads the body up to the cap; `undefined` when it is larger (the rest is not read). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.once('error', reject);
+  });
+}
+
+function parseJson(bytes: Buffer): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw invalidJson('request body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw invalidJson();
+  }
+}
+
+export function createEventsRoute(deps: EventsRouteDeps) {
+  const { tracker, envelope, rateLimiter } = deps;
+  const expected = deps.eventsToken === undefined ? undefined : digest(deps.eventsToken);
+  const denied = new AppError('unauthorized', 401, unauthorized().message, [], {
+    'WWW-Authenticate': 'Bearer',
+  });
+  const spoolFull = new AppError(
+    'spool_full',
+    503,
+    'too many events are waiting to be stored; retry later',
+    [],
+    {
+      'Retry-After': String(deps.spoolRetryAfter),
+    },
+  );
+
+  async function serve(req: IncomingMessage, send: (status: number, body: string, headers?: object) => void) {
+    if (!deps.isReady()) throw notReady();
+    if (expected) {
+      const m = BEARER.exec(req.headers.authorization ?? '');
+      if (!m || !timingSafeEqual(digest(m[1]!), expected)) throw denied;
+    }
+    const client = req.socket.remoteAddress ?? 'unknown';
+    if (rateLimiter) {
+      const wait = await rateLimiter.blockedFor(client);
+      if (wait > 0) throw rateLimited(wait);
+    }
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > MAX_EVENTS_BODY_BYTES)
+      throw payloadTooLarge(MAX_EVENTS_BODY_BYTES);
+    const bytes = await readBody(req, MAX_EVENTS_BODY_BYTES);
+    if (!bytes) throw payloadTooLarge(MAX_EVENTS_BODY_BYTES);
+    const encoding = req.headers['content-encoding'];
+    if (
+      (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') ||
+      !isJsonContentType(req.headers['content-type'])
+    ) {
+      throw unsupportedMediaType();
+    }
+    const raw = parseJson(bytes);
+    const key = req.headers['idempotency-key'];
+    const keyValue = Array.isArray(key) ? key[0] : key;
+    const events = validateEvents(raw, headerDetails(undefined, keyValue));
+    if (rateLimiter) {
+      const wait = await rateLimiter.consume(client, events.length);
+      if (wait > 0) throw rateLimited(wait);
+    }
+    if (deps.spoolFull()) throw spoolFull;
+    const stamp = keyValue === undefined ? undefined : { key: keyValue, fingerprint: fingerprint(raw) };
+    const { answer, replayed } = await tracker.record(events, stamp);
+    send(202, JSON.stringify(answer), replayed ? { 'idempotent-replayed': 'true' } : undefined);
+  }
+
+  return function handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url;
+    if (url === undefined || !url.startsWith(EVENTS_PATH)) return false;
+    if (url.length > EVENTS_PATH.length && url.charCodeAt(EVENTS_PATH.length) !== 63) return false;
+    if (req.method !== 'POST') return false;
+
+    const started = performance.now();
+    const given = req.headers['x-request-id'];
+    const requestId = requestIdOf(typeof given === 'string' ? given : undefined);
+    const info = { requestId, method: 'POST', path: EVENTS_PATH };
+    let answered = false;
+    const send = (status: number, body: string, headers?: object) => {
+      answered = true;
+      if (res.destroyed) return;
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'x-content-type-options': 'nosniff',
+        'x-request-id': requestId,
+        ...headers,
+      });
+      res.end(body);
+      envelope.answered(info, EVENTS_PATH, status, started);
+    };
+    serve(req, send).catch((err: unknown) => {
+      if (answered) return;
+      const e = envelope.failure(err, info);
+      // A body too large to read ends the connection; node:http drains smaller unread ones.
+      const close = e.code === 'payload_too_large' && !req.complete ? { connection: 'close' } : undefined;
+      send(e.status, errorBody(e), {
+        ...e.headers,
+        ...close,
+      });
+      if (close) res.once('finish', () => req.socket.destroySoon());
+    });
+    return true;
+  };
+}
