@@ -155,6 +155,7 @@ export function createEventsRoute(deps: EventsRouteDeps) {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(body),
         'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
         'x-request-id': requestId,
         ...headers,
       });
