@@ -160,7 +160,7 @@ export function createEventsRoute(deps: EventsRouteDeps) {
         ...headers,
       });
       res.end(body);
-      envelope.answered(info, EVENTS_PATH, status, started);
+      envelope.answered(requestId, 'POST', EVENTS_PATH, EVENTS_PATH, status, started);
     };
     serve(req, send).catch((err: unknown) => {
       if (answered) return;
