@@ -53,8 +53,20 @@ async function embedded(): Promise<Target> {
 async function replicated(): Promise<Target> {
   const cluster = new Cluster(13, { ADMIN_TOKEN: TOKEN });
   await cluster.setup();
-  const [a, b] = [await cluster.start(), await cluster.start()] as [Server, Server];
-  return { url: a.url, apiUrl: b.url, stop: () => cluster.teardown() };
+  // Each replica keeps its own event spool.
+  const spools = [tempDir(), tempDir()];
+  const [a, b] = [
+    await cluster.start({ env: { SPOOL_DIR: spools[0]!.path } }),
+    await cluster.start({ env: { SPOOL_DIR: spools[1]!.path } }),
+  ] as [Server, Server];
+  return {
+    url: a.url,
+    apiUrl: b.url,
+    async stop() {
+      await cluster.teardown();
+      for (const dir of spools) dir.remove();
+    },
+  };
 }
 
 const MODES = [
