@@ -20,7 +20,7 @@ import { relayBarriers, workerBarrier } from './cluster/barrier.js';
 import { withDelayedDelivery } from './log/delayed-log.js';
 import type { RateLimiter } from './ratelimit/rate-limiter.js';
 import { createEventsRoute } from './tracking/http/events-route.js';
-import { createSqliteSpool, spoolFilename } from './tracking/sqlite-spool.js';
+import { openSpoolIn } from './tracking/sqlite-spool.js';
 import { createTracking } from './tracking/tracking.js';
 import { createTrackingMetrics } from './tracking/tracking-metrics.js';
 import type { TrackingStore } from './tracking/tracking-store.js';
@@ -115,9 +115,7 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
   const spoolDir = config.SPOOL_DIR ?? join(config.DATA_DIR, 'spool');
   const tracking = createTracking({
     store: adapters.trackingStore,
-    spool: createSqliteSpool({
-      filename: spoolFilename(spoolDir, Number(process.env[WORKER_INDEX_ENV] ?? 0)),
-    }),
+    spool: openSpoolIn(spoolDir, Number(process.env[WORKER_INDEX_ENV] ?? 0)),
     now: () => systemClock.now(),
     adExists: (id) => node.service.exists(id),
     flushIntervalMs: config.FLUSH_INTERVAL_MS,

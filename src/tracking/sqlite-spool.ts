@@ -13,6 +13,26 @@ import type { Spool, SpoolEntry } from './spool.js';
 
 export const spoolFilename = (dir: string, index: number): string => join(dir, `spool-${index}.sqlite`);
 
+/** Spool files a directory may hold: one per process sharing it. */
+const MAX_SLOTS = 64;
+
+/**
+ * Opens the first spool file of `dir` that no other process holds, from `spool-<first>` on:
+ * replicas and workers sharing one directory each take their own, and a restarted process takes
+ * over (and replays) a file its predecessor left.
+ */
+export function openSpoolIn(dir: string, first = 0): Spool {
+  let lastError: unknown;
+  for (let i = 0; i < MAX_SLOTS; i++) {
+    try {
+      return createSqliteSpool({ filename: spoolFilename(dir, (first + i) % MAX_SLOTS) });
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw new Error(`every spool file in ${dir} is held by another process`, { cause: lastError });
+}
+
 export function createSqliteSpool(deps: { readonly filename: string }): Spool {
   const { filename } = deps;
   mkdirSync(dirname(filename), { recursive: true });
