@@ -347,6 +347,47 @@ describe.each(MODES)('console, %s mode', (mode, make) => {
     await expectNamedControls(page.locator('body'));
   });
 
+  it("draws an ad's delivery after events are recorded", async () => {
+    const ad = await api.create({ title: 'Tracked', startAt: isoIn(-3 * DAY), endAt: isoIn(DAY) });
+    await eventually(async () =>
+      expect((await onBrowserReplica.call('GET', `/api/v1/ad/${ad.id}`)).status).toBe(200),
+    );
+    const hourAgo = (h: number) => new Date(Date.now() - h * HOUR).toISOString();
+    const events = [0, 1, 2, 5, 9].flatMap((h, i) => [
+      { type: 'impression', adId: ad.id, at: hourAgo(h), count: 100 * (i + 1) },
+      { type: 'click', adId: ad.id, at: hourAgo(h), count: i + 1 },
+    ]);
+    const res = await fetch(`${target.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+    });
+    expect(res.status, await res.clone().text()).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 10, rejected: [] });
+
+    const c = await open();
+    const { page } = c;
+    await signIn(c);
+    await page.getByLabel('Search titles').fill('tracked');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const row = page.locator(`tr[data-id="${ad.id}"]`);
+    await expect.poll(() => row.locator('td.stat-impressions').textContent()).toMatch(/ \/ 1,500$/);
+    expect(await row.locator('td.stat-clicks').textContent()).toMatch(/ \/ 15$/);
+    expect(await row.locator('td.stat-ctr').textContent()).toMatch(/ \/ 1\.00%$/);
+    await page.getByRole('link', { name: 'Delivery of “Tracked”' }).click();
+    await page.getByRole('heading', { name: 'Delivery of “Tracked”' }).waitFor();
+    await expect.poll(() => page.locator('.totals-table').textContent()).toContain('1,500');
+    const line = page.locator('svg.chart path.line.impressions');
+    await expect.poll(() => line.getAttribute('d')).toMatch(/^M[\d.,]+(L[\d.,]+){40,}$/);
+    expect(await page.locator('svg.chart circle.dot.impressions').count()).toBe(5);
+    expect(await page.locator('svg.chart circle.dot.clicks').count()).toBe(5);
+    expect(await page.locator('svg.chart path.line.ctr').getAttribute('d')).toMatch(/^M/);
+    expect(await page.getByRole('img', { name: /Impressions and clicks per hour/ }).count()).toBe(1);
+    await c.shot('delivery-chart');
+    await page.getByLabel('Period').selectOption('30d');
+    await expect.poll(() => page.getByRole('img', { name: /per day/ }).count()).toBe(2);
+  });
+
   it('is readable at phone width', async () => {
     const c = await open({ width: 390, height: 844 });
     const { page } = c;
