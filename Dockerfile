@@ -10,11 +10,17 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production PORT=3000
+# Listens on every interface, so ADMIN_TOKEN must be given at run time (`docker run -e
+# ADMIN_TOKEN=…`, or compose's `.env`): without it the server refuses to start. Embedded mode
+# keeps its SQLite file in the /data volume, writable by the unprivileged `node` user; /app
+# stays root-owned and read-only to it.
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATA_DIR=/data
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
+RUN mkdir -p /data && chown node:node /data
+VOLUME /data
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=5s --timeout=2s --retries=3 CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

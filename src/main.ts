@@ -67,9 +67,15 @@ function runPrimary(config: Config, logger: Logger): void {
   const slots = new Map<number, number>();
   const fork = (index: number) => slots.set(cluster.fork({ [WORKER_INDEX_ENV]: String(index) }).id, index);
   for (let i = 0; i < config.workers; i++) fork(i);
+  let exitStatus = 0;
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitStatus);
+      return;
+    }
+    if (code === EXIT_CANNOT_LISTEN) {
+      exitStatus = EXIT_CANNOT_LISTEN;
+      stop();
       return;
     }
     logger.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
@@ -79,7 +85,9 @@ function runPrimary(config: Config, logger: Logger): void {
   });
   const stop = () => {
     stopping = true;
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    const workers = Object.values(cluster.workers ?? {});
+    if (workers.length === 0) process.exit(exitStatus);
+    for (const w of workers) w?.process.kill('SIGTERM');
     setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS + 500).unref();
   };
   process.on('SIGTERM', stop);
@@ -158,17 +166,20 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
       maxConnections: config.MAX_CONNECTIONS,
     },
   });
+  server.on('error', (err: NodeJS.ErrnoException) => cannotListen(config, err));
   const listen = () =>
-    server.listen(config.PORT, config.HOST, () => {
-      const address = server.address();
-      logger.info(
-        { port: typeof address === 'object' ? address?.port : address, mode: config.mode },
-        'listening',
-      );
-    });
+    new Promise<void>((resolve) =>
+      server.listen(config.PORT, config.HOST, () => {
+        const address = server.address();
+        const where =
+          typeof address === 'object' && address !== null ? address : { address, port: undefined };
+        logger.info({ host: where.address, port: where.port, mode: config.mode }, 'listening');
+        resolve();
+      }),
+    );
   // A lone process listens at once so /readyz can say 503 while it recovers. A cluster worker
   // joins the shared port only when ready: the primary then never hands it a connection early.
-  if (!cluster.isWorker) listen();
+  const listening = cluster.isWorker ? undefined : listen();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -196,13 +207,31 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
     await node.start();
     await tracking.start();
     trackingReady = true;
-    if (cluster.isWorker) listen();
+    await (listening ?? listen());
     const { appliedSeq, liveAds } = node.service.stats();
     logger.info({ seq: appliedSeq, ads: liveAds }, 'ready');
   } catch (err) {
     logger.fatal({ err }, 'recovery failed');
     process.exit(1);
   }
+}
+
+/** Exit status of a process that cannot take its port; the cluster primary stops on it too. */
+const EXIT_CANNOT_LISTEN = 3;
+
+/** One line naming the variable to change, instead of an unhandled error event. */
+function cannotListen(config: Config, err: NodeJS.ErrnoException): never {
+  const where = `PORT ${config.PORT} on HOST ${config.HOST}`;
+  const why =
+    err.code === 'EADDRINUSE'
+      ? `${where} is already in use; stop the other server or set PORT`
+      : err.code === 'EACCES'
+        ? `${where} needs privileges this process lacks; set PORT above 1023`
+        : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND'
+          ? `HOST ${config.HOST} is not an address of this machine; set HOST`
+          : `${where}: ${err.message}`;
+  process.stderr.write(`cannot listen: ${why}\n`);
+  process.exit(EXIT_CANNOT_LISTEN);
 }
 
 function main(): void {
@@ -217,6 +246,12 @@ function main(): void {
     throw err;
   }
   const logger = pino({ level: config.LOG_LEVEL, base: { pid: process.pid } });
+  if (config.adminOpen && cluster.isPrimary) {
+    logger.warn(
+      { host: config.HOST, adminAuth: config.ADMIN_AUTH },
+      'ADMIN_TOKEN is not set: anyone who can reach this server can create, change and delete ads',
+    );
+  }
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, logger);
   runReplica(config, logger).catch((err: unknown) => {
     logger.fatal({ err }, 'start-up failed');

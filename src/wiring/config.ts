@@ -20,7 +20,7 @@ const url = (protocols: string[]) =>
 const schema = z
   .object({
     PORT: int(3000, 0, 65535),
-    HOST: z.string().min(1).default('0.0.0.0'),
+    HOST: z.string().min(1).optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     DATABASE_URL: url(['postgres:', 'postgresql:']),
     REDIS_URL: url(['redis:', 'rediss:']),
@@ -28,7 +28,15 @@ const schema = z
       .string()
       .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 : _ -')
       .default('adsm'),
-    ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+    ADMIN_TOKEN: z
+      .string()
+      .min(8, 'must be at least 8 characters')
+      .refine(
+        (v) => !v.startsWith('replace-me'),
+        'is still the placeholder of .env.example; set a long random secret',
+      )
+      .optional(),
+    ADMIN_AUTH: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
     MAX_ADS_PER_DAY: int(3000),
     MAX_ACTIVE_ADS: int(1000),
     SNAPSHOT_EVERY: int(1000),
@@ -56,13 +64,16 @@ const schema = z
   })
   .refine((c) => (c.DATABASE_URL === undefined) === (c.REDIS_URL === undefined), {
     path: ['DATABASE_URL'],
-    message:
-      'DATABASE_URL and REDIS_URL must be set together (replicated mode) or not at all (embedded mode)',
+    message: 'must be set together with REDIS_URL (replicated mode), or neither (embedded mode)',
   });
 
 export type RawConfig = z.infer<typeof schema>;
 
-export interface Config extends RawConfig {
+export interface Config extends Omit<RawConfig, 'HOST'> {
+  /** HOST, or `0.0.0.0` with an ADMIN_TOKEN, `127.0.0.1` without one. */
+  readonly HOST: string;
+  /** True when admin routes need no token (no ADMIN_TOKEN): say so at start-up. */
+  readonly adminOpen: boolean;
   readonly mode: 'embedded' | 'replicated';
   /** Resolved worker count: WORKERS, or the number of CPUs in replicated mode, 1 in embedded mode. */
   readonly workers: number;
@@ -70,6 +81,22 @@ export interface Config extends RawConfig {
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+}
+
+/** Variables whose value is never shown, whatever is wrong with it. */
+const SECRET = /TOKEN|SECRET|PASSWORD|PASSWD|KEY/i;
+
+/** A value fit for an error message: secrets hidden, URLs without their password. */
+export function showValue(name: string, value: string | undefined): string {
+  if (value === undefined) return '(unset)';
+  if (SECRET.test(name)) return '(hidden)';
+  return JSON.stringify(value.replace(/(\/\/[^/@\s:]*):[^/\s]*@/g, '$1:***@'));
+}
+
+/** 127.0.0.0/8, ::1 and `localhost`: only this host can connect. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 /** Parses the environment once. Empty strings count as unset. Throws `ConfigError` naming the variable. */
@@ -80,7 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
     throw new ConfigError(
-      `invalid configuration: ${name} ${issue.message} (got ${JSON.stringify(env[name] ?? '')})`,
+      `invalid configuration: ${name} ${issue.message} (got ${showValue(name, env[name])})`,
     );
   }
   const raw = parsed.data;
@@ -90,6 +117,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'invalid configuration: WORKERS must be 0 or 1 in embedded mode (one process owns the SQLite file); set DATABASE_URL and REDIS_URL for more',
     );
   }
+  const adminOpen = raw.ADMIN_TOKEN === undefined;
+  if (!adminOpen && raw.ADMIN_AUTH === 'off') {
+    throw new ConfigError('invalid configuration: ADMIN_AUTH=off contradicts ADMIN_TOKEN; unset one of them');
+  }
+  const HOST = raw.HOST ?? (adminOpen ? '127.0.0.1' : '0.0.0.0');
+  if (adminOpen && raw.ADMIN_AUTH !== 'off' && !isLoopback(HOST)) {
+    throw new ConfigError(
+      `invalid configuration: ADMIN_TOKEN must be set to listen on HOST=${HOST} (the admin API would be open to the network); set ADMIN_TOKEN, or ADMIN_AUTH=off to serve it open on purpose`,
+    );
+  }
   const workers = raw.WORKERS > 0 ? raw.WORKERS : mode === 'replicated' ? availableParallelism() : 1;
-  return { ...raw, mode, workers };
+  return { ...raw, HOST, adminOpen, mode, workers };
 }

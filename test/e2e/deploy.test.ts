@@ -31,6 +31,13 @@ describe('cluster packaging', () => {
     expect(out).toMatch(/noeviction/);
     expect(out).toMatch(/DATABASE_URL: postgres:\/\//);
     expect(out).toMatch(/REDIS_URL: redis:\/\//);
+    expect(out).toMatch(/ADMIN_TOKEN:/);
+  });
+
+  it('the admin token comes from .env, whose example holds a placeholder the server refuses', () => {
+    const composeFile = readFileSync(`${ROOT}docker-compose.yml`, 'utf8');
+    expect(composeFile).toContain('ADMIN_TOKEN: ${ADMIN_TOKEN:-}');
+    expect(readFileSync(`${ROOT}.env.example`, 'utf8')).toMatch(/^ADMIN_TOKEN=replace-me/m);
   });
 
   it('the load balancer config names every replica and the image runs the compiled server', () => {

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, isLoopback, loadConfig, showValue } from './config.js';
+
+const refusal = (env: Record<string, string>): string => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('configuration accepted');
+};
+
+describe('safe defaults', () => {
+  it('listens on loopback without ADMIN_TOKEN, everywhere with one', () => {
+    expect(loadConfig({})).toMatchObject({ HOST: '127.0.0.1', adminOpen: true });
+    expect(loadConfig({ ADMIN_TOKEN: 'long-enough' })).toMatchObject({ HOST: '0.0.0.0', adminOpen: false });
+  });
+
+  it.each(['0.0.0.0', '::', '10.1.2.3', 'example.com'])('refuses HOST=%s without ADMIN_TOKEN', (host) => {
+    const message = refusal({ HOST: host });
+    expect(message).toContain('ADMIN_TOKEN');
+    expect(message).not.toContain('\n');
+  });
+
+  it.each(['127.0.0.1', '127.3.4.5', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])(
+    'takes the loopback HOST=%s without ADMIN_TOKEN',
+    (host) => expect(loadConfig({ HOST: host }).HOST).toBe(host),
+  );
+
+  it('ADMIN_AUTH=off opens admin routes on any address on purpose', () => {
+    expect(loadConfig({ HOST: '0.0.0.0', ADMIN_AUTH: 'off' })).toMatchObject({
+      HOST: '0.0.0.0',
+      adminOpen: true,
+    });
+    expect(refusal({ ADMIN_AUTH: 'off', ADMIN_TOKEN: 'long-enough' })).toContain('ADMIN_AUTH');
+    expect(refusal({ ADMIN_AUTH: 'maybe' })).toMatch(/^invalid configuration: ADMIN_AUTH /);
+  });
+
+  it('refuses the placeholder token of .env.example', () => {
+    const message = refusal({ ADMIN_TOKEN: 'replace-me-with-a-long-random-secret' });
+    expect(message).toContain('ADMIN_TOKEN');
+    expect(message).not.toContain('replace-me-with');
+  });
+
+  it('recognises loopback addresses only', () => {
+    expect(isLoopback('127.0.0.1')).toBe(true);
+    expect(isLoopback('128.0.0.1')).toBe(false);
+    expect(isLoopback('0.0.0.0')).toBe(false);
+    expect(isLoopback('localhost.evil.com')).toBe(false);
+  });
+});
+
+describe('no secret in a message', () => {
+  it('never shows a token', () => {
+    const message = refusal({ ADMIN_TOKEN: 'hunter2' });
+    expect(message).not.toContain('hunter2');
+    expect(message.match(/ADMIN_TOKEN/g)).toHaveLength(1);
+  });
+
+  it('shows URLs without their password and names the variable once', () => {
+    const message = refusal({ DATABASE_URL: 'postgres://adsm:S3cretPw@db:5432/adsm' });
+    expect(message).not.toContain('S3cretPw');
+    expect(message).toContain('postgres://adsm:***@db:5432/adsm');
+    expect(message.match(/DATABASE_URL/g)).toHaveLength(1);
+    expect(refusal({ REDIS_URL: 'http://:pw@x' })).not.toContain('pw@');
+  });
+
+  it('hides passwords that hold odd characters', () => {
+    expect(showValue('DATABASE_URL', 'postgres://u:p@ss:w0rd@h/db')).toBe('"postgres://u:***@h/db"');
+    expect(showValue('SOME_SECRET', 'x')).toBe('(hidden)');
+    expect(showValue('PORT', 'abc')).toBe('"abc"');
+  });
+});
+
+describe('edge limits', () => {
+  it('REQUEST_TIMEOUT_MS may not be shorter than HEADERS_TIMEOUT_MS', () => {
+    expect(refusal({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '1000' })).toMatch(
+      /^invalid configuration: REQUEST_TIMEOUT_MS /,
+    );
+  });
+});
