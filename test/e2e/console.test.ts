@@ -410,15 +410,31 @@ async function expectNamedControls(root: import('playwright-core').Locator): Pro
 }
 
 describe('console, open admin (no ADMIN_TOKEN)', () => {
-  it('needs no sign-in', async () => {
+  it('needs no sign-in, and explains a quota answer (429)', async () => {
     const dir = tempDir();
-    const server = await startServer({ env: { DATA_DIR: dir.path } });
+    const server = await startServer({ env: { DATA_DIR: dir.path, MAX_ADS_PER_DAY: '1' } });
     try {
+      const first = await fetch(`${server.url}/api/v1/ad`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'The only one today', startAt: isoIn(-HOUR), endAt: isoIn(DAY) }),
+      });
+      expect(first.status).toBe(201);
       const c = await openConsole(browser, server.url, 'open');
-      await c.page.getByRole('heading', { name: 'Ads', exact: true }).waitFor();
-      expect(await c.page.getByRole('button', { name: 'Sign out' }).isHidden()).toBe(true);
-      expect(await c.page.getByText('Open admin').isVisible()).toBe(true);
+      const { page } = c;
+      await page.getByRole('heading', { name: 'Ads', exact: true }).waitFor();
+      expect(await page.getByRole('button', { name: 'Sign out' }).isHidden()).toBe(true);
+      expect(await page.getByText('Open admin').isVisible()).toBe(true);
+      await page.getByRole('link', { name: 'New ad' }).click();
+      await page.getByLabel('Title', { exact: true }).fill('One too many');
+      await page.getByRole('button', { name: 'Create ad' }).click();
+      await expect
+        .poll(() => page.getByRole('alert').textContent())
+        .toContain('Quota reached: nothing was saved.');
+      expect(await page.getByRole('alert').textContent()).toContain('MAX_ADS_PER_DAY');
+      await c.shot('quota');
       expect(c.blocked).toEqual([]);
+      expect(c.errors).toEqual([]);
       await c.context.close();
     } finally {
       await server.stop();
