@@ -29,7 +29,7 @@ const SHUTDOWN_LIMIT_MS = 9_000;
 
 type Adapters = Pick<
   AdsNodeDeps,
-  'store' | 'log' | 'lock' | 'scheduler' | 'snapshotClaim' | 'pollIntervalMs'
+  'store' | 'log' | 'lock' | 'scheduler' | 'snapshotClaim' | 'pollIntervalMs' | 'batchPauseMs'
 > & {
   readonly trackingStore: TrackingStore;
   /** A budget of `points` per key per second, named `name`. */

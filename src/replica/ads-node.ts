@@ -35,6 +35,8 @@ export interface AdsNodeDeps {
   /** Which replica takes the snapshot due at a `seq` (one at a time); absent: this one. */
   readonly snapshotClaim?: SnapshotClaim | undefined;
   readonly pollIntervalMs?: number | undefined;
+  /** Pause between write batches while more wait, so other processes get the write lock. */
+  readonly batchPauseMs?: number | undefined;
   readonly onError?: (err: unknown, what: string) => void;
   /** Test hook: called at named points of a write (`after-commit`), for crash tests. */
   readonly failpoint?: ((name: string) => void) | undefined;
@@ -101,12 +103,12 @@ export function createAdsNode(deps: AdsNodeDeps): AdsNode {
     store: deps.store,
     log: deps.log,
     lock: deps.lock,
-    clock: deps.clock,
     replica,
     limits: deps.limits,
     onPublishError: report('publish'),
     failpoint: deps.failpoint,
     afterApplied: deps.afterApplied,
+    batchPauseMs: deps.batchPauseMs,
   });
 
   const service = createReplicaService({

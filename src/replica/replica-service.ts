@@ -21,7 +21,8 @@ export interface ReplicaServiceDeps {
 
 /** `AdsService` over one replica: reads from its memory, writes through the write path. */
 export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
-  expire(id: string, version: number): Promise<void>;
+  /** Resolves with the ms still to wait when the ad is not due yet by the store's clock. */
+  expire(id: string, version: number): Promise<number | undefined>;
 } {
   const { replica, store, clock, execute } = deps;
   const newId = deps.newId ?? randomUUIDv7;
@@ -65,7 +66,8 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
       await execute({ type: 'delete', id, ifMatch });
     },
     async expire(id, version) {
-      await execute({ type: 'expire', id, version });
+      const decision = await execute({ type: 'expire', id, version });
+      return decision.kind === 'early' ? decision.dueInMs : undefined;
     },
     async get(id) {
       return replica.state.ads.get(id) ?? (await store.getAd(id))?.ad;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../store/memory-store.js';
-import type { Store } from '../store/store.js';
+import { commitOne, type Store } from '../store/store.js';
 import { adBody, expectError, setup, type Client } from '../../test/http/helpers.js';
 
 /**
@@ -10,15 +10,13 @@ import { adBody, expectError, setup, type Client } from '../../test/http/helpers
 function storeFailingCommits(): { store: Store; failCommits: (on: boolean) => void } {
   const inner = createMemoryStore();
   let fail = false;
-  const store: Store = {
-    ...inner,
-    commit: (request, prepare) =>
-      inner.commit(request, (ctx) => {
-        const entry = prepare(ctx);
-        if (fail && entry) throw new Error('connection lost during COMMIT');
-        return entry;
-      }),
-  };
+  const commitBatch: Store['commitBatch'] = (request, prepare) =>
+    inner.commitBatch(request, (ctx) => {
+      const entries = prepare(ctx);
+      if (fail && entries.length > 0) throw new Error('connection lost during COMMIT');
+      return entries;
+    });
+  const store: Store = { ...inner, commitBatch, commit: commitOne(commitBatch) };
   return { store, failCommits: (on) => void (fail = on) };
 }
 

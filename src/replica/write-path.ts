@@ -1,63 +1,113 @@
-import type { Clock } from '../clock/clock.js';
 import type { WriteLock } from '../lock/lock.js';
 import type { Log } from '../log/log.js';
-import type { Replica } from './replica.js';
+import { internal } from '../model/errors.js';
 import type { Store } from '../store/store.js';
-import { decide, type Command, type Decision } from '../statemachine/decide.js';
+import type { Command, Decision } from '../statemachine/decide.js';
+import { decideBatch, type Outcome } from '../statemachine/decide-batch.js';
 import type { Entry } from '../statemachine/entries.js';
 import type { Limits } from '../statemachine/quota.js';
+import type { Replica } from './replica.js';
+
+/** Most commands decided and committed in one transaction. */
+const MAX_BATCH = 256;
 
 export interface WritePathDeps {
   readonly store: Store;
   readonly log: Log;
   readonly lock: WriteLock;
-  readonly clock: Clock;
   readonly replica: Replica;
   readonly limits: Limits;
-  readonly onPublishError?: (err: unknown, entry: Entry) => void;
+  readonly onPublishError?: ((err: unknown, entry: Entry) => void) | undefined;
   /** Awaited after this replica applied a write and before it is answered (sibling workers). */
-  readonly afterApplied?: (seq: number) => Promise<void>;
+  readonly afterApplied?: ((seq: number) => Promise<void>) | undefined;
   /** Test hook: called at named points of a write (`after-commit`), for crash tests. */
-  readonly failpoint?: (name: string) => void;
+  readonly failpoint?: ((name: string) => void) | undefined;
+  /**
+   * Pause between two batches while more commands wait, so that other processes polling for the
+   * write lock get their turn (replicated mode); 0 = none.
+   */
+  readonly batchPauseMs?: number | undefined;
+}
+
+interface Waiting {
+  readonly command: Command;
+  readonly settle: (outcome: Outcome) => void;
 }
 
 /**
- * The one way to change state: under the write lock, one store transaction catches the local
- * state machine up to the store's head, decides the command against it (so every replica decides
- * quotas, If-Match and idempotency on the same state), and commits the entry with the next `seq`.
- * Then the entry is applied locally (read-your-writes) and published to the other replicas.
+ * The one way to change state, as a group commit. Commands queue up; while this process holds
+ * the write lock, one store transaction catches the local state machine up to the store's head,
+ * decides the queued commands one after another against the state as it will be after the
+ * earlier ones (so quotas, If-Match and idempotency are decided on the same state by every
+ * replica, and stay exact within the batch), and commits all their entries with consecutive
+ * `seq`s. Only then are the entries applied locally (read-your-writes) and published, and each
+ * command answered. A failed transaction changes nothing in memory: decisions are taken on a
+ * copy-on-write draft, never on the state readers see.
  */
 export function createWritePath(deps: WritePathDeps) {
-  const { store, log, lock, clock, replica, limits } = deps;
+  const { store, log, lock, replica, limits } = deps;
+  const queue: Waiting[] = [];
+  let draining = false;
 
   return async function execute(command: Command): Promise<Decision> {
-    const { decision, seq } = await commitAndApply(command);
-    if (seq !== undefined) await deps.afterApplied?.(seq);
-    return decision;
+    const outcome = await new Promise<Outcome>((settle) => {
+      queue.push({ command, settle });
+      if (!draining) void drain();
+    });
+    if ('error' in outcome) throw outcome.error;
+    if (outcome.seq !== undefined) await deps.afterApplied?.(outcome.seq);
+    return outcome.decision;
   };
 
-  function commitAndApply(command: Command): Promise<{ decision: Decision; seq?: number }> {
-    return lock.run(async () => {
-      let decision: Decision = { kind: 'noop' };
-      const adId = command.type === 'create' ? undefined : command.id;
-      const entry = await store.commit({ afterSeq: replica.state.seq, adId }, (ctx) => {
+  async function drain(): Promise<void> {
+    draining = true;
+    try {
+      while (queue.length > 0) {
+        // commitBatch never rejects; a lock that failed before running it leaves the queue as it was.
+        await lock.run(() => commitBatch(queue.splice(0, MAX_BATCH))).catch(() => undefined);
+        if (queue.length > 0 && deps.batchPauseMs) await sleep(deps.batchPauseMs);
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  /** Settles every command of `batch`; never rejects. */
+  async function commitBatch(batch: readonly Waiting[]): Promise<void> {
+    if (batch.length === 0) return;
+    const adIds = new Set<string>();
+    for (const { command } of batch) if (command.type !== 'create') adIds.add(command.id);
+    let outcomes: readonly Outcome[] = [];
+    let entries: readonly Entry[];
+    try {
+      entries = await store.commitBatch({ afterSeq: replica.state.seq, adIds: [...adIds] }, (ctx) => {
         replica.receive(ctx.tail);
         if (replica.state.seq !== ctx.head) {
-          throw new Error(`state at seq ${replica.state.seq} could not reach store head ${ctx.head}`);
+          throw internal(new Error(`state at seq ${replica.state.seq} could not reach store head ${ctx.head}`));
         }
-        const now = Math.max(clock.now(), replica.state.at);
-        decision = decide(replica.state, command, { now, limits, stored: ctx.stored });
-        return decision.kind === 'append' ? ({ ...decision.entry, seq: ctx.head + 1 }) : undefined;
+        // The store's clock, never this replica's: no replica's clock leaks into the state's time.
+        const now = Math.max(ctx.now, replica.state.at);
+        const decided = decideBatch(replica.state, batch.map((w) => w.command), { now, limits, stored: ctx.stored });
+        outcomes = decided.outcomes;
+        return decided.entries;
       });
-      if (entry) {
-        deps.failpoint?.('after-commit');
-        replica.receive([entry]);
-        await log.publish(entry).catch((err: unknown) => deps.onPublishError?.(err, entry));
-        await replica.waitFor(entry.seq);
-      }
-      return { decision, seq: entry?.seq };
-    });
+    } catch (error) {
+      for (const w of batch) w.settle({ error });
+      return;
+    }
+    const last = entries.at(-1);
+    if (last) {
+      deps.failpoint?.('after-commit');
+      replica.receive(entries);
+      await Promise.all(
+        entries.map((entry) => log.publish(entry).catch((err: unknown) => deps.onPublishError?.(err, entry))),
+      );
+      await replica.waitFor(last.seq);
+    }
+    batch.forEach((w, i) => w.settle(outcomes[i] ?? { error: internal(new Error('command left undecided')) }));
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export type Execute = ReturnType<typeof createWritePath>;

@@ -21,7 +21,7 @@
 import { DelayedError, Queue, Worker, type BackoffStrategy, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock/clock.js';
-import type { ExpiryJob, Scheduler } from './scheduler.js';
+import type { ExpiryJob, OnDue, Scheduler } from './scheduler.js';
 
 export interface SchedulerLogger {
   warn(obj: object, msg: string): void;
@@ -155,7 +155,7 @@ export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
     Math.min(retryDelayMs * 2 ** Math.max(attemptsMade - 1, 0), MAX_RETRY_DELAY_MS);
 
   const processor =
-    (onDue: (id: string, version: number) => Promise<void>) =>
+    (onDue: OnDue) =>
     async (job: Job<ExpiryData>, token?: string): Promise<void> => {
       const { id, version, at } = job.data;
       const early = at - clock.now();
@@ -165,7 +165,12 @@ export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
         await job.moveToDelayed(Date.now() + early, token);
         throw new DelayedError();
       }
-      await onDue(id, version);
+      const waitMs = await onDue(id, version);
+      if (typeof waitMs === 'number' && waitMs > 0) {
+        // Not due by the store's clock (ours runs ahead of it): fire again when it is.
+        await job.moveToDelayed(Date.now() + waitMs, token);
+        throw new DelayedError();
+      }
     };
 
   return {

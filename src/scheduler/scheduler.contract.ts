@@ -147,6 +147,19 @@ export function schedulerContract(name: string, make: () => Promise<SchedulerHar
       expect(fired(r.calls)).toEqual([{ id: 'late', version: 2 }]);
     });
 
+    it('fires a job again after the wait that onDue answers when it was early', async () => {
+      const calls: number[] = [];
+      s.start((id) => {
+        calls.push(clock.now());
+        return Promise.resolve(id === 'early' && calls.length === 1 ? 400 : undefined);
+      });
+      await s.schedule('early', 1, clock.now() + 100);
+      await waitFor(() => calls.length >= 2, 5000);
+      await sleep(QUIET_MS);
+      expect(calls).toHaveLength(2);
+      expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(390);
+    });
+
     it('retries a throwing onDue until it succeeds', async () => {
       const r = recorder(clock, 2);
       s.start(r.onDue);

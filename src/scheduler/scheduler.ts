@@ -5,6 +5,9 @@ export interface ExpiryJob {
   readonly at: number;
 }
 
+/** Fires one expiry; resolves with the milliseconds still to wait if it was early, else nothing. */
+export type OnDue = (id: string, version: number) => Promise<number | undefined | void>;
+
 /**
  * Fires an expiry request for each ad version at its `endAt`. Firing is at-least-once and may be
  * late; the expire command re-checks the ad, so a stale or duplicate firing does nothing.
@@ -30,8 +33,12 @@ export interface Scheduler {
   /** Forgets every job of `id` (deleted ad). */
   cancel(id: string): Promise<void>;
 
-  /** Begins firing due jobs into `onDue`. Errors thrown by `onDue` are retried later. */
-  start(onDue: (id: string, version: number) => Promise<void>): void;
+  /**
+   * Begins firing due jobs into `onDue`. Errors thrown by `onDue` are retried later. When `onDue`
+   * resolves with a number, the job was not due yet by the clock that decides (the store's: this
+   * process's clock may run ahead): it fires again after that many milliseconds.
+   */
+  start(onDue: OnDue): void;
 
   close(): Promise<void>;
 }

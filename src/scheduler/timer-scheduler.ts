@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock.js';
-import type { Scheduler } from './scheduler.js';
+import type { OnDue, Scheduler } from './scheduler.js';
 
 /** Node's timers overflow past 2^31-1 ms (~24.8 days); longer waits re-arm. */
 const MAX_DELAY = 2 ** 31 - 1;
@@ -17,7 +17,7 @@ interface Job {
  */
 export function createTimerScheduler(deps: { clock: Clock }): Scheduler {
   const jobs = new Map<string, Job>();
-  let onDue: ((id: string, version: number) => Promise<void>) | undefined;
+  let onDue: OnDue | undefined;
 
   const arm = (id: string, job: Job): void => {
     if (!onDue) return;
@@ -30,8 +30,14 @@ export function createTimerScheduler(deps: { clock: Clock }): Scheduler {
     if (jobs.get(id) !== job || !onDue) return;
     if (job.at > deps.clock.now()) return arm(id, job);
     onDue(id, job.version).then(
-      () => {
-        if (jobs.get(id) === job) jobs.delete(id);
+      (waitMs) => {
+        if (jobs.get(id) !== job) return;
+        if (typeof waitMs === 'number' && waitMs > 0) {
+          job.timer = setTimeout(() => fire(id, job), Math.min(waitMs, MAX_DELAY));
+          job.timer.unref();
+        } else {
+          jobs.delete(id);
+        }
       },
       () => {
         job.timer = setTimeout(() => fire(id, job), RETRY_MS);

@@ -165,7 +165,11 @@ describe('decide', () => {
   it('expires only a due, current version', () => {
     const ad = makeAd({ endAt: T0 + HOUR });
     const s = stateWith([ad]);
-    expect(decide(s, { type: 'expire', id: ad.id, version: 1 }, { now: T0, limits: none }).kind).toBe('noop');
+    // Not due yet by the commit time: refused, with how long to wait.
+    expect(decide(s, { type: 'expire', id: ad.id, version: 1 }, { now: T0, limits: none })).toEqual({
+      kind: 'early',
+      dueInMs: HOUR,
+    });
     expect(decide(s, { type: 'expire', id: ad.id, version: 2 }, { now: T0 + HOUR, limits: none }).kind).toBe(
       'noop',
     );

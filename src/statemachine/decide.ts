@@ -27,6 +27,8 @@ export interface DecideContext {
 export type Decision =
   | { readonly kind: 'append'; readonly entry: EntryDraft }
   | { readonly kind: 'replay'; readonly ad: Ad }
+  /** An expiry asked for before the ad's `endAt` (by the commit time): ask again in `dueInMs`. */
+  | { readonly kind: 'early'; readonly dueInMs: number }
   | { readonly kind: 'noop' };
 
 /**
@@ -76,7 +78,8 @@ export function decide(state: State, command: Command, ctx: DecideContext): Deci
     }
     case 'expire': {
       const current = state.ads.get(command.id);
-      if (!current || current.version !== command.version || current.endAt > now) return { kind: 'noop' };
+      if (!current || current.version !== command.version) return { kind: 'noop' };
+      if (current.endAt > now) return { kind: 'early', dueInMs: current.endAt - now };
       return { kind: 'append', entry: { type: 'expire', at: now, id: command.id, version: command.version } };
     }
   }

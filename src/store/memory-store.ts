@@ -5,8 +5,8 @@
  */
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
-import { internal } from '../model/errors.js';
-import type { Store, StoredSnapshot } from './store.js';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { checkNextSeqs, commitOne, type Store, type StoredSnapshot } from './store.js';
 
 interface AdRow {
   readonly ad: string;
@@ -19,7 +19,8 @@ export interface MemoryStore extends Store {
   snapshotSeqs(): number[];
 }
 
-export function createMemoryStore(): MemoryStore {
+export function createMemoryStore(deps: { readonly clock?: Clock } = {}): MemoryStore {
+  const clock = deps.clock ?? systemClock;
   /** `log[i]` holds the entry with `seq = i + 1`. */
   const log: string[] = [];
   const ads = new Map<string, AdRow>();
@@ -50,22 +51,27 @@ export function createMemoryStore(): MemoryStore {
     }
   }
 
-  return {
-    commit: (request, prepare) =>
-      call(() => {
-        const head = log.length;
-        const row = request.adId === undefined ? undefined : ads.get(request.adId);
-        const stored = row ? (JSON.parse(row.ad) as Ad) : undefined;
-        const entry = prepare({ head, tail: readLog(request.afterSeq, head), stored });
-        if (!entry) return undefined;
-        if (entry.seq !== head + 1) {
-          throw internal(new Error(`entry seq ${entry.seq} is not the next seq ${head + 1}`));
-        }
+  const commitBatch: Store['commitBatch'] = (request, prepare) =>
+    call(() => {
+      const head = log.length;
+      const stored = new Map<string, Ad>();
+      for (const id of request.adIds ?? []) {
+        const row = ads.get(id);
+        if (row) stored.set(id, JSON.parse(row.ad) as Ad);
+      }
+      const entries = prepare({ head, tail: readLog(request.afterSeq, head), stored, now: clock.now() });
+      checkNextSeqs(entries, head);
+      return entries.map((entry) => {
         const json = JSON.stringify(entry);
         log.push(json);
         applyToAds(entry);
         return parseEntry(json);
-      }),
+      });
+    });
+
+  return {
+    commitBatch,
+    commit: commitOne(commitBatch),
     readLog: (afterSeq, limit) => call(() => readLog(afterSeq, limit)),
     headSeq: () => call(() => log.length),
     getAd: (id) =>

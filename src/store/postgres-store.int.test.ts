@@ -206,7 +206,7 @@ describe('postgres store', () => {
     });
 
     expect(await commit).toBeUndefined();
-    expect(seen).toEqual([{ head: 1, tail: [other], stored: other.ad }]);
+    expect(seen).toEqual([{ head: 1, tail: [other], stored: other.ad, now: expect.any(Number) as number }]);
   });
 
   it('leaves log_head and the pool intact when prepare or the write fails', async () => {

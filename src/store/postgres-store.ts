@@ -10,7 +10,7 @@ import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { internal } from '../model/errors.js';
 import { inTransaction } from './postgres-tx.js';
-import type { Store, StoredSnapshot } from './store.js';
+import { checkNextSeqs, commitOne, type Store, type StoredSnapshot } from './store.js';
 
 export interface PostgresStoreDeps {
   /** Borrowed: `close()` leaves it open. */
@@ -37,10 +37,12 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
     head: `SELECT seq FROM ${logHead} WHERE id = 1`,
     lockHead: `SELECT seq FROM ${logHead} WHERE id = 1 FOR UPDATE`,
     // After the lock, in a new statement: READ COMMITTED gives it a snapshot taken after the grant.
+    // clock_timestamp(), not now(): the time after the lock was granted, not at BEGIN.
     context: `SELECT
         (SELECT coalesce(json_agg(entry ORDER BY seq), '[]'::json) FROM ${log}
           WHERE seq > $1 AND seq <= $2) AS tail,
-        (SELECT data FROM ${ads} WHERE id = $3) AS stored`,
+        (SELECT coalesce(json_agg(data), '[]'::json) FROM ${ads} WHERE id = ANY($3::text[])) AS stored,
+        floor(extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now`,
     logAfter: `SELECT entry FROM ${log} WHERE seq > $1 ORDER BY seq LIMIT $2`,
     getAd: `SELECT data, expired FROM ${ads} WHERE id = $1`,
     liveAds: `SELECT data FROM ${ads} WHERE NOT expired ORDER BY id COLLATE "C"`,
@@ -102,29 +104,30 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
   const one = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
     (await pool.query<R>(text, values)).rows[0];
 
-  return {
-    commit: (request, prepare) =>
-      inTransaction(pool, async (client) => {
-        // This row lock serialises the writers of all replicas: seq is decided in commit order.
-        const locked = await client.query<{ seq: string }>(sql.lockHead);
-        const headRow = locked.rows[0];
-        if (!headRow) throw internal(new Error('log_head has no row: run the migrations'));
-        const head = toNumber(headRow.seq);
-        const context = await client.query<{ tail: Entry[]; stored: Ad | null }>(sql.context, [
-          request.afterSeq,
-          head,
-          request.adId ?? null,
-        ]);
-        const { tail = [], stored = null } = context.rows[0] ?? {};
-        const entry = prepare({ head, tail, stored: stored ?? undefined });
-        if (!entry) return undefined;
-        if (entry.seq !== head + 1) {
-          throw internal(new Error(`entry seq ${entry.seq} is not the next seq ${head + 1}`));
-        }
-        await writeEntry(client, entry);
-        return entry;
-      }),
+  const commitBatch: Store['commitBatch'] = (request, prepare) =>
+    inTransaction(pool, async (client) => {
+      // This row lock serialises the writers of all replicas: seq is decided in commit order.
+      const locked = await client.query<{ seq: string }>(sql.lockHead);
+      const headRow = locked.rows[0];
+      if (!headRow) throw internal(new Error('log_head has no row: run the migrations'));
+      const head = toNumber(headRow.seq);
+      const context = await client.query<{ tail: Entry[]; stored: Ad[]; now: number }>(sql.context, [
+        request.afterSeq,
+        head,
+        request.adIds ?? [],
+      ]);
+      const row = context.rows[0];
+      if (!row) throw internal(new Error('the commit context query returned no row'));
+      const stored = new Map(row.stored.map((ad) => [ad.id, ad]));
+      const entries = prepare({ head, tail: row.tail, stored, now: row.now });
+      checkNextSeqs(entries, head);
+      for (const entry of entries) await writeEntry(client, entry);
+      return entries;
+    });
 
+  return {
+    commitBatch,
+    commit: commitOne(commitBatch),
     readLog: async (afterSeq, limit) => {
       if (limit <= 0) return [];
       const { rows } = await pool.query<{ entry: Entry }>(sql.logAfter, [afterSeq, limit]);

@@ -7,14 +7,16 @@
 import { join } from 'node:path';
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
-import { internal } from '../model/errors.js';
+import { systemClock, type Clock } from '../clock/clock.js';
 import { openSqlite } from './sqlite-connection.js';
 import { migrateSqlite } from './sqlite-migrate.js';
-import type { CommitContext, Store, StoredSnapshot } from './store.js';
+import { checkNextSeqs, commitOne, type BatchContext, type BatchRequest, type Store, type StoredSnapshot } from './store.js';
 
 export type SqliteStoreDeps = ({ readonly dataDir: string } | { readonly filename: string }) & {
   /** Hold the file's lock for the store's lifetime, so a second process cannot open it. */
   readonly exclusive?: boolean;
+  /** The store's clock, read inside each write transaction (default: the system clock). */
+  readonly clock?: Clock;
 };
 
 /** The database file used for a data directory. */
@@ -28,6 +30,7 @@ interface AdRow {
 export function createSqliteStore(deps: SqliteStoreDeps): Store {
   const filename = 'dataDir' in deps ? sqliteFilename(deps.dataDir) : deps.filename;
   const db = openSqlite(filename, { exclusive: deps.exclusive });
+  const clock = deps.clock ?? systemClock;
   migrateSqlite(db);
 
   const sql = {
@@ -95,21 +98,25 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
   }
 
   const commitTx = db.transaction(
-    (afterSeq: number, adId: string | undefined, prepare: (ctx: CommitContext) => Entry | undefined) => {
+    (request: BatchRequest, prepare: (ctx: BatchContext) => readonly Entry[]): readonly Entry[] => {
+      const { afterSeq } = request;
       const head = sql.head.get()?.head ?? 0;
       const tail = afterSeq < head ? parseEntries(sql.logAfter.all(afterSeq, head - afterSeq)) : [];
-      const row = adId === undefined ? undefined : sql.getAd.get(adId);
-      const stored = row ? (JSON.parse(row.ad) as Ad) : undefined;
-      const entry = prepare({ head, tail, stored });
-      if (!entry) return undefined;
-      if (entry.seq !== head + 1) {
-        throw internal(new Error(`entry seq ${entry.seq} is not the next seq ${head + 1}`));
+      const stored = new Map<string, Ad>();
+      for (const id of request.adIds ?? []) {
+        const row = sql.getAd.get(id);
+        if (row) stored.set(id, JSON.parse(row.ad) as Ad);
       }
-      sql.insertLog.run(entry.seq, JSON.stringify(entry), entry.at);
-      applyToAds(entry);
-      return entry;
+      const entries = prepare({ head, tail, stored, now: clock.now() });
+      checkNextSeqs(entries, head);
+      for (const entry of entries) {
+        sql.insertLog.run(entry.seq, JSON.stringify(entry), entry.at);
+        applyToAds(entry);
+      }
+      return entries;
     },
   );
+  const commitBatch: Store['commitBatch'] = (request, prepare) => call(() => commitTx.immediate(request, prepare));
 
   const saveSnapshotTx = db.transaction((snapshot: StoredSnapshot, keep: number) => {
     sql.insertSnapshot.run(snapshot.seq, snapshot.data, Date.now());
@@ -117,7 +124,8 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
   });
 
   return {
-    commit: (request, prepare) => call(() => commitTx.immediate(request.afterSeq, request.adId, prepare)),
+    commitBatch,
+    commit: commitOne(commitBatch),
     readLog: (afterSeq, limit) =>
       call(() => (limit > 0 ? parseEntries(sql.logAfter.all(afterSeq, limit)) : [])),
     headSeq: () => call(() => sql.head.get()?.head ?? 0),

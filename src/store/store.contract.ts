@@ -117,6 +117,42 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       expect(stored).toEqual(ad);
     });
 
+    it('commits a batch at consecutive seqs, all or nothing', async () => {
+      const a = testAd('a');
+      await append(store, create(a));
+      const batch = await store.commitBatch({ afterSeq: 1, adIds: ['a', 'zz'] }, (ctx) => {
+        expect([...ctx.stored.keys()]).toEqual(['a']);
+        return [
+          withSeq(create(testAd('b')), ctx.head + 1),
+          withSeq({ type: 'update', at: T0, ad: testAd('a', { version: 2 }) }, ctx.head + 2),
+          withSeq({ type: 'delete', at: T0, id: 'b' }, ctx.head + 3),
+        ];
+      });
+      expect(seqs(batch)).toEqual([2, 3, 4]);
+      expect(await store.readLog(0, 10)).toEqual([(await store.readLog(0, 1))[0], ...batch]);
+      expect(await store.getAd('b')).toBeUndefined();
+      expect((await store.getAd('a'))?.ad.version).toBe(2);
+
+      const next = (seq: number) => withSeq(create(testAd(`c${seq}`)), seq);
+      await expect(store.commitBatch({ afterSeq: 4 }, () => [next(5), next(7)])).rejects.toThrow();
+      await expect(store.commitBatch({ afterSeq: 4 }, () => [next(5), next(5)])).rejects.toThrow();
+      await expectUnchanged(4);
+      expect(await store.commitBatch({ afterSeq: 4 }, () => [])).toEqual([]);
+      await expectUnchanged(4);
+    });
+
+    it("hands prepare the store's clock, read inside the transaction", async () => {
+      const before = Date.now();
+      const seen: number[] = [];
+      await store.commitBatch({ afterSeq: 0 }, (ctx) => {
+        seen.push(ctx.now);
+        return [];
+      });
+      await store.commit({ afterSeq: 0 }, (ctx) => void seen.push(ctx.now));
+      for (const now of seen) expect(Math.abs(now - before)).toBeLessThan(60_000);
+      expect(seen[1]).toBeGreaterThanOrEqual(seen[0]!);
+    });
+
     it('writes nothing and rethrows when prepare throws', async () => {
       const ad = testAd('a');
       await append(store, create(ad));

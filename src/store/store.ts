@@ -1,14 +1,39 @@
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
+import { internal } from '../model/errors.js';
 
-/** What `Store.commit` hands to the caller's `prepare`, inside the write transaction. */
-export interface CommitContext {
-  /** The last committed `seq` (the new entry, if any, must take `head + 1`). */
+const invariant = (message: string) => internal(new Error(message));
+
+/** What `Store.commitBatch` hands to the caller's `prepare`, inside the write transaction. */
+export interface BatchContext {
+  /** The last committed `seq` (new entries must take `head + 1`, `head + 2`, …). */
   readonly head: number;
   /** Committed entries after the caller's `afterSeq`, up to `head`, in `seq` order. */
   readonly tail: readonly Entry[];
+  /** The stored rows of the ads named in the request (also expired ones), by id. */
+  readonly stored: ReadonlyMap<string, Ad>;
+  /**
+   * The store's clock read inside this transaction (epoch ms): the one source of time for every
+   * decision, whichever replica writes (Postgres: the server's `clock_timestamp()`).
+   */
+  readonly now: number;
+}
+
+/** What `Store.commit` (the one-entry form) hands to `prepare`. */
+export interface CommitContext {
+  readonly head: number;
+  readonly tail: readonly Entry[];
   /** The stored row of the ad named in the commit request (also expired ones), if any. */
   readonly stored: Ad | undefined;
+  /** See `BatchContext.now`. */
+  readonly now: number;
+}
+
+export interface BatchRequest {
+  /** The caller's last applied `seq`: the tail starts after it. */
+  readonly afterSeq: number;
+  /** Ads whose stored rows `prepare` needs. */
+  readonly adIds?: readonly string[] | undefined;
 }
 
 export interface StoredSnapshot {
@@ -24,13 +49,20 @@ export interface StoredSnapshot {
 export interface Store {
   /**
    * Runs one write transaction, serialised against every other writer of the same store (all
-   * replicas). Inside it: reads the head `seq`, the log rows after `afterSeq`, and the stored
-   * row of `adId`; calls `prepare` synchronously with them; if `prepare` returns an entry, it
-   * must carry `seq = head + 1`, and the store writes the log row, the ads-table change and the
-   * idempotency key in the same transaction and commits. If `prepare` throws, or returns
-   * `undefined`, nothing is written and the error is rethrown. Resolves only after the commit is
-   * durable; a rejection means nothing was committed, except when the connection failed during
-   * COMMIT, which is then undecidable and the entry may appear in the log.
+   * replicas). Inside it: reads the head `seq`, the store's clock, the log rows after `afterSeq`
+   * and the stored rows of `adIds`; calls `prepare` synchronously with them; the entries it
+   * returns must carry `seq = head + 1, head + 2, …` in order, and the store writes their log
+   * rows, ads-table changes and idempotency keys in the same transaction and commits them all at
+   * once (a group commit: all or nothing). If `prepare` throws, or returns no entry, nothing is
+   * written (the error is rethrown). Resolves only after the commit is durable; a rejection means
+   * nothing was committed, except when the connection failed during COMMIT, which is then
+   * undecidable and the entries may appear in the log.
+   */
+  commitBatch(request: BatchRequest, prepare: (ctx: BatchContext) => readonly Entry[]): Promise<readonly Entry[]>;
+
+  /**
+   * `commitBatch` of at most one entry, about at most one ad (`adId`): resolves with the entry
+   * committed, or `undefined` when `prepare` returned none. Same guarantees.
    */
   commit(
     request: { readonly afterSeq: number; readonly adId?: string | undefined },
@@ -70,4 +102,28 @@ export interface Store {
 
   /** Releases what the adapter owns (never a borrowed client). */
   close(): Promise<void>;
+}
+
+/** The one-entry `commit` of a store, built on its `commitBatch`. */
+export function commitOne(commitBatch: Store['commitBatch']): Store['commit'] {
+  return async (request, prepare) => {
+    const { adId } = request;
+    const entries = await commitBatch(
+      { afterSeq: request.afterSeq, adIds: adId === undefined ? [] : [adId] },
+      (ctx) => {
+        const entry = prepare({ ...ctx, stored: adId === undefined ? undefined : ctx.stored.get(adId) });
+        return entry ? [entry] : [];
+      },
+    );
+    return entries[0];
+  };
+}
+
+/** Checks that `entries` take the seqs right after `head`, in order. */
+export function checkNextSeqs(entries: readonly Entry[], head: number): void {
+  entries.forEach((entry, i) => {
+    if (entry.seq !== head + 1 + i) {
+      throw invariant(`entry seq ${entry.seq} is not the next seq ${head + 1 + i}`);
+    }
+  });
 }

@@ -55,6 +55,7 @@ export async function createReplicatedAdapters(config: ReplicatedConfig, clients
     lock,
     scheduler,
     pollIntervalMs: config.POLL_INTERVAL_MS,
+    batchPauseMs: 2,
     snapshotClaim: createRedisSnapshotClaim({ redis, prefix }),
     trackingStore,
     /** A budget per key per second shared by the cluster (per process while Redis is down). */

@@ -19,6 +19,8 @@ export interface TestAppOptions {
   now?: number;
   store?: Store;
   snapshotEvery?: number;
+  /** How far this replica's own clock runs ahead of the store's (the manual clock), in ms. */
+  clockOffsetMs?: number;
   /** Id maker for new ads (default: UUIDv7). */
   newId?: () => string;
 }
@@ -35,14 +37,16 @@ export interface TestApp {
 /** The real core and HTTP layer over in-memory adapters and a manual clock. */
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const clock = createManualClock(opts.now ?? Date.UTC(2026, 11, 1, 12));
-  const store = opts.store ?? createMemoryStore();
+  const store = opts.store ?? createMemoryStore({ clock });
   const log = createMemoryLog();
+  const offset = opts.clockOffsetMs ?? 0;
+  const replicaClock = offset === 0 ? clock : { now: () => clock.now() + offset };
   const node = createAdsNode({
     store,
     log,
     lock: createLocalLock(),
-    scheduler: createTimerScheduler({ clock }),
-    clock,
+    scheduler: createTimerScheduler({ clock: replicaClock }),
+    clock: replicaClock,
     createIndex: createTargetingIndex,
     limits: { maxAdsPerDay: opts.maxAdsPerDay ?? 0, maxActiveAds: opts.maxActiveAds ?? 0 },
     snapshotEvery: opts.snapshotEvery ?? 0,
