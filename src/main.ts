@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { loadConfig, ConfigError, type Config } from './wiring/config.js';
 import { systemClock } from './clock/clock.js';
 import { createApp } from './http/app.js';
+import { AUTH_FAILURES } from './http/auth-limit.js';
 import { createEnvelope } from './http/envelope.js';
 import { createFastPublicRoute } from './http/fast-public.js';
 import { createHttpServer } from './http/server.js';
@@ -32,8 +33,8 @@ type Adapters = Pick<
   'store' | 'log' | 'lock' | 'scheduler' | 'snapshotClaim' | 'pollIntervalMs' | 'batchPauseMs'
 > & {
   readonly trackingStore: TrackingStore;
-  /** A budget of `points` per key per second, named `name`. */
-  createRateLimiter(name: string, points: number): RateLimiter;
+  /** A budget of `points` per key per window (default 1 s), named `name`. */
+  createRateLimiter(name: string, points: number, durationSeconds?: number): RateLimiter;
   close(): Promise<void>;
 };
 
@@ -137,6 +138,7 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
   const app = createApp({
     service: node.service,
     adminToken: config.ADMIN_TOKEN,
+    authLimiter: adapters.createRateLimiter('auth', AUTH_FAILURES.points, AUTH_FAILURES.durationSeconds),
     logger,
     metrics,
     tracking: { tracker: tracking.tracker, isReady, adminToken: config.ADMIN_TOKEN },

@@ -3,6 +3,7 @@ import { ASSET_PATH, CLUSTER_PATH, CONSOLE_PATH, registerConsole } from '../cons
 import { ADMIN_ADS_PATH, registerAdminListRoute } from './admin-list.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { createAdminAuth } from './auth.js';
+import { AUTH_FAILURES, authFailureLimit } from './auth-limit.js';
 import { COUNTRY_CODES } from './countries.js';
 import { createEnvelope } from './envelope.js';
 import { createErrorHandler, methodNotAllowedHandler, notFoundHandler } from './errors.js';
@@ -15,6 +16,7 @@ import { securityHeaders } from './security-headers.js';
 import { registerServiceRoutes } from './service-routes.js';
 import { registerTrackingRoutes } from '../tracking/http/stats-routes.js';
 import type { AppDeps } from './types.js';
+import { createMemoryRateLimiter } from '../ratelimit/rate-limiter.js';
 
 export type { AppDeps } from './types.js';
 
@@ -40,6 +42,9 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono();
   app.use('*', requestContext(envelope));
   app.use('*', securityHeaders);
+  if (deps.adminToken !== undefined) {
+    app.use('*', authFailureLimit(deps.authLimiter ?? createMemoryRateLimiter(AUTH_FAILURES)));
+  }
   registerPublicRoute(app, deps);
   registerAdminRoutes(app, deps);
   registerAdminListRoute(app, deps);

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { invalidJson, payloadTooLarge, unsupportedMediaType } from '../model/errors.js';
+import { invalidJson, payloadTooLarge, unsupportedEncoding, unsupportedMediaType } from '../model/errors.js';
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -30,6 +30,11 @@ export function isJsonContentType(header: string | undefined): boolean {
     if (value !== 'utf-8' && value !== 'utf8') return false;
   }
   return true;
+}
+
+/** No `Content-Encoding`, or `identity`: bodies are read as sent, never decompressed. */
+export function isIdentityEncoding(header: string | undefined): boolean {
+  return header === undefined || header.trim().toLowerCase() === 'identity' || header.trim() === '';
 }
 
 async function readLimited(c: Context): Promise<Uint8Array> {
@@ -69,6 +74,7 @@ async function readLimited(c: Context): Promise<Uint8Array> {
  */
 export async function readJsonBody(c: Context): Promise<unknown> {
   const bytes = await readLimited(c);
+  if (!isIdentityEncoding(c.req.header('content-encoding'))) throw unsupportedEncoding();
   if (!isJsonContentType(c.req.header('content-type'))) throw unsupportedMediaType();
   let text: string;
   try {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AdsService } from '../service/ads-service.js';
 import type { Metrics } from './metrics.js';
+import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { TrackingRoutesDeps } from '../tracking/http/stats-routes.js';
 
 export interface AppDeps {
@@ -8,6 +9,8 @@ export interface AppDeps {
   /** When set, admin routes require `Authorization: Bearer <adminToken>`. */
   readonly adminToken?: string | undefined;
   readonly logger: Logger;
+  /** Counts failed admin authentications per address (default: in this process's memory). */
+  readonly authLimiter?: RateLimiter;
   /** Defaults to `createMetrics(service)`. */
   readonly metrics?: Metrics;
   /** Delivery tracking's read routes (stats, history); absent in apps without tracking. */

@@ -37,8 +37,18 @@ export class AppError extends Error {
   }
 }
 
+/** Problems listed one by one in an answer; the rest are counted in one last detail. */
+export const MAX_DETAILS = 100;
+
+/** The first `MAX_DETAILS` problems, then `{ path: "", message: "N more problems not shown" }`. */
+export function capDetails(details: readonly ErrorDetail[]): readonly ErrorDetail[] {
+  if (details.length <= MAX_DETAILS) return details;
+  const more = details.length - MAX_DETAILS;
+  return [...details.slice(0, MAX_DETAILS), { path: '', message: `${more} more problems not shown` }];
+}
+
 export const validationFailed = (message: string, details: readonly ErrorDetail[] = []) =>
-  new AppError('validation_failed', 400, message, details);
+  new AppError('validation_failed', 400, message, capDetails(details));
 export const invalidJson = (message = 'request body is not valid JSON') =>
   new AppError('invalid_json', 400, message);
 export const unauthorized = () => new AppError('unauthorized', 401, 'missing or wrong bearer token');
@@ -59,5 +69,11 @@ export const notReady = () =>
 export const requestTimeout = () =>
   new AppError('request_timeout', 408, 'the request was not received in time');
 export const headersTooLarge = () => new AppError('headers_too_large', 431, 'request headers are too large');
+export const unsupportedEncoding = () =>
+  new AppError(
+    'unsupported_media_type',
+    415,
+    'Content-Encoding must be identity: compressed request bodies are not accepted',
+  );
 export const internal = (cause?: unknown) =>
   new AppError('internal', 500, 'internal server error', [], {}, { cause });

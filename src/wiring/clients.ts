@@ -27,10 +27,18 @@ export function createReplicatedClients(
   if (!DATABASE_URL || !REDIS_URL) throw new Error('replicated mode needs DATABASE_URL and REDIS_URL');
 
   // A replica paused inside a transaction must not block every writer forever.
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 8, idle_in_transaction_session_timeout: 10_000 });
+  const pool = new pg.Pool({
+    connectionString: DATABASE_URL,
+    max: 8,
+    idle_in_transaction_session_timeout: 10_000,
+  });
   pool.on('error', (err) => logger.warn({ err }, 'idle Postgres client failed'));
 
-  const redis = new Redis(REDIS_URL, { lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: 2 });
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: false,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 2,
+  });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   const queueRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   queueRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (queue) error'));

@@ -23,8 +23,8 @@ export function createEmbeddedAdapters(config: Pick<Config, 'DATA_DIR'>) {
     lock,
     scheduler,
     trackingStore,
-    createRateLimiter: (_name: string, points: number) =>
-      createMemoryRateLimiter({ points, durationSeconds: 1 }),
+    createRateLimiter: (_name: string, points: number, durationSeconds = 1) =>
+      createMemoryRateLimiter({ points, durationSeconds }),
     async close() {
       await trackingStore.close();
       await log.close();

@@ -21,7 +21,11 @@ type ReplicatedConfig = Pick<Config, 'REDIS_PREFIX' | 'STREAM_MAXLEN' | 'LOCK_TT
  * of which can be rebuilt from Postgres if Redis loses them. The adapters borrow `clients`;
  * `close()` stops the adapters, not the clients.
  */
-export async function createReplicatedAdapters(config: ReplicatedConfig, clients: ReplicatedClients, logger: Logger) {
+export async function createReplicatedAdapters(
+  config: ReplicatedConfig,
+  clients: ReplicatedClients,
+  logger: Logger,
+) {
   const { REDIS_PREFIX: prefix } = config;
   const { pool, redis } = clients;
   const applied = await migratePostgres(pool);
@@ -39,7 +43,12 @@ export async function createReplicatedAdapters(config: ReplicatedConfig, clients
   const lock = createQueuedLock(
     createRedisLock({ redis, key: `${prefix}:lock`, ttlMs: config.LOCK_TTL_MS, logger }),
   );
-  const scheduler = createBullmqScheduler({ connection: clients.queueRedis, prefix, clock: systemClock, logger });
+  const scheduler = createBullmqScheduler({
+    connection: clients.queueRedis,
+    prefix,
+    clock: systemClock,
+    logger,
+  });
   const repair = createRepairLoop({
     store,
     log,
@@ -59,8 +68,8 @@ export async function createReplicatedAdapters(config: ReplicatedConfig, clients
     snapshotClaim: createRedisSnapshotClaim({ redis, prefix }),
     trackingStore,
     /** A budget per key per second shared by the cluster (per process while Redis is down). */
-    createRateLimiter: (name: string, points: number) =>
-      createRedisRateLimiter({ redis, keyPrefix: `${prefix}:rl:${name}`, points, durationSeconds: 1 }),
+    createRateLimiter: (name: string, points: number, durationSeconds = 1) =>
+      createRedisRateLimiter({ redis, keyPrefix: `${prefix}:rl:${name}`, points, durationSeconds }),
     async close(): Promise<void> {
       await repair.stop();
       await log.close();
