@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../model/errors.js';
 import { parsePublicQuery, type PublicQuery } from './query.js';
 import { PublicQuerySchema } from './query-schema.js';
+import { propertyRuns } from '../../test/support/property-runs.js';
 
 const BASE = 'http://localhost/api/v1/ad';
 
@@ -181,7 +182,7 @@ describe('fast parser and PublicQuerySchema agree', () => {
         if (b === undefined) expect(a, s).toBeInstanceOf(AppError);
         else expect(a, s).toEqual(b);
       }),
-      { numRuns: 20_000 },
+      { numRuns: propertyRuns(20_000) },
     );
   });
 

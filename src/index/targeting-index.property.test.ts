@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { GENDERS, PLATFORMS, type Ad, type AdQuery, type ConditionSet } from '../model/ad.js';
 import { bruteForcePage } from './brute-force.js';
 import { createTargetingIndex } from './targeting-index.js';
+import { propertyRuns } from '../../test/support/property-runs.js';
 
 const COUNTRIES = ['US', 'TW', 'GB', 'JP'];
 
@@ -117,14 +118,14 @@ describe('targeting index against brute force', () => {
   it('agrees on short histories over a few ids (10,000 runs)', () => {
     fc.assert(
       fc.property(blockSizes, commands(12, 60, 40), (blockSize, script) => replay(blockSize, script)),
-      { numRuns: 10_000 },
+      { numRuns: propertyRuns(10_000) },
     );
   });
 
   it('agrees on long histories over many ids (splits, merges, endAt ties)', () => {
     fc.assert(
       fc.property(blockSizes, commands(150, 20, 600), (blockSize, script) => replay(blockSize, script)),
-      { numRuns: 150 },
+      { numRuns: propertyRuns(150) },
     );
   });
 });

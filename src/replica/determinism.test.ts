@@ -10,6 +10,7 @@ import { emptyState } from '../statemachine/state.js';
 import { createMemoryStore } from '../store/memory-store.js';
 import { makeInput, T0, HOUR } from '../../test/support/ads.js';
 import { Replica } from './replica.js';
+import { propertyRuns } from '../../test/support/property-runs.js';
 
 const limits = { maxAdsPerDay: 5, maxActiveAds: 4 };
 
@@ -39,9 +40,18 @@ function makeLog(cmds: GenCommand[]): Entry[] {
     let cmd: Command;
     if (c.type === 'create') {
       const input = makeInput({ startAt: now + c.start * HOUR, endAt: now + (c.start + c.len) * HOUR });
-      cmd = { type: 'create', id: `ad-${i}`, input, idempotency: c.key ? { key: c.key, fingerprint: 'f' } : undefined };
+      cmd = {
+        type: 'create',
+        id: `ad-${i}`,
+        input,
+        idempotency: c.key ? { key: c.key, fingerprint: 'f' } : undefined,
+      };
     } else if (c.type === 'update') {
-      cmd = { type: 'update', id: pick(c.pick), input: makeInput({ startAt: now, endAt: now + c.len * HOUR }) };
+      cmd = {
+        type: 'update',
+        id: pick(c.pick),
+        input: makeInput({ startAt: now, endAt: now + c.len * HOUR }),
+      };
     } else if (c.type === 'delete') {
       cmd = { type: 'delete', id: pick(c.pick) };
     } else {
@@ -80,7 +90,9 @@ describe('determinism', () => {
         async (cmds, noise) => {
           const log = makeLog(cmds);
           const inOrder = await replicaFed(log, [log]);
-          const messy: Entry[][] = noise.map((n) => log.slice(n % (log.length + 1), (n % (log.length + 1)) + (n % 4)));
+          const messy: Entry[][] = noise.map((n) =>
+            log.slice(n % (log.length + 1), (n % (log.length + 1)) + (n % 4)),
+          );
           messy.push([...log].reverse(), log, log);
           const shuffled = await replicaFed(log, messy);
           expect(shuffled).toBe(inOrder);
@@ -89,7 +101,7 @@ describe('determinism', () => {
           expect(encodeState(direct)).toBe(inOrder);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });

@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createManualClock } from '../clock/clock.js';
+import { createTargetingIndex } from '../index/targeting-index.js';
+import { createLocalLock } from '../lock/local-lock.js';
+import type { Log } from '../log/log.js';
+import { createMemoryLog } from '../log/memory-log.js';
+import { Replica } from './replica.js';
+import type { Entry, EntryDraft } from '../statemachine/entries.js';
+import { createMemoryStore } from '../store/memory-store.js';
+import type { Store } from '../store/store.js';
+import { makeAd, makeInput, T0, HOUR } from '../../test/support/ads.js';
+import { createWritePath, type WritePathDeps } from './write-path.js';
+
+const limits = { maxAdsPerDay: 0, maxActiveAds: 0 };
+const replicas: Replica[] = [];
+afterEach(async () => {
+  await Promise.all(replicas.splice(0).map((r) => r.close()));
+});
+
+/** The write path over in-memory adapters, with every hook recorded. */
+async function writePath(over: Partial<WritePathDeps> = {}, store: Store = createMemoryStore()) {
+  const log: Log = over.log ?? createMemoryLog();
+  const clock = createManualClock(T0);
+  const replica = new Replica({ store, log, createIndex: createTargetingIndex });
+  replicas.push(replica);
+  await replica.recover();
+  const calls: string[] = [];
+  const published: Entry[] = [];
+  const execute = createWritePath({
+    store,
+    log: { ...log, publish: (e) => (published.push(e), log.publish(e)) },
+    lock: createLocalLock(),
+    clock,
+    replica,
+    limits,
+    onPublishError: (err) => calls.push(`publish-error ${(err as Error).message}`),
+    afterApplied: (seq) => (calls.push(`applied ${seq}`), Promise.resolve()),
+    failpoint: (name) => calls.push(`failpoint ${name}`),
+    ...over,
+  });
+  return { execute, replica, store, clock, calls, published };
+}
+
+/** Commits an entry straight into the store, as another replica would. */
+const commitElsewhere = (store: Store, draft: EntryDraft) =>
+  store.commit({ afterSeq: 0 }, (ctx) => ({ ...draft, seq: ctx.head + 1 }));
+
+describe('write path over in-memory adapters', () => {
+  it('commits, applies locally, publishes, then runs the hooks in that order', async () => {
+    const w = await writePath();
+    const d = await w.execute({ type: 'create', id: 'a', input: makeInput() });
+    expect(d.kind).toBe('append');
+    expect(w.replica.state.seq).toBe(1);
+    expect(w.replica.state.ads.has('a')).toBe(true);
+    expect(await w.store.headSeq()).toBe(1);
+    expect(w.published.map((e) => e.seq)).toEqual([1]);
+    expect(w.calls).toEqual(['failpoint after-commit', 'applied 1']);
+  });
+
+  it('catches up with entries other replicas committed before deciding, and takes the next seq', async () => {
+    const w = await writePath();
+    await commitElsewhere(w.store, { type: 'create', at: T0, ad: makeAd({ id: 'other' }) });
+    await commitElsewhere(w.store, { type: 'create', at: T0, ad: makeAd({ id: 'third' }) });
+    expect(w.replica.state.seq).toBe(0);
+    await w.execute({ type: 'update', id: 'other', input: makeInput({ title: 'mine' }), ifMatch: 1 });
+    expect(w.replica.state.seq).toBe(3);
+    expect(w.replica.state.ads.get('other')).toMatchObject({ title: 'mine', version: 2 });
+    expect(w.published.map((e) => e.seq)).toEqual([3]);
+  });
+
+  it('never stamps an entry before the last applied one, whatever the local clock says', async () => {
+    const w = await writePath();
+    await commitElsewhere(w.store, { type: 'create', at: T0 + HOUR, ad: makeAd({ id: 'x' }) });
+    const d = await w.execute({ type: 'create', id: 'a', input: makeInput() });
+    if (d.kind !== 'append') throw new Error('expected an entry');
+    expect(d.entry.at).toBe(T0 + HOUR);
+    w.clock.set(T0 + 2 * HOUR);
+    const later = await w.execute({ type: 'delete', id: 'a' });
+    if (later.kind !== 'append') throw new Error('expected an entry');
+    expect(later.entry.at).toBe(T0 + 2 * HOUR);
+  });
+
+  it('finds an ad the live state no longer holds through the stored row (update after expiry)', async () => {
+    const w = await writePath();
+    const ad = makeAd({ id: 'gone', endAt: T0 - 1 });
+    await commitElsewhere(w.store, { type: 'create', at: T0 - HOUR, ad });
+    await commitElsewhere(w.store, { type: 'expire', at: T0, id: 'gone', version: 1 });
+    const d = await w.execute({ type: 'update', id: 'gone', input: makeInput({ endAt: T0 + HOUR }) });
+    expect(d.kind).toBe('append');
+    expect(w.replica.state.ads.get('gone')?.version).toBe(2);
+  });
+
+  it('a replay or a no-op writes nothing and runs no hook', async () => {
+    const w = await writePath();
+    const stamp = { key: 'k', fingerprint: 'f' };
+    await w.execute({ type: 'create', id: 'a', input: makeInput(), idempotency: stamp });
+    w.calls.length = 0;
+    const replay = await w.execute({ type: 'create', id: 'b', input: makeInput(), idempotency: stamp });
+    expect(replay.kind).toBe('replay');
+    expect(await w.execute({ type: 'expire', id: 'a', version: 1 })).toEqual({ kind: 'noop' });
+    expect(await w.store.headSeq()).toBe(1);
+    expect(w.published).toHaveLength(1);
+    expect(w.calls).toEqual([]);
+  });
+
+  it('a refused command writes nothing and the next one goes through', async () => {
+    const w = await writePath();
+    await expect(w.execute({ type: 'delete', id: 'nope' })).rejects.toMatchObject({ status: 404 });
+    expect(await w.store.headSeq()).toBe(0);
+    await w.execute({ type: 'create', id: 'a', input: makeInput() });
+    expect(w.replica.state.seq).toBe(1);
+  });
+
+  it('a failed publish is reported, and the write is still answered and applied', async () => {
+    const failing: Log = { ...createMemoryLog(), publish: () => Promise.reject(new Error('stream down')) };
+    const w = await writePath({ log: failing });
+    const d = await w.execute({ type: 'create', id: 'a', input: makeInput() });
+    expect(d.kind).toBe('append');
+    expect(w.replica.state.seq).toBe(1);
+    expect(w.calls).toEqual(['failpoint after-commit', 'publish-error stream down', 'applied 1']);
+  });
+
+  it('refuses to decide on a state that cannot reach the store head', async () => {
+    const store = createMemoryStore();
+    const blind: Store = {
+      ...store,
+      commit: (req, prepare) => store.commit(req, (ctx) => prepare({ ...ctx, tail: [] })),
+    };
+    const w = await writePath({}, blind);
+    await commitElsewhere(store, { type: 'create', at: T0, ad: makeAd({ id: 'x' }) });
+    await expect(w.execute({ type: 'create', id: 'a', input: makeInput() })).rejects.toThrow(
+      'state at seq 0 could not reach store head 1',
+    );
+    expect(await store.headSeq()).toBe(1);
+  });
+});
