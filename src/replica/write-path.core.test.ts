@@ -18,9 +18,10 @@ afterEach(async () => {
 });
 
 /** The write path over in-memory adapters, with every hook recorded. */
-async function writePath(over: Partial<WritePathDeps> = {}, store: Store = createMemoryStore()) {
+async function writePath(over: Partial<WritePathDeps> = {}, wrap: (store: Store) => Store = (s) => s) {
   const log: Log = over.log ?? createMemoryLog();
   const clock = createManualClock(T0);
+  const store = wrap(createMemoryStore({ clock }));
   const replica = new Replica({ store, log, createIndex: createTargetingIndex });
   replicas.push(replica);
   await replica.recover();
@@ -30,7 +31,6 @@ async function writePath(over: Partial<WritePathDeps> = {}, store: Store = creat
     store,
     log: { ...log, publish: (e) => (published.push(e), log.publish(e)) },
     lock: createLocalLock(),
-    clock,
     replica,
     limits,
     onPublishError: (err) => calls.push(`publish-error ${(err as Error).message}`),
@@ -68,7 +68,7 @@ describe('write path over in-memory adapters', () => {
     expect(w.published.map((e) => e.seq)).toEqual([3]);
   });
 
-  it('never stamps an entry before the last applied one, whatever the local clock says', async () => {
+  it('never stamps an entry before the last applied one, whatever the store clock says', async () => {
     const w = await writePath();
     await commitElsewhere(w.store, { type: 'create', at: T0 + HOUR, ad: makeAd({ id: 'x' }) });
     const d = await w.execute({ type: 'create', id: 'a', input: makeInput() });
@@ -97,7 +97,8 @@ describe('write path over in-memory adapters', () => {
     w.calls.length = 0;
     const replay = await w.execute({ type: 'create', id: 'b', input: makeInput(), idempotency: stamp });
     expect(replay.kind).toBe('replay');
-    expect(await w.execute({ type: 'expire', id: 'a', version: 1 })).toEqual({ kind: 'noop' });
+    expect(await w.execute({ type: 'expire', id: 'a', version: 2 })).toEqual({ kind: 'noop' });
+    expect((await w.execute({ type: 'expire', id: 'a', version: 1 })).kind).toBe('early');
     expect(await w.store.headSeq()).toBe(1);
     expect(w.published).toHaveLength(1);
     expect(w.calls).toEqual([]);
@@ -121,16 +122,16 @@ describe('write path over in-memory adapters', () => {
   });
 
   it('refuses to decide on a state that cannot reach the store head', async () => {
-    const store = createMemoryStore();
-    const blind: Store = {
+    const blind = (store: Store): Store => ({
       ...store,
-      commit: (req, prepare) => store.commit(req, (ctx) => prepare({ ...ctx, tail: [] })),
-    };
+      commitBatch: (req, prepare) => store.commitBatch(req, (ctx) => prepare({ ...ctx, tail: [] })),
+    });
     const w = await writePath({}, blind);
-    await commitElsewhere(store, { type: 'create', at: T0, ad: makeAd({ id: 'x' }) });
-    await expect(w.execute({ type: 'create', id: 'a', input: makeInput() })).rejects.toThrow(
-      'state at seq 0 could not reach store head 1',
-    );
-    expect(await store.headSeq()).toBe(1);
+    await commitElsewhere(w.store, { type: 'create', at: T0, ad: makeAd({ id: 'x' }) });
+    await expect(w.execute({ type: 'create', id: 'a', input: makeInput() })).rejects.toMatchObject({
+      status: 500,
+      cause: expect.objectContaining({ message: 'state at seq 0 could not reach store head 1' }) as unknown,
+    });
+    expect(await w.store.headSeq()).toBe(1);
   });
 });
