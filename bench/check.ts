@@ -146,5 +146,5 @@ export async function checkAnswers(baseUrl: string, ads: readonly CreatedAd[], n
       examples.push(`${path}: ${res.status} ${res.body.slice(0, 200)} want ${want.length} items`);
   });
   client.close();
-  return { queries: n, wrong, meanBytes: Math.round(bytes / n), examples } satisfies CheckResult;
+  return { queries: n, wrong, meanBytes: Math.round(bytes / Math.max(1, n)), examples } satisfies CheckResult;
 }

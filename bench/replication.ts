@@ -1,6 +1,6 @@
 /**
  * The replication benchmark (`npm run bench -- --replication`): three replicas (`WORKERS=1`,
- * quotas off) on a fresh Postgres database and Redis db 10 (which it flushes), on this machine.
+ * quotas off) on a fresh Postgres database and Redis db 15 (which it flushes), on this machine.
  *   1. creates through the API: `--writers` in flight on every replica for `--duration`, then
  *      one sequential client;
  *   2. convergence: `--probes` creates one at a time on rotating replicas, each followed until the
@@ -224,17 +224,14 @@ async function timedStart(cluster: Cluster, sorted: readonly CreatedAd[]) {
 }
 
 async function restartWithAds(n: number, problem: (text: string) => void) {
-  const cluster = new Cluster(10, { POLL_INTERVAL_MS: '1000' });
+  const cluster = new Cluster(15, { POLL_INTERVAL_MS: '1000' });
   await cluster.setup();
   try {
     await (await cluster.start()).stop('SIGTERM'); // it migrates the database
     await cluster.pool.query('DELETE FROM snapshots');
-    const idRng = createRng(3);
-    const ads = seedAds(n, 42, Date.now()).map((ad) => ({
+    const ads = seedAds(n, 42, Date.now()).map((ad, i) => ({
       ...ad,
-      id: `00000000-0000-7000-8000-${Math.floor(idRng() * 2 ** 48)
-        .toString(16)
-        .padStart(12, '0')}`,
+      id: `00000000-0000-7000-8000-${i.toString(16).padStart(12, '0')}`,
     }));
     const t0 = performance.now();
     await insertDirect(cluster, ads);
@@ -283,7 +280,7 @@ export async function replicationBench(o: Options) {
       return undefined;
     }
   };
-  const cluster = new Cluster(10, { POLL_INTERVAL_MS: '1000', LOG_LEVEL: o.logLevel });
+  const cluster = new Cluster(15, { POLL_INTERVAL_MS: '1000', LOG_LEVEL: o.logLevel });
   await cluster.setup();
   const next = bodies();
   let writes, sequential, converge, wipe;
