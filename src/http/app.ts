@@ -3,6 +3,7 @@ import { ASSET_PATH, CLUSTER_PATH, CONSOLE_PATH, registerConsole } from '../cons
 import { ADMIN_ADS_PATH, registerAdminListRoute } from './admin-list.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { createAdminAuth } from './auth.js';
+import { DOCS_ASSET_PATH } from './docs.js';
 import { AUTH_FAILURES, authFailureLimit } from './auth-limit.js';
 import { COUNTRY_CODES } from './countries.js';
 import { createEnvelope } from './envelope.js';
@@ -33,6 +34,8 @@ const ROUTES: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['/metrics', ['GET']],
   ['/openapi.json', ['GET']],
   ['/docs', ['GET']],
+  [DOCS_ASSET_PATH, ['GET']],
+  ['/', ['GET']],
 ];
 
 /** The HTTP app over one replica's service. It never listens: `main.ts` serves it, tests call `app.request()`. */

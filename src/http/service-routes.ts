@@ -1,11 +1,11 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { notReady } from '../model/errors.js';
 import type { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { registerDocs } from './docs.js';
 import type { AppDeps } from './types.js';
 
-/** Probes, metrics, the OpenAPI document and its browsable reference. None needs auth. */
+/** Probes, metrics, the OpenAPI document, its browsable reference and `/` pointing at them. None needs auth. */
 export function registerServiceRoutes(app: OpenAPIHono, { service }: AppDeps, metrics: Metrics): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
@@ -20,5 +20,15 @@ export function registerServiceRoutes(app: OpenAPIHono, { service }: AppDeps, me
 
   const document = openApiDocument(app);
   app.get('/openapi.json', (c) => c.body(document(), 200, { 'Content-Type': 'application/json' }));
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'adsm API reference' }));
+  registerDocs(app);
+  app.get('/', (c) =>
+    c.json({
+      name: 'adsm',
+      docs: '/docs',
+      openapi: '/openapi.json',
+      health: '/healthz',
+      ready: '/readyz',
+      metrics: '/metrics',
+    }),
+  );
 }

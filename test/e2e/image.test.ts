@@ -135,6 +135,8 @@ describe('the Docker image', () => {
           }),
         });
         expect(res.status, out).toBe(201);
+        const ui = await fetch(`${server.url}/docs/swagger-ui-bundle.js`);
+        expect(ui.status, 'the reference UI is served from node_modules').toBe(200);
       } finally {
         expect(await server.stop()).toBe(0);
       }
