@@ -41,16 +41,30 @@ export function passesFilters(ad: Ad, options: ListOptions, now: number): boolea
  * so ads created or deleted between two pages never make the next page repeat or skip one that
  * existed on both requests (`createdAt` and `id` never change).
  */
-export function listAds(ads: Iterable<Ad>, options: ListOptions, now: number): ListPage {
+export function listAds(ads: readonly Ad[], options: ListOptions, now: number): ListPage {
   const after = options.after;
-  const picked: Ad[] = [];
-  for (const ad of ads) {
+  const keep = options.limit + 1;
+  // The `keep` newest candidates, in order: a bounded insertion instead of sorting every ad. Ads
+  // usually come in creation order, so scanning from the end meets the newest first and most
+  // others cost one comparison.
+  const best: Ad[] = [];
+  for (let i = ads.length - 1; i >= 0; i--) {
+    const ad = ads[i]!;
     if (after !== undefined && compareNewestFirst(ad, after) <= 0) continue;
-    if (passesFilters(ad, options, now)) picked.push(ad);
+    if (best.length === keep && compareNewestFirst(ad, best[keep - 1]!) >= 0) continue;
+    if (!passesFilters(ad, options, now)) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareNewestFirst(best[mid]!, ad) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    best.splice(lo, 0, ad);
+    if (best.length > keep) best.pop();
   }
-  picked.sort(compareNewestFirst);
-  const page = picked.slice(0, options.limit);
+  const page = best.slice(0, options.limit);
   const last = page[page.length - 1];
-  const next = picked.length > options.limit && last ? { createdAt: last.createdAt, id: last.id } : undefined;
+  const next = best.length > options.limit && last ? { createdAt: last.createdAt, id: last.id } : undefined;
   return { ads: page, next, now };
 }
