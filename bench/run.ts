@@ -13,12 +13,14 @@ import { printReads, readScenario } from './reads.js';
 import { replicationBench } from './replication.js';
 import { writeResult } from './stats.js';
 import { writeScenario } from './writes.js';
+import { eventsScenario } from './events.js';
 
 const USAGE = `usage: npm run bench -- [what] [options]
 what (default --reads):
   --reads                the query mix against adsm and the raw node:http baseline (same bytes), interleaved
   --writes               creates/s and latency through the API
   --index [sizes…]       the targeting index in process against brute force (default 1000 10000 100000)
+  --events               tracking: single-event and 100-event POSTs against a raw 202 server, stats under load, memory
   --replication          3 replicas: write latency, convergence, Redis FLUSHDB, restart with --ads ads
 options:
   --dataset seed|scale   1,000 active ads (default) or 100,000          --replicated   Postgres + Redis
@@ -39,6 +41,7 @@ const { values: v, positionals } = parseArgs({
     writes: { type: 'boolean', default: false },
     index: { type: 'boolean', default: false },
     replication: { type: 'boolean', default: false },
+    events: { type: 'boolean', default: false },
     dataset: { type: 'string', default: 'seed' },
     replicated: { type: 'boolean', default: false },
     workers: { type: 'string', default: '1' },
@@ -138,11 +141,11 @@ async function main(): Promise<number> {
     loadAverage: loadavg(),
     options: o,
   };
-  const reads = v.reads || !(v.writes || v.index || v.replication);
+  const reads = v.reads || !(v.writes || v.index || v.replication || v.events);
   let status = 0;
   if (v.index)
     console.log(`wrote ${writeResult('index', { meta, rows: indexBench(positionals.map(Number)) })}`);
-  if (!v['no-build'] && (reads || v.writes || v.replication))
+  if (!v['no-build'] && (reads || v.writes || v.replication || v.events))
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   if (reads) {
     const result = await readScenario(o);
@@ -151,6 +154,7 @@ async function main(): Promise<number> {
     const mode = o.replicated ? 'replicated' : 'embedded';
     console.log(`wrote ${writeResult(`reads-${o.dataset}-${mode}`, { meta, verdicts, result })}`);
   }
+  if (v.events) console.log(`wrote ${writeResult('events', { meta, result: await eventsScenario(o) })}`);
   if (v.writes) console.log(`wrote ${writeResult('writes', { meta, result: await writeScenario(o) })}`);
   if (v.replication) {
     const result = await replicationBench(o);

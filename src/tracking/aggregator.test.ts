@@ -95,14 +95,13 @@ describe('aggregator', () => {
     }
     expect(agg.spoolBytes()).toBeGreaterThan(0);
     // Readers see the unflushed batches meanwhile.
-    const pending = agg.unflushed(0).reduce((n, d) => n + d.events, 0);
-    expect(pending).toBe(15);
+    const [, pending] = await agg.withUnflushed(() => Promise.resolve({ watermark: 0 }));
+    expect(pending.reduce((n, d) => n + d.events, 0)).toBe(15);
     down = false;
     await agg.flush();
     expect(await total('d')).toBe(15);
-    expect(
-      agg.unflushed((await store.read('d', spool.id, 0, 0)).watermark).reduce((n, d) => n + d.events, 0),
-    ).toBe(0);
+    const [, after] = await agg.withUnflushed(() => store.read('d', spool.id, 0, 0));
+    expect(after.reduce((n, d) => n + d.events, 0)).toBe(0);
     spool.close();
   });
 });

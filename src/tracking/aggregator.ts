@@ -27,9 +27,6 @@ interface Batch {
   readonly watermark: number;
 }
 
-/** Flushed batches kept for readers whose store snapshot may predate their COMMIT. */
-const RECENT_BATCHES = 3;
-
 interface Waiting {
   readonly records: readonly EventRecord[];
   resolve(): void;
@@ -40,7 +37,8 @@ export function createAggregator(deps: AggregatorDeps) {
   const { store, spool } = deps;
   let current = new Deltas();
   let inflight: Batch | undefined;
-  const recent: Batch[] = [];
+  /** Flushes completed so far: a reader that saw it change during its read reads again. */
+  let flushes = 0;
   let lastSeq = 0;
   /** Unreleased spool entries: [seq, bytes, appended at (ms)], oldest first. */
   const unreleased: [number, number, number][] = [];
@@ -92,8 +90,7 @@ export function createAggregator(deps: AggregatorDeps) {
     const rows = batch.deltas.toRows(windowFloors(now).minuteFrom);
     await store.flush({ replicaId: spool.id, watermark: batch.watermark, ...rows });
     inflight = undefined;
-    recent.push(batch);
-    if (recent.length > RECENT_BATCHES) recent.shift();
+    flushes++;
     release(batch.watermark);
     deps.onFlushed?.({
       seconds: (performance.now() - started) / 1000,
@@ -149,15 +146,19 @@ export function createAggregator(deps: AggregatorDeps) {
     },
 
     /**
-     * The deltas missing from a store answer read at `storedWatermark`: the current ones, and
-     * every batch (in flight or just flushed) whose flush committed after that read's snapshot.
+     * Reads the store with `read` and adds what it lacks: the current deltas and the batch in
+     * flight when its flush is not in that read's snapshot. A flush that completed while `read`
+     * ran drops its batch from memory, so the read is done again.
      */
-    unflushed(storedWatermark: number): Deltas[] {
-      const out = [current];
-      for (const b of inflight ? [...recent, inflight] : recent) {
-        if (b.watermark > storedWatermark) out.push(b.deltas);
+    async withUnflushed<T extends { watermark: number }>(read: () => Promise<T>): Promise<[T, Deltas[]]> {
+      for (;;) {
+        const before = flushes;
+        const stored = await read();
+        if (flushes !== before) continue;
+        const out = [current];
+        if (inflight && inflight.watermark > stored.watermark) out.push(inflight.deltas);
+        return [stored, out];
       }
-      return out;
     },
 
     spoolBytes: () => unreleasedBytes,

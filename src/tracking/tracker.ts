@@ -120,11 +120,13 @@ export function createTracker(deps: TrackerDeps) {
     async stats(adId: string): Promise<AdStats> {
       const asOf = deps.now();
       const { minuteFrom, hourFrom } = windowFloors(asOf);
-      const stored = await store.read(adId, aggregator.replicaId, minuteFrom, hourFrom);
+      const [stored, unflushed] = await aggregator.withUnflushed(() =>
+        store.read(adId, aggregator.replicaId, minuteFrom, hourFrom),
+      );
       const minutes: BucketCounts[] = [...stored.minutes];
       const hours: BucketCounts[] = [...stored.hours];
       let [lastImpression, lastClick] = [stored.last.impression ?? -1, stored.last.click ?? -1];
-      for (const d of aggregator.unflushed(stored.watermark)) {
+      for (const d of unflushed) {
         const mine = d.of(adId);
         if (!mine) continue;
         minutes.push(...mine.minutes);
@@ -149,9 +151,11 @@ export function createTracker(deps: TrackerDeps) {
         const { last } = await tracker.stats(adId);
         if (last.impression === null && last.click === null) throw notFound('ad');
       }
-      const stored = await store.hours(adId, aggregator.replicaId, floorTo(from, HOUR), end);
+      const [stored, unflushed] = await aggregator.withUnflushed(() =>
+        store.hours(adId, aggregator.replicaId, floorTo(from, HOUR), end),
+      );
       const hours: BucketCounts[] = [...stored.hours];
-      for (const d of aggregator.unflushed(stored.watermark)) hours.push(...(d.of(adId)?.hours ?? []));
+      for (const d of unflushed) hours.push(...(d.of(adId)?.hours ?? []));
       return { id: adId, by, items: sumIntoPeriods(starts, by, hours) };
     },
   };

@@ -1,0 +1,267 @@
+/**
+ * `npm run bench -- --events`: delivery tracking through the API against a bare node:http server
+ * answering a fixed 202 to the same POSTs (bench/raw-events-server.js), interleaved round by
+ * round: single-event POSTs and batches of 100 (wrk, bench/events.lua), `GET …/stats` latency
+ * while ~10,000 events/s are recorded, the count check (every 202'd event stored once), and the
+ * memory that 100,000 ads × 3 days of counts add (in process, through the tracking module).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, ROOT, waitReady, type Server } from '../test/e2e/process.js';
+import { createAggregator } from '../src/tracking/aggregator.js';
+import type { EventRecord } from '../src/tracking/deltas.js';
+import { createSqliteSpool } from '../src/tracking/sqlite-spool.js';
+import { createSqliteTrackingStore } from '../src/tracking/sqlite-tracking-store.js';
+import { WRK } from './load.js';
+import { createStore } from './reads.js';
+import type { Options } from './run.js';
+import { fmt, printTable, spread, waitQuiet } from './stats.js';
+
+interface WrkRun {
+  rps: number;
+  non2xx: number;
+  socket: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+async function wrkRun(
+  url: string,
+  script: string,
+  arg: string,
+  c: number,
+  durationS: number,
+): Promise<WrkRun> {
+  const args = [
+    '-t',
+    '2',
+    '-c',
+    String(c),
+    '-d',
+    `${durationS}s`,
+    '--timeout',
+    '5s',
+    '-s',
+    script,
+    url,
+    '--',
+    arg,
+  ];
+  const { stdout } = await promisify(execFile)(WRK, args, { timeout: (durationS + 30) * 1000 });
+  const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
+  if (!line) throw new Error(`wrk printed no figures:\n${stdout}`);
+  const j = JSON.parse(line.slice(9)) as Record<string, number>;
+  const ms = (us: number) => Math.round(us) / 1000;
+  return {
+    rps: Math.round(j.requests! / (j.duration_us! / 1e6)),
+    non2xx: j.status!,
+    socket: j.socket ?? j.connect ?? 0,
+    p50: ms(j.p50!),
+    p90: ms(j.p90 ?? 0),
+    p99: ms(j.p99!),
+    max: ms(j.max!),
+  };
+}
+
+async function startRaw(): Promise<{ url: string; stop(): void }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'raw-events-server.js')], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, stop: () => void child.kill('SIGTERM') };
+}
+
+const totalImpressions = async (url: string, ads: readonly string[]) => {
+  let n = 0;
+  for (const ad of ads) {
+    const s = (await (await fetch(`${url}/api/v1/ad/${ad}/stats`)).json()) as {
+      impressions: { '3d': number };
+    };
+    n += s.impressions['3d'];
+  }
+  return n;
+};
+
+/** ~10,000 events/s (1,000 POSTs/s of 10) from autocannon while wrk reads one ad's stats. */
+async function statsUnderLoad(server: Server, ads: readonly string[], dir: string, durationS: number) {
+  const run = createRequire(import.meta.url)('autocannon') as (
+    o: object,
+  ) => Promise<{ requests: { total: number } }>;
+  const body = JSON.stringify(ads.slice(0, 10).map((adId) => ({ type: 'impression', adId })));
+  const writes = run({
+    url: `${server.url}/api/v1/events`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: 16,
+    overallRate: 1000,
+    duration: durationS,
+  });
+  const statsFile = join(dir, 'stats.txt');
+  writeFileSync(statsFile, `GET /api/v1/ad/${ads[0]}/stats\n`);
+  const reads = await wrkRun(server.url, join(ROOT, 'bench', 'wrk.lua'), statsFile, 4, durationS);
+  const w = await writes;
+  return { reads, eventsPerSec: Math.round((w.requests.total * 10) / durationS) };
+}
+
+/** RSS that 100,000 ads × 72 hours of counts (+ the last hour by minute) add to a process. */
+async function memoryScenario(ads = 100_000) {
+  const dir = mkdtempSync(join(tmpdir(), 'adsm-bench-mem-'));
+  try {
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const now = Date.now();
+    const store = createSqliteTrackingStore({ filename: join(dir, 'tracking.sqlite') });
+    const spool = createSqliteSpool({ filename: join(dir, 'spool.sqlite') });
+    const agg = createAggregator({ store, spool, now: () => now, retentionDays: 400 });
+    await agg.start();
+    const started = performance.now();
+    for (let h = 71; h >= 0; h--) {
+      // One flush interval in which every ad got events: the largest the deltas get.
+      const at = now - h * 3_600_000;
+      const accepted: Promise<void>[] = [];
+      for (let i = 0; i < ads; i += 1000) {
+        const records: EventRecord[] = [];
+        for (let k = i; k < i + 1000; k++) records.push([k % 7 === 0 ? 1 : 0, `ad-${k}`, at, 3]);
+        accepted.push(agg.accept(records));
+      }
+      await Promise.all(accepted);
+      peak = Math.max(peak, process.memoryUsage().rss);
+      await agg.flush();
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }
+    const loadS = (performance.now() - started) / 1000;
+    const read = await store.read('ad-12345', spool.id, now - 3_600_000, now - 72 * 3_600_000);
+    spool.close();
+    await store.close();
+    return {
+      ads,
+      hourRows: ads * 72,
+      addedRssMb: Math.round((peak - before) / 2 ** 20),
+      loadSeconds: Math.round(loadS),
+      check: read.hours.length === 72,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function eventsScenario(o: Options) {
+  const store = await createStore(o);
+  const { server } = await store.start(1);
+  const raw = await startRaw();
+  const dir = mkdtempSync(join(tmpdir(), 'adsm-bench-events-'));
+  try {
+    const ads: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const res = await fetch(`${server.url}/api/v1/ad`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          title: `EV ${i}`,
+          startAt: new Date(Date.now() - 3_600_000).toISOString(),
+          endAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        }),
+      });
+      ads.push(((await res.json()) as { id: string }).id);
+    }
+    await waitReady(server);
+    const single = join(dir, 'single.json');
+    writeFileSync(single, JSON.stringify({ type: 'impression', adId: ads[0] }));
+    const batch = join(dir, 'batch.json');
+    writeFileSync(batch, JSON.stringify(ads.map((adId) => ({ type: 'impression', adId }))));
+    const script = join(ROOT, 'bench', 'events.lua');
+    const c = 64;
+    const kinds = [
+      ['single', single, 1],
+      ['batch100', batch, 100],
+    ] as const;
+    const runs: Record<string, { raw: WrkRun[]; adsm: WrkRun[] }> = {};
+    let ackedEvents = 0;
+    if (o.warmupS > 0) await wrkRun(`${server.url}/api/v1/events`, script, single, c, o.warmupS);
+    ackedEvents = await totalImpressions(server.url, ads);
+    for (let round = 1; round <= o.rounds; round++) {
+      console.log(`  round ${round}/${o.rounds}`);
+      for (const [name, file, per] of kinds) {
+        runs[name] ??= { raw: [], adsm: [] };
+        await waitQuiet(o.quietBelow, o.quietWaitS);
+        const r = await wrkRun(`${raw.url}/api/v1/events`, script, file, c, o.durationS);
+        const a = await wrkRun(`${server.url}/api/v1/events`, script, file, c, o.durationS);
+        ackedEvents += (Math.round(a.rps * o.durationS) - a.non2xx) * per;
+        runs[name].raw.push(r);
+        runs[name].adsm.push(a);
+        console.log(
+          `  ${name.padEnd(8)} raw ${r.rps} req/s p90 ${r.p90} p99 ${r.p99} ms | adsm ${a.rps} req/s (${a.rps * per} events/s) p90 ${a.p90} p99 ${a.p99} max ${a.max} ms, errors ${a.non2xx}+${a.socket}`,
+        );
+      }
+    }
+    const under = await statsUnderLoad(server, ads, dir, o.durationS);
+    console.log(
+      `  stats while ${under.eventsPerSec} events/s: p50 ${under.reads.p50} p90 ${under.reads.p90} p99 ${under.reads.p99} ms`,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const stored = await totalImpressions(server.url, ads);
+    const memory = await memoryScenario();
+    console.log(
+      `  memory: ${memory.ads} ads × 72 h of counts added ${memory.addedRssMb} MB RSS (loaded in ${memory.loadSeconds} s)`,
+    );
+    const rows = kinds.map(([name, , per]) => {
+      const { raw: rs, adsm: as } = runs[name]!;
+      const ratio = spread(as.map((a, i) => a.rps / Math.max(1, rs[i]!.rps)));
+      return {
+        kind: name,
+        rawRps: spread(
+          rs.map((r) => r.rps),
+          0,
+        ),
+        adsmEventsPerSec: spread(
+          as.map((a) => a.rps * per),
+          0,
+        ),
+        ratio,
+        p90: spread(as.map((a) => a.p90)),
+        p99: spread(as.map((a) => a.p99)),
+        errors: as.reduce((n, a) => n + a.non2xx + a.socket, 0),
+      };
+    });
+    printTable(
+      `events: ${o.replicated ? 'replicated' : 'embedded'}, 1 worker, ${c} conns, ${o.rounds} x ${o.durationS} s; median (min-max)`,
+      [
+        ['kind', 'raw req/s', 'adsm events/s', 'adsm/raw (req)', 'p90 ms', 'p99 ms', 'errors'],
+        ...rows.map((r) => [
+          r.kind,
+          fmt(r.rawRps),
+          fmt(r.adsmEventsPerSec),
+          fmt(r.ratio, 2),
+          fmt(r.p90, 2),
+          fmt(r.p99, 2),
+          String(r.errors),
+        ]),
+      ],
+    );
+    console.log(`  count check: ${stored} impressions stored, ~${ackedEvents} answered 202 (wrk's counts)`);
+    return { rows, runs, statsUnderLoad: under, memory, stored, ackedEvents };
+  } finally {
+    raw.stop();
+    await server.stop('SIGTERM');
+    await store.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,29 @@
+// The baseline of `npm run bench -- --events`: a bare node:http server that reads each POST body
+// and answers a fixed 202 with adsm's headers, doing no parsing, validation or storing: the
+// ceiling for any Node HTTP server taking the same requests. Env: PORT, HOST.
+import http from 'node:http';
+import process from 'node:process';
+
+const body = Buffer.from('{"accepted":1,"rejected":[]}');
+const headers = {
+  'content-type': 'application/json',
+  'content-length': body.length,
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  'x-request-id': '00000000-0000-4000-8000-000000000000',
+};
+const server = http.createServer((req, res) => {
+  if (req.method !== 'POST') {
+    res.writeHead(200, { 'content-length': 0 });
+    res.end();
+    return;
+  }
+  req.on('data', () => undefined);
+  req.on('end', () => {
+    res.writeHead(202, headers);
+    res.end(body);
+  });
+});
+server.keepAliveTimeout = 65_000;
+server.listen(Number(process.env.PORT ?? 3001), process.env.HOST ?? '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
