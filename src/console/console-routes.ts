@@ -97,20 +97,24 @@ export function registerConsole<E extends object>(app: Hono<E>, deps: ConsoleDep
     const stats = service.stats();
     const now = service.now();
     const snapshot = await service.latestSnapshotInfo();
-    return c.json({
-      ready: service.isReady(),
-      appliedSeq: stats.appliedSeq,
-      knownHeadSeq: stats.knownHeadSeq,
-      lagEntries: Math.max(0, stats.knownHeadSeq - stats.appliedSeq),
-      lagSeconds: stats.lastAppliedAt === 0 ? 0 : Math.max(0, now - stats.lastAppliedAt) / 1000,
-      liveAds: stats.liveAds,
-      activeAds: stats.activeAds,
-      snapshot: snapshot && {
-        seq: snapshot.seq,
-        takenAt: new Date(snapshot.takenAt).toISOString(),
-        ageSeconds: Math.max(0, now - snapshot.takenAt) / 1000,
+    return c.json(
+      {
+        ready: service.isReady(),
+        appliedSeq: stats.appliedSeq,
+        knownHeadSeq: stats.knownHeadSeq,
+        lagEntries: Math.max(0, stats.knownHeadSeq - stats.appliedSeq),
+        lagSeconds: stats.lastAppliedAt === 0 ? 0 : Math.max(0, now - stats.lastAppliedAt) / 1000,
+        liveAds: stats.liveAds,
+        activeAds: stats.activeAds,
+        snapshot: snapshot && {
+          seq: snapshot.seq,
+          takenAt: new Date(snapshot.takenAt).toISOString(),
+          ageSeconds: Math.max(0, now - snapshot.takenAt) / 1000,
+        },
+        now: new Date(now).toISOString(),
       },
-      now: new Date(now).toISOString(),
-    });
+      200,
+      { 'Cache-Control': 'no-store' },
+    );
   });
 }

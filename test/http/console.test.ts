@@ -56,6 +56,7 @@ describe('the console at /admin', () => {
     await client.t.store.saveSnapshot({ seq: 2, data: 'state at seq 2' }, 3);
     const res = await client.request('/admin/cluster.json');
     expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.json()).toMatchObject({
       ready: true,
       appliedSeq: 2,
