@@ -110,6 +110,10 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
     snapshotEvery: config.SNAPSHOT_EVERY,
     snapshotKeep: config.SNAPSHOT_KEEP,
     onError: (err, what) => logger.error({ err, what }, `${what} failed`),
+    onStoreAvailability: (available, err) =>
+      available
+        ? logger.info('store reachable again')
+        : logger.warn({ err }, 'store unreachable: writes answer 503 store_unavailable until it is back'),
     failpoint: config.ADSM_FAILPOINT
       ? (name) => {
           if (name === config.ADSM_FAILPOINT) {

@@ -53,6 +53,11 @@ function serviceGauges(registry: Registry, service: Service): void {
     'Highest committed sequence number this replica knows of.',
     () => stats().knownHeadSeq,
   );
+  gauge(
+    'adsm_store_up',
+    '1 while the store (Postgres or SQLite) answers, 0 from a failure to reach it until it answers again.',
+    () => (stats().storeAvailable ? 1 : 0),
+  );
   gauge('adsm_live_ads', 'Ads held in live state (not deleted, not expired).', () => stats().liveAds);
   gauge('adsm_active_ads', 'Ads active now.', () => stats().activeAds);
   gauge(

@@ -186,7 +186,10 @@ export const routes = {
     tags: ['service'],
     summary: 'Readiness: recovered and caught up with the log',
     responses: {
-      200: { description: 'Ready.', content: json(z.object({ status: z.literal('ready') })) },
+      200: {
+        description: 'Ready. `store: "unavailable"` while the database cannot be reached (reads go on from memory; writes answer 503 `store_unavailable`).',
+        content: json(z.object({ status: z.literal('ready'), store: z.literal('unavailable').optional() })),
+      },
       ...errors(503),
     },
   }),

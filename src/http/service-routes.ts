@@ -11,6 +11,8 @@ export function registerServiceRoutes(app: OpenAPIHono, { service }: AppDeps, me
 
   app.get('/readyz', (c) => {
     if (!service.isReady()) throw notReady();
+    // Reads go on from memory while the store is down: still ready, with the outage shown.
+    if (!service.stats().storeAvailable) return c.json({ status: 'ready', store: 'unavailable' });
     return c.json({ status: 'ready' });
   });
 

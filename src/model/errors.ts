@@ -75,5 +75,10 @@ export const unsupportedEncoding = () =>
     415,
     'Content-Encoding must be identity: compressed request bodies are not accepted',
   );
+/** The database cannot be reached: nothing was written; the client may retry shortly. */
+export const storeUnavailable = (cause?: unknown) =>
+  new AppError('store_unavailable', 503, 'the database cannot be reached; retry shortly', [], { 'Retry-After': '2' }, {
+    cause,
+  });
 export const internal = (cause?: unknown) =>
   new AppError('internal', 500, 'internal server error', [], {}, { cause });

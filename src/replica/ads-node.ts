@@ -9,10 +9,12 @@ import type { AdIndex } from '../index/ad-index.js';
 import type { WriteLock } from '../lock/lock.js';
 import type { Log } from '../log/log.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import { AppError } from '../model/errors.js';
 import type { AdsService } from '../service/ads-service.js';
 import { createSnapshotPolicy, type SnapshotClaim } from '../snapshot/snapshot-policy.js';
 import type { Entry } from '../statemachine/entries.js';
 import type { Limits } from '../statemachine/quota.js';
+import { trackStoreHealth } from '../store/store-health.js';
 import type { Store } from '../store/store.js';
 import { Replica } from './replica.js';
 import { createReplicaService } from './replica-service.js';
@@ -43,6 +45,8 @@ export interface AdsNodeDeps {
   /** Awaited before a write is answered, after this replica applied it (see `src/cluster/`). */
   readonly afterApplied?: ((seq: number) => Promise<void>) | undefined;
   readonly newId?: (() => string) | undefined;
+  /** Told once when the store becomes unreachable (with the error) and once when it is back. */
+  readonly onStoreAvailability?: ((available: boolean, err?: unknown) => void) | undefined;
 }
 
 export interface AdsNode {
@@ -57,12 +61,17 @@ export interface AdsNode {
 }
 
 export function createAdsNode(deps: AdsNodeDeps): AdsNode {
-  const report = (what: string) => (err: unknown) => deps.onError?.(err, what);
+  const store = trackStoreHealth(deps.store, (up, err) => deps.onStoreAvailability?.(up, err));
+  const report = (what: string) => (err: unknown) => {
+    // An unreachable store is reported once per outage (onStoreAvailability), not per failure.
+    if (err instanceof AppError && err.code === 'store_unavailable') return;
+    deps.onError?.(err, what);
+  };
   let scheduling: Promise<void> | undefined;
   let stopped = false;
 
   const snapshots = createSnapshotPolicy({
-    store: deps.store,
+    store,
     every: deps.snapshotEvery,
     keep: deps.snapshotKeep,
     claim: deps.snapshotClaim,
@@ -88,7 +97,7 @@ export function createAdsNode(deps: AdsNodeDeps): AdsNode {
   };
 
   const replica: Replica = new Replica({
-    store: deps.store,
+    store,
     log: deps.log,
     createIndex: deps.createIndex,
     loadSnapshot: (index) => snapshots.load(index),
@@ -100,7 +109,7 @@ export function createAdsNode(deps: AdsNodeDeps): AdsNode {
   });
 
   const execute = createWritePath({
-    store: deps.store,
+    store,
     log: deps.log,
     lock: deps.lock,
     replica,
@@ -113,10 +122,11 @@ export function createAdsNode(deps: AdsNodeDeps): AdsNode {
 
   const service = createReplicaService({
     replica,
-    store: deps.store,
+    store,
     clock: deps.clock,
     execute,
     newId: deps.newId,
+    storeAvailable: store.available,
   });
 
   return {

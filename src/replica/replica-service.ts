@@ -17,6 +17,7 @@ export interface ReplicaServiceDeps {
   readonly clock: Clock;
   readonly execute: Execute;
   readonly newId?: (() => string) | undefined;
+  readonly storeAvailable?: (() => boolean) | undefined;
 }
 
 /** `AdsService` over one replica: reads from its memory, writes through the write path. */
@@ -97,6 +98,7 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
         activeAds: active,
         lastAppliedAt: state.at,
         knownHeadSeq: Math.max(replica.knownHead, state.seq),
+        storeAvailable: deps.storeAvailable?.() ?? true,
       };
     },
   };

@@ -47,4 +47,6 @@ export interface ServiceStats {
   readonly lastAppliedAt: number;
   /** Highest `seq` known to be committed (from the log or the store). */
   readonly knownHeadSeq: number;
+  /** False while the store cannot be reached (writes answer 503 `store_unavailable`). */
+  readonly storeAvailable: boolean;
 }

@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { internal } from '../model/errors.js';
+import { withStoreErrors } from './postgres-errors.js';
 import { inTransaction } from './postgres-tx.js';
 import { checkNextSeqs, commitOne, type Store, type StoredSnapshot } from './store.js';
 
@@ -125,7 +126,7 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
       return entries;
     });
 
-  return {
+  return withStoreErrors({
     commitBatch,
     commit: commitOne(commitBatch),
     readLog: async (afterSeq, limit) => {
@@ -169,5 +170,5 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
       }),
 
     close: () => Promise.resolve(),
-  };
+  });
 }

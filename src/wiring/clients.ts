@@ -27,10 +27,12 @@ export function createReplicatedClients(
   if (!DATABASE_URL || !REDIS_URL) throw new Error('replicated mode needs DATABASE_URL and REDIS_URL');
 
   // A replica paused inside a transaction must not block every writer forever.
+  // An unreachable Postgres fails a request within seconds (503 store_unavailable) instead of hanging it.
   const pool = new pg.Pool({
     connectionString: DATABASE_URL,
     max: 8,
     idle_in_transaction_session_timeout: 10_000,
+    connectionTimeoutMillis: 3_000,
   });
   pool.on('error', (err) => logger.warn({ err }, 'idle Postgres client failed'));
 

@@ -147,6 +147,7 @@ function fakeService(state: { ready: boolean }): AdsService {
       activeAds: 1,
       lastAppliedAt: Date.UTC(2026, 11, 1) - 1500,
       knownHeadSeq: 10,
+      storeAvailable: true,
     }),
   };
 }

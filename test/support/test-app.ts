@@ -21,6 +21,8 @@ export interface TestAppOptions {
   snapshotEvery?: number;
   /** How far this replica's own clock runs ahead of the store's (the manual clock), in ms. */
   clockOffsetMs?: number;
+  /** See `AdsNodeDeps.onStoreAvailability`. */
+  onStoreAvailability?: (available: boolean, err?: unknown) => void;
   /** Id maker for new ads (default: UUIDv7). */
   newId?: () => string;
 }
@@ -52,6 +54,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     snapshotEvery: opts.snapshotEvery ?? 0,
     snapshotKeep: 3,
     newId: opts.newId,
+    onStoreAvailability: opts.onStoreAvailability,
   });
   await node.start();
   const logger = pino({ level: 'silent' });
