@@ -53,6 +53,8 @@ export function createEnvelope(logger: Logger, metrics: Metrics): Envelope {
       const e = err instanceof AppError ? err : internal(err);
       if (e.code === 'internal')
         logger.error({ err: e.cause ?? err, requestId, method, path }, 'request failed');
+      else if (e.code === 'client_closed')
+        logger.debug({ requestId, method, path }, 'client closed the connection');
       return e;
     },
     answered(requestId, method, path, route, status, started) {

@@ -1,6 +1,14 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { AppError, internal, methodNotAllowed, notFound, type ErrorCode } from '../model/errors.js';
+import type { IncomingMessage } from 'node:http';
+import {
+  AppError,
+  clientClosed,
+  internal,
+  methodNotAllowed,
+  notFound,
+  type ErrorCode,
+} from '../model/errors.js';
 import { errorBody, type Envelope } from './envelope.js';
 
 /** Maps every failure to the contract's error body: `{ "error": { code, message, details } }`. */
@@ -25,9 +33,17 @@ function fromHttpException(e: HTTPException): AppError {
   return code ? new AppError(code, e.status, e.message || code.replaceAll('_', ' ')) : internal(e);
 }
 
+/** The client is gone: it disconnected before its request was read whole or answered. */
+function clientGone(c: Context): boolean {
+  if (c.req.raw.signal.aborted) return true;
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming !== undefined && incoming.destroyed && !incoming.complete;
+}
+
 export function createErrorHandler(envelope: Envelope): ErrorHandler {
   return (err, c) => {
-    const known = err instanceof HTTPException ? fromHttpException(err) : err;
+    const known =
+      err instanceof HTTPException ? fromHttpException(err) : clientGone(c) ? clientClosed() : err;
     const info = { requestId: c.get('requestId'), method: c.req.method, path: c.req.path };
     return errorResponse(c, envelope.failure(known, info));
   };

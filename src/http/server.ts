@@ -7,7 +7,14 @@ import {
 } from 'node:http';
 import type { Socket } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
-import { AppError, headersTooLarge, internal, requestTimeout, validationFailed } from '../model/errors.js';
+import {
+  AppError,
+  clientClosed,
+  headersTooLarge,
+  internal,
+  requestTimeout,
+  validationFailed,
+} from '../model/errors.js';
 import { errorBody, requestIdOf, type Envelope } from './envelope.js';
 
 /**
@@ -199,7 +206,11 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (failed.has(socket)) return;
     failed.add(socket);
-    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    // The client went away mid-request: nobody to answer, and not a server error.
+    if (err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
+      if (err.code === 'HPE_INVALID_EOF_STATE') count(clientClosed().status);
+      return socket.destroy();
+    }
     const error = clientErrorOf(err.code);
     const res = inFlight(socket);
     // Requests received whole before the error are answered first; a request cut short by the

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'not_ready'
   | 'request_timeout'
   | 'headers_too_large'
+  | 'client_closed'
   | 'spool_full'
   | 'store_unavailable'
   | 'internal';
@@ -80,5 +81,7 @@ export const storeUnavailable = (cause?: unknown) =>
   new AppError('store_unavailable', 503, 'the database cannot be reached; retry shortly', [], { 'Retry-After': '2' }, {
     cause,
   });
+/** The client went away before its request was read or answered (nginx's 499): not a server error. */
+export const clientClosed = () => new AppError('client_closed', 499, 'the client closed the connection');
 export const internal = (cause?: unknown) =>
   new AppError('internal', 500, 'internal server error', [], {}, { cause });
