@@ -40,6 +40,12 @@ body" is the same JSON value of the whole body as sent, so \`"conditions": {}\` 
 \`offset\`). Parameter names and values are form-urlencoded (\`+\` is a space, \`%xx\` decoded);
 broken percent-encoding in a known parameter is a 400.
 
+**Admin listing.** "Every ad the replica holds" includes expired ads: live ones come from memory,
+expired ones (kept in the store until deleted) from the store. \`q\` is 1..256 code points, matched
+after lower-casing both sides. The cursor is the last ad's \`(createdAt, id)\` position, so it does
+not depend on the filters; anything the server did not make, or a parameter given twice or empty,
+is a 400 naming the parameter. Unknown parameters are ignored.
+
 **Auth.** \`Authorization: Bearer <token>\`, scheme name in any case; a 401 carries
 \`WWW-Authenticate: Bearer\`.
 
