@@ -40,7 +40,7 @@ export function createAggregator(deps: AggregatorDeps) {
   /** Flushes completed so far: a reader that saw it change during its read reads again. */
   let flushes = 0;
   let lastSeq = 0;
-  /** Unreleased spool entries: [seq, bytes, appended at (ms)], oldest first. */
+  /** Unreleased group commits: [last seq, bytes, appended at (ms)], oldest first. */
   const unreleased: [number, number, number][] = [];
   let unreleasedBytes = 0;
   let waiting: Waiting[] = [];
@@ -52,12 +52,16 @@ export function createAggregator(deps: AggregatorDeps) {
     entries: readonly { seq: number; records: readonly EventRecord[]; bytes: number }[],
     at: number,
   ) => {
+    if (entries.length === 0) return;
+    let bytes = 0;
     for (const e of entries) {
       for (const r of e.records) current.add(r);
-      lastSeq = e.seq;
-      unreleased.push([e.seq, e.bytes, at]);
-      unreleasedBytes += e.bytes;
+      bytes += e.bytes;
     }
+    lastSeq = entries[entries.length - 1]!.seq;
+    // One entry per group commit: release() walks few of them.
+    unreleased.push([lastSeq, bytes, at]);
+    unreleasedBytes += bytes;
   };
 
   const commit = (): void => {
@@ -75,7 +79,9 @@ export function createAggregator(deps: AggregatorDeps) {
 
   const release = (watermark: number): void => {
     spool.release(watermark);
-    while (unreleased.length > 0 && unreleased[0]![0] <= watermark) unreleasedBytes -= unreleased.shift()![1];
+    let n = 0;
+    while (n < unreleased.length && unreleased[n]![0] <= watermark) unreleasedBytes -= unreleased[n++]![1];
+    unreleased.splice(0, n);
   };
 
   const flushOnce = async (): Promise<void> => {
