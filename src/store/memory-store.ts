@@ -6,7 +6,13 @@
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { systemClock, type Clock } from '../clock/clock.js';
-import { checkNextSeqs, commitOne, type Store, type StoredSnapshot } from './store.js';
+import {
+  IDEMPOTENCY_KEY_TTL_MS,
+  checkNextSeqs,
+  commitOne,
+  type Store,
+  type StoredSnapshot,
+} from './store.js';
 
 interface AdRow {
   readonly ad: string;
@@ -37,7 +43,12 @@ export function createMemoryStore(deps: { readonly clock?: Clock } = {}): Memory
         ads.set(entry.ad.id, { ad: JSON.stringify(entry.ad), version: entry.ad.version, expired: false });
         if (entry.type === 'create' && entry.idempotency) {
           const { key, fingerprint } = entry.idempotency;
+          idempotencyKeys.delete(key); // kept in commit order, oldest first
           idempotencyKeys.set(key, { fingerprint, adId: entry.ad.id, at: entry.at });
+          for (const [k, row] of idempotencyKeys) {
+            if (row.at >= entry.at - IDEMPOTENCY_KEY_TTL_MS) break;
+            idempotencyKeys.delete(k);
+          }
         }
         return;
       case 'delete':

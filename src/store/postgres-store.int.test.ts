@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateEntry, Entry, EntryDraft } from '../statemachine/entries.js';
 import { migratePostgres } from './postgres-migrate.js';
 import { createPostgresStore } from './postgres-store.js';
-import { append, storeContract, testAd } from './store.contract.js';
+import { append, checkKeyPruning, storeContract, testAd } from './store.contract.js';
 import type { CommitContext, Store } from './store.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -287,5 +287,14 @@ describe('postgres store', () => {
     await a.close();
     await b.close();
     expect(await scalar('SELECT 1 AS v')).toBe(1);
+  });
+
+  it('prunes idempotency keys past their time', async () => {
+    const schema = await freshSchema();
+    const store = createPostgresStore({ pool, schema });
+    await checkKeyPruning(store, async () => {
+      const { rows } = await pool.query<{ key: string }>(`SELECT key FROM ${q(schema)}.idempotency_keys`);
+      return rows.map((r) => r.key);
+    });
   });
 });

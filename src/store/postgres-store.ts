@@ -11,7 +11,13 @@ import type { Entry } from '../statemachine/entries.js';
 import { internal } from '../model/errors.js';
 import { withStoreErrors } from './postgres-errors.js';
 import { inTransaction } from './postgres-tx.js';
-import { checkNextSeqs, commitOne, type Store, type StoredSnapshot } from './store.js';
+import {
+  IDEMPOTENCY_KEY_TTL_MS,
+  checkNextSeqs,
+  commitOne,
+  type Store,
+  type StoredSnapshot,
+} from './store.js';
 
 export interface PostgresStoreDeps {
   /** Borrowed: `close()` leaves it open. */
@@ -78,6 +84,7 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
       `keyed AS (INSERT INTO ${keys} (key, fingerprint, ad_id, at) VALUES ($8, $9, $4, $3)
          ON CONFLICT (key) DO UPDATE SET
            fingerprint = excluded.fingerprint, ad_id = excluded.ad_id, at = excluded.at)`,
+      `pruned AS (DELETE FROM ${keys} WHERE at < $3::bigint - ${IDEMPOTENCY_KEY_TTL_MS} AND key <> $8)`,
     ),
     delete: append(`DELETE FROM ${ads} WHERE id = $4`),
     expire: append(`UPDATE ${ads} SET expired = true WHERE id = $4 AND version = $5`),

@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateSqlite } from './sqlite-migrate.js';
 import { createSqliteStore, sqliteFilename } from './sqlite-store.js';
-import { append, storeContract, testAd } from './store.contract.js';
+import { append, checkKeyPruning, storeContract, testAd } from './store.contract.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'adsm-'));
 
@@ -109,5 +109,20 @@ describe('sqlite store', () => {
     const next = createSqliteStore({ dataDir, exclusive: true });
     expect(await next.headSeq()).toBe(1);
     await next.close();
+  });
+
+  it('prunes idempotency keys past their time', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const store = createSqliteStore({ dataDir });
+    try {
+      await checkKeyPruning(store, () =>
+        Promise.resolve(
+          query<{ key: string }>(dataDir, 'SELECT key FROM idempotency_keys').map((r) => r.key),
+        ),
+      );
+    } finally {
+      await store.close();
+    }
   });
 });

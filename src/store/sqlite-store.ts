@@ -10,7 +10,15 @@ import type { Entry } from '../statemachine/entries.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { openSqlite } from './sqlite-connection.js';
 import { migrateSqlite } from './sqlite-migrate.js';
-import { checkNextSeqs, commitOne, type BatchContext, type BatchRequest, type Store, type StoredSnapshot } from './store.js';
+import {
+  IDEMPOTENCY_KEY_TTL_MS,
+  checkNextSeqs,
+  commitOne,
+  type BatchContext,
+  type BatchRequest,
+  type Store,
+  type StoredSnapshot,
+} from './store.js';
 
 export type SqliteStoreDeps = ({ readonly dataDir: string } | { readonly filename: string }) & {
   /** Hold the file's lock for the store's lifetime, so a second process cannot open it. */
@@ -57,6 +65,7 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
     ),
     deleteAd: db.prepare<[string]>('DELETE FROM ads WHERE id = ?'),
     expireAd: db.prepare<[string, number]>('UPDATE ads SET expired = 1 WHERE id = ? AND version = ?'),
+    pruneKeys: db.prepare<[number]>('DELETE FROM idempotency_keys WHERE at < ?'),
     upsertKey: db.prepare<[string, string, string, number]>(
       `INSERT INTO idempotency_keys (key, fingerprint, ad_id, at) VALUES (?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, ad_id = excluded.ad_id, at = excluded.at`,
@@ -86,6 +95,7 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
         if (entry.type === 'create' && entry.idempotency) {
           const { key, fingerprint } = entry.idempotency;
           sql.upsertKey.run(key, fingerprint, entry.ad.id, entry.at);
+          sql.pruneKeys.run(entry.at - IDEMPOTENCY_KEY_TTL_MS);
         }
         return;
       case 'delete':
@@ -116,7 +126,8 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
       return entries;
     },
   );
-  const commitBatch: Store['commitBatch'] = (request, prepare) => call(() => commitTx.immediate(request, prepare));
+  const commitBatch: Store['commitBatch'] = (request, prepare) =>
+    call(() => commitTx.immediate(request, prepare));
 
   const saveSnapshotTx = db.transaction((snapshot: StoredSnapshot, keep: number) => {
     sql.insertSnapshot.run(snapshot.seq, snapshot.data, Date.now());

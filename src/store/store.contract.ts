@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Ad } from '../model/ad.js';
 import type { Entry, EntryDraft } from '../statemachine/entries.js';
-import type { CommitContext, Store } from './store.js';
+import { IDEMPOTENCY_KEY_TTL_MS, type CommitContext, type Store } from './store.js';
 
 /** What an adapter's test file provides for each test: a store on fresh, empty storage. */
 export interface StoreHarness {
@@ -321,4 +321,22 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       }
     });
   });
+}
+
+/**
+ * Idempotency-key rows are kept past the contract's 24 hours and pruned once older than
+ * `IDEMPOTENCY_KEY_TTL_MS`, by a later keyed create; `keys()` reads the stored keys.
+ */
+export async function checkKeyPruning(store: Store, keys: () => Promise<string[]>): Promise<void> {
+  const HOUR = 3_600_000;
+  const keyed = (id: string, at: number) =>
+    append(store, { type: 'create', at, ad: testAd(id), idempotency: { key: `key-${id}`, fingerprint: 'f' } });
+  await keyed('old', T0);
+  await keyed('recent', T0 + 2 * HOUR);
+  await keyed('day', T0 + 24 * HOUR);
+  expect((await keys()).sort()).toEqual(['key-day', 'key-old', 'key-recent']);
+  await keyed('later', T0 + IDEMPOTENCY_KEY_TTL_MS + HOUR);
+  expect((await keys()).sort()).toEqual(['key-day', 'key-later', 'key-recent']);
+  await keyed('much-later', T0 + 2 * IDEMPOTENCY_KEY_TTL_MS + 3 * HOUR);
+  expect((await keys()).sort()).toEqual(['key-much-later']);
 }

@@ -1,6 +1,14 @@
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { internal } from '../model/errors.js';
+import { REPLY_TTL_MS } from '../statemachine/state.js';
+
+/**
+ * Idempotency-key rows older than this (at the committing entry's time) are pruned by the
+ * commit that stores a new key: the state machine forgets the reply at the same age, past the
+ * contract's 24 hours.
+ */
+export const IDEMPOTENCY_KEY_TTL_MS = REPLY_TTL_MS;
 
 const invariant = (message: string) => internal(new Error(message));
 
@@ -58,7 +66,10 @@ export interface Store {
    * nothing was committed, except when the connection failed during COMMIT, which is then
    * undecidable and the entries may appear in the log.
    */
-  commitBatch(request: BatchRequest, prepare: (ctx: BatchContext) => readonly Entry[]): Promise<readonly Entry[]>;
+  commitBatch(
+    request: BatchRequest,
+    prepare: (ctx: BatchContext) => readonly Entry[],
+  ): Promise<readonly Entry[]>;
 
   /**
    * `commitBatch` of at most one entry, about at most one ad (`adId`): resolves with the entry
