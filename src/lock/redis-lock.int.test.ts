@@ -111,6 +111,31 @@ describe('redis write lock', () => {
     expect(await admin.exists(key)).toBe(0);
   });
 
+  it('takes over at once from a holder whose connection is gone, not after its lease', async () => {
+    const key = nextKey();
+    const doomed = client();
+    const id = String(await doomed.client('ID'));
+    expect(await admin.set(key, `${id}:token-of-the-dead`, 'PX', 5000, 'NX')).toBe('OK');
+    doomed.disconnect();
+    const lock = lockOn(key, { ttlMs: 5000, waitMs: 5000 });
+    const started = Date.now();
+    await lock.run(async () => {
+      expect(await admin.get(key)).not.toBe(`${id}:token-of-the-dead`);
+    });
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it('leaves the lock of a holder whose connection is alive', async () => {
+    const key = nextKey();
+    const alive = client();
+    const id = String(await alive.client('ID'));
+    await admin.set(key, `${id}:token-of-the-living`, 'PX', 5000, 'NX');
+    const lock = lockOn(key, { ttlMs: 5000, waitMs: 400 });
+    await lock.run(() => Promise.resolve());
+    expect(await admin.get(key)).toBe(`${id}:token-of-the-living`);
+    await admin.del(key);
+  });
+
   it('runs fn without the lock when Redis is unreachable', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

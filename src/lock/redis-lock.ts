@@ -4,6 +4,8 @@
  * both by compare-and-set Lua scripts so that nobody touches a lock it no longer holds. The lock
  * only keeps appends in `seq` order most of the time; when it cannot be had in time, or Redis is
  * unreachable, the write runs without it (the store's `seq` is the fence, not this lock).
+ * The token starts with the holder's connection id (`CLIENT ID`): a waiter that finds that
+ * connection gone frees the lock at once instead of waiting out the lease of a dead holder.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -24,6 +26,8 @@ export interface RedisLockDeps {
   readonly waitMs?: number;
   /** Bound on each Redis command, so that a hung connection cannot stall writes (default 1000). */
   readonly commandTimeoutMs?: number;
+  /** While waiting, how often to check that the holder's connection is still open (default 100). */
+  readonly livenessCheckMs?: number;
   readonly logger?: LockLogger;
 }
 
@@ -33,6 +37,7 @@ export function createRedisLock(deps: RedisLockDeps): WriteLock {
   const { redis, key, ttlMs } = deps;
   const waitMs = deps.waitMs ?? ttlMs;
   const commandTimeoutMs = deps.commandTimeoutMs ?? 1000;
+  const livenessCheckMs = deps.livenessCheckMs ?? 100;
   const warn = (obj: object, msg: string) => deps.logger?.warn({ lock: key, ...obj }, msg);
   const renewals = new Set<NodeJS.Timeout>();
 
@@ -44,8 +49,38 @@ export function createRedisLock(deps: RedisLockDeps): WriteLock {
     }
   };
 
+  /** This client's connection id, tagged onto the token so waiters can see whether we are alive. */
+  let clientId: Promise<string> | undefined;
+  redis.on('ready', () => {
+    clientId = undefined;
+  });
+  const ownId = (): Promise<string> => {
+    clientId ??= within(redis.client('ID'), commandTimeoutMs).then(String);
+    clientId.catch(() => {
+      clientId = undefined;
+    });
+    return clientId;
+  };
+
+  /**
+   * Frees the lock if its holder's Redis connection is gone (a process killed while holding it
+   * closes its sockets at once), instead of waiting out the lease. Compare-and-delete, so a lock
+   * taken meanwhile by a live holder is never touched.
+   */
+  async function clearDeadHolder(): Promise<void> {
+    const held = await within(redis.get(key), commandTimeoutMs);
+    const holder = held?.split(':')[0];
+    if (!held || !holder || !/^\d+$/.test(holder)) return;
+    const clients = await within(redis.client('LIST', 'ID', holder), commandTimeoutMs);
+    if (String(clients).trim() !== '') return;
+    if ((await within(redis.eval(RELEASE_LUA, 1, key, held), commandTimeoutMs)) === 1) {
+      warn({ holder }, 'write lock holder disconnected; lock freed without waiting for its lease');
+    }
+  }
+
   async function acquire(token: string): Promise<Acquired> {
     const deadline = Date.now() + waitMs;
+    let nextLivenessCheck = Date.now() + livenessCheckMs;
     for (;;) {
       const attempt = redis.set(key, token, 'PX', ttlMs, 'NX');
       try {
@@ -58,7 +93,12 @@ export function createRedisLock(deps: RedisLockDeps): WriteLock {
       }
       const left = deadline - Date.now();
       if (left <= 0) return 'busy';
-      // Short polls: a holder with more work pauses a few ms between batches (queued-lock.ts).
+      if (Date.now() >= nextLivenessCheck) {
+        nextLivenessCheck = Date.now() + livenessCheckMs;
+        await clearDeadHolder().catch((err: unknown) => warn({ err }, 'write lock holder check failed'));
+        continue;
+      }
+      // Short polls: a holder with more work pauses a few ms between batches (write-path.ts).
       await sleep(Math.min(left, 1 + Math.random() * 3));
     }
   }
@@ -94,7 +134,7 @@ export function createRedisLock(deps: RedisLockDeps): WriteLock {
 
   return {
     async run<T>(fn: () => Promise<T>): Promise<T> {
-      const token = randomUUID();
+      const token = `${await ownId().catch(() => 'unknown')}:${randomUUID()}`;
       const acquired = await acquire(token);
       if (acquired !== 'held') {
         if (acquired === 'busy') warn({ waitMs }, 'write lock not acquired in time; writing without it');
