@@ -49,3 +49,36 @@ describe('cluster packaging', () => {
     expect(dockerfile).toContain('COPY migrations');
   });
 });
+
+describe('README for operators', () => {
+  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+  const section = (title: string) => {
+    const start = readme.indexOf(`## ${title}\n`);
+    const end = readme.indexOf('\n## ', start + 1);
+    return readme.slice(start, end === -1 ? undefined : end);
+  };
+
+  it('the replicated quick start waits for every /readyz before its first request', () => {
+    const block = /```sh\n([\s\S]*?)```/.exec(section('Replicated mode'))?.[1] ?? '';
+    const wait = block.search(/until curl -sf [^\n]*\/readyz/);
+    expect(wait, block).toBeGreaterThan(-1);
+    expect(block.indexOf('/api/v1/ad')).toBeGreaterThan(wait);
+  });
+
+  it('says which lag metric to alert on', () => {
+    expect(section('Replicated mode')).toMatch(/Alert on `adsm_replication_lag_entries`/);
+  });
+
+  it('documents every edge setting and the auth default', () => {
+    for (const name of [
+      'ADMIN_AUTH',
+      'MAX_CONNECTIONS',
+      'HEADERS_TIMEOUT_MS',
+      'REQUEST_TIMEOUT_MS',
+      'BODY_IDLE_TIMEOUT_MS',
+    ]) {
+      expect(section('Configuration')).toContain(`| \`${name}\``);
+    }
+    expect(section('Configuration')).toContain('### For operators');
+  });
+});
