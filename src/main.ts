@@ -20,7 +20,7 @@ import { createEmbeddedAdapters } from './wiring/embedded.js';
 import { relayBarriers, workerBarrier } from './cluster/barrier.js';
 import { withDelayedDelivery } from './log/delayed-log.js';
 import type { RateLimiter } from './ratelimit/rate-limiter.js';
-import { createEventsRoute } from './tracking/http/events-route.js';
+import { createEventsRoute } from './http/tracking/events-route.js';
 import { openSpoolIn } from './tracking/sqlite-spool.js';
 import { createTracking } from './tracking/tracking.js';
 import { createTrackingMetrics } from './tracking/tracking-metrics.js';

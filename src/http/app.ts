@@ -15,7 +15,7 @@ import { registerPublicRoute } from './public-route.js';
 import { requestContext } from './request-context.js';
 import { securityHeaders } from './security-headers.js';
 import { registerServiceRoutes } from './service-routes.js';
-import { registerTrackingRoutes } from '../tracking/http/stats-routes.js';
+import { registerTrackingRoutes } from './tracking/stats-routes.js';
 import type { AppDeps } from './types.js';
 import { createMemoryRateLimiter } from '../ratelimit/rate-limiter.js';
 

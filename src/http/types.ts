@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AdsService } from '../service/ads-service.js';
 import type { Metrics } from './metrics.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
-import type { TrackingRoutesDeps } from '../tracking/http/stats-routes.js';
+import type { TrackingRoutesDeps } from './tracking/stats-routes.js';
 
 export interface AppDeps {
   readonly service: AdsService;

@@ -4,7 +4,7 @@ import { makeAd, makeInput, HOUR, T0 } from '../../test/support/ads.js';
 import { createTargetingIndex } from '../index/targeting-index.js';
 import type { Ad } from '../model/ad.js';
 import { AppError } from '../model/errors.js';
-import { encodeState } from '../snapshot/codec.js';
+import { stateFingerprint } from '../../test/support/state.js';
 import { apply } from './apply.js';
 import { decideBatch, type Outcome } from './decide-batch.js';
 import { decide, type Command, type IfMatch } from './decide.js';
@@ -100,13 +100,13 @@ describe('decideBatch', () => {
           const now = T0 + later;
           const reference = oneByOne(commands, now);
           const { state, stored } = startingPoint();
-          const before = encodeState(state);
+          const before = stateFingerprint(state);
           const batch = decideBatch(state, commands, { now, limits, stored });
-          expect(encodeState(state)).toBe(before);
+          expect(stateFingerprint(state)).toBe(before);
           expect(batch.outcomes.map(seen)).toEqual(reference.outcomes.map(seen));
           expect(batch.entries).toEqual(reference.entries);
           for (const entry of batch.entries) apply(state, entry);
-          expect(encodeState(state)).toBe(encodeState(reference.state));
+          expect(stateFingerprint(state)).toBe(stateFingerprint(reference.state));
         },
       ),
       { numRuns: 400 },

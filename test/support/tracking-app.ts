@@ -17,7 +17,7 @@ import { createAdsNode, type AdsNode } from '../../src/replica/ads-node.js';
 import { createTimerScheduler } from '../../src/scheduler/timer-scheduler.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
-import { createEventsRoute } from '../../src/tracking/http/events-route.js';
+import { createEventsRoute } from '../../src/http/tracking/events-route.js';
 import { createSqliteSpool } from '../../src/tracking/sqlite-spool.js';
 import { createSqliteTrackingStore } from '../../src/tracking/sqlite-tracking-store.js';
 import { createTracking, type Tracking } from '../../src/tracking/tracking.js';

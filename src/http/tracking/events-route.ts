@@ -15,12 +15,12 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from '../../model/errors.js';
-import { isJsonContentType } from '../../http/body.js';
-import { fingerprint } from '../../http/canonical-json.js';
-import { headerDetails } from '../../http/headers.js';
-import { errorBody, requestIdOf, type Envelope } from '../../http/envelope.js';
+import { isJsonContentType } from '../body.js';
+import { fingerprint } from '../canonical-json.js';
+import { headerDetails } from '../headers.js';
+import { errorBody, requestIdOf, type Envelope } from '../envelope.js';
 import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
-import type { Tracker } from '../tracker.js';
+import type { Tracker } from '../../tracking/tracker.js';
 import { validateEvents } from './schemas.js';
 
 export const EVENTS_PATH = '/api/v1/events';

@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { validationFailed, type ErrorDetail } from '../../model/errors.js';
-import { parseRfc3339 } from '../../http/time.js';
-import { issueDetails } from '../../http/validation.js';
-import { EVENT_TYPES, MAX_HISTORY_PERIODS, WINDOW_NAMES } from '../buckets.js';
-import type { TrackedEvent } from '../tracker.js';
+import { parseRfc3339 } from '../time.js';
+import { issueDetails } from '../validation.js';
+import { EVENT_TYPES, MAX_HISTORY_PERIODS, WINDOW_NAMES } from '../../tracking/buckets.js';
+import type { TrackedEvent } from '../../tracking/tracker.js';
 
 /** Request and response schemas of the tracking routes; the same objects validate and describe. */
 

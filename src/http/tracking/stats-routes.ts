@@ -1,12 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { notReady, validationFailed, type ErrorDetail } from '../../model/errors.js';
-import { createAdminAuth } from '../../http/auth.js';
-import { methodNotAllowedHandler } from '../../http/errors.js';
-import { ErrorSchema } from '../../http/schemas.js';
-import { parseRfc3339, toIso } from '../../http/time.js';
-import { ctr, MAX_HISTORY_PERIODS, periodCount, WINDOW_NAMES, type Period } from '../buckets.js';
-import type { AdStats, Tracker } from '../tracker.js';
+import { createAdminAuth } from '../auth.js';
+import { methodNotAllowedHandler } from '../errors.js';
+import { ErrorSchema } from '../schemas.js';
+import { parseRfc3339, toIso } from '../time.js';
+import { ctr, MAX_HISTORY_PERIODS, periodCount, WINDOW_NAMES, type Period } from '../../tracking/buckets.js';
+import type { AdStats, Tracker } from '../../tracking/tracker.js';
 import { EVENTS_PATH, MAX_EVENTS_BODY_BYTES } from './events-route.js';
 import {
   EventsAnswerSchema,
