@@ -221,7 +221,7 @@ describe('which error wins', () => {
 
 describe('routing', () => {
   it.each([
-    ['GET', '/'],
+    ['GET', '/nope'],
     ['GET', '/api/v1/ads'],
     ['GET', '/api/v1/ad/x/y'],
     ['GET', '/api/v2/ad'],
