@@ -46,6 +46,14 @@ after lower-casing both sides. The cursor is the last ad's \`(createdAt, id)\` p
 not depend on the filters; anything the server did not make, or a parameter given twice or empty,
 is a 400 naming the parameter. Unknown parameters are ignored.
 
+**Delivery tracking.** \`POST /api/v1/events\` answers 202 once the accepted events are on the
+replica's disk; with \`Idempotency-Key\` they are written to the store together with the key
+instead (503 \`store_unavailable\` while it is unreachable; a retry with the key is safe).
+\`accepted\` counts events, not their \`count\`s; \`at\` defaults to the time the request is
+handled. The rate budget is checked before the body is read; a parsed request that goes over it
+is refused whole (429, nothing counted). History: \`from\` and \`to\` are required, \`by\`
+defaults to \`hour\`, \`to\` before \`from\` is a 400.
+
 **Auth.** \`Authorization: Bearer <token>\`, scheme name in any case; a 401 carries
 \`WWW-Authenticate: Bearer\`.
 
