@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -117,7 +117,11 @@ describe('postgres migrations', () => {
     const results = await Promise.all(
       [newPool(1), newPool(1), newPool(1)].map((p) => migratePostgres(p, { schema })),
     );
-    expect(results.sort((a, b) => b.length - a.length)).toEqual([['0001_init.sql'], [], []]);
+    const files = readdirSync(new URL('../../migrations/', import.meta.url))
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
+    expect(files[0]).toBe('0001_init.sql');
+    expect(results.sort((a, b) => b.length - a.length)).toEqual([files, [], []]);
     expect(await migratePostgres(pool, { schema })).toEqual([]);
 
     const tables = await pool.query<{ name: string }>(
@@ -131,8 +135,13 @@ describe('postgres migrations', () => {
       'log_head',
       'schema_migrations',
       'snapshots',
+      'tracking_hours',
+      'tracking_keys',
+      'tracking_last',
+      'tracking_minutes',
+      'tracking_watermarks',
     ]);
-    expect(await scalar(`SELECT count(*)::int AS v FROM ${q(schema)}.schema_migrations`)).toBe(1);
+    expect(await scalar(`SELECT count(*)::int AS v FROM ${q(schema)}.schema_migrations`)).toBe(files.length);
     expect(await scalar(`SELECT count(*)::int AS v FROM ${q(schema)}.log_head`)).toBe(1);
     expect(await headRow(schema)).toBe('0');
   });
