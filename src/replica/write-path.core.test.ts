@@ -134,4 +134,28 @@ describe('write path over in-memory adapters', () => {
     });
     expect(await w.store.headSeq()).toBe(1);
   });
+
+  it('commands that arrive together are decided in one transaction, in order, each answered alone', async () => {
+    let transactions = 0;
+    const counting = (store: Store): Store => ({
+      ...store,
+      commitBatch: (req, prepare) => (transactions++, store.commitBatch(req, prepare)),
+    });
+    const w = await writePath({}, counting);
+    await w.execute({ type: 'create', id: 'a', input: makeInput() });
+    transactions = 0;
+    w.calls.length = 0;
+    const answers = await Promise.allSettled([
+      w.execute({ type: 'update', id: 'a', input: makeInput({ title: 'one' }), ifMatch: 1 }),
+      w.execute({ type: 'update', id: 'a', input: makeInput({ title: 'two' }), ifMatch: 1 }),
+      w.execute({ type: 'create', id: 'b', input: makeInput() }),
+      w.execute({ type: 'update', id: 'a', input: makeInput({ title: 'three' }), ifMatch: 2 }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(transactions).toBe(1);
+    expect((await w.store.readLog(1, 10)).map((e) => e.seq)).toEqual([2, 3, 4]);
+    expect(w.replica.state.ads.get('a')).toMatchObject({ title: 'three', version: 3 });
+    expect(w.published.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(w.calls).toEqual(['failpoint after-commit', 'applied 2', 'applied 3', 'applied 4']);
+  });
 });

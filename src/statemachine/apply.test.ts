@@ -95,4 +95,39 @@ describe('apply', () => {
     expect(s.ads.size).toBe(0);
     expect(s.createsByDay.get(utcDay(T0))).toBe(2);
   });
+
+  it('keeps replies in commit order, so a key created again is forgotten after the older ones', () => {
+    const s = fresh();
+    const stamp = (key: string) => ({ key, fingerprint: 'f' });
+    apply(s, { seq: 1, at: T0, type: 'create', ad: makeAd(), idempotency: stamp('k1') });
+    apply(s, { seq: 2, at: T0 + HOUR, type: 'create', ad: makeAd(), idempotency: stamp('k2') });
+    apply(s, { seq: 3, at: T0 + 2 * HOUR, type: 'create', ad: makeAd(), idempotency: stamp('k1') });
+    expect([...s.replies.keys()]).toEqual(['k2', 'k1']);
+    apply(s, { seq: 4, at: T0 + HOUR + REPLY_TTL_MS, type: 'create', ad: makeAd() });
+    expect([...s.replies.keys()]).toEqual(['k1']);
+  });
+
+  it('keeps the index in step: an expiry of an old version leaves the ad in it', () => {
+    const s = fresh();
+    const ad = makeAd();
+    apply(s, { seq: 1, at: T0, type: 'create', ad });
+    apply(s, { seq: 2, at: T0, type: 'update', ad: { ...ad, version: 2 } });
+    expect(s.index.size).toBe(1);
+    apply(s, { seq: 3, at: T0, type: 'expire', id: ad.id, version: 1 });
+    expect(s.index.size).toBe(1);
+    expect(s.index.page({}, T0, 0, 10).map((a) => a.version)).toEqual([2]);
+    apply(s, { seq: 4, at: T0, type: 'expire', id: ad.id, version: 2 });
+    expect(s.index.size).toBe(0);
+  });
+
+  it('commit time never goes back, and an unknown id changes nothing but seq', () => {
+    const s = fresh();
+    apply(s, { seq: 1, at: T0 + HOUR, type: 'create', ad: makeAd() });
+    apply(s, { seq: 2, at: T0, type: 'delete', id: 'unknown' });
+    expect(s.at).toBe(T0 + HOUR);
+    expect(s.seq).toBe(2);
+    expect(s.ads.size).toBe(1);
+    apply(s, { seq: 3, at: T0, type: 'expire', id: 'unknown', version: 1 });
+    expect(s.ads.size).toBe(1);
+  });
 });

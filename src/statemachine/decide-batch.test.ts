@@ -25,7 +25,13 @@ function startingPoint(): { state: State; stored: Map<string, Ad> } {
     makeAd({ title: 'c', id: 'c', startAt: T0, endAt: T0 + 5 * HOUR }),
   ];
   seed.forEach((ad, i) => {
-    apply(state, { seq: i + 1, at: T0 - 1000, type: 'create', ad, idempotency: { key: `seed-${i}`, fingerprint: 'f' } });
+    apply(state, {
+      seq: i + 1,
+      at: T0 - 1000,
+      type: 'create',
+      ad,
+      idempotency: { key: `seed-${i}`, fingerprint: 'f' },
+    });
     stored.set(ad.id, ad);
   });
   apply(state, { seq: 5, at: T0 - 500, type: 'expire', id: 'gone', version: 1 });
@@ -54,7 +60,9 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc
     .record({ id: fc.constantFrom(...IDS), w: windowArb, ifMatch: ifMatchArb })
     .map(({ id, w, ifMatch }): Command => ({ type: 'update', id, input: inputOf(w), ifMatch })),
-  fc.record({ id: fc.constantFrom(...IDS), ifMatch: ifMatchArb }).map((c): Command => ({ type: 'delete', ...c })),
+  fc
+    .record({ id: fc.constantFrom(...IDS), ifMatch: ifMatchArb })
+    .map((c): Command => ({ type: 'delete', ...c })),
   fc
     .record({ id: fc.constantFrom(...IDS), version: fc.integer({ min: 1, max: 3 }) })
     .map((c): Command => ({ type: 'expire', ...c })),
@@ -121,9 +129,24 @@ describe('decideBatch', () => {
       [
         { type: 'update', id: 'a', input: inputOf({ start: 0, len: 1 }), ifMatch: 1 },
         { type: 'update', id: 'a', input: inputOf({ start: 0, len: 1 }), ifMatch: 1 },
-        { type: 'create', id: 'x0', input: inputOf({ start: 0, len: 2 }), idempotency: { key: 'k', fingerprint: 'f' } },
-        { type: 'create', id: 'x1', input: inputOf({ start: 0, len: 2 }), idempotency: { key: 'k', fingerprint: 'f' } },
-        { type: 'create', id: 'x2', input: inputOf({ start: 0, len: 2 }), idempotency: { key: 'k', fingerprint: 'g' } },
+        {
+          type: 'create',
+          id: 'x0',
+          input: inputOf({ start: 0, len: 2 }),
+          idempotency: { key: 'k', fingerprint: 'f' },
+        },
+        {
+          type: 'create',
+          id: 'x1',
+          input: inputOf({ start: 0, len: 2 }),
+          idempotency: { key: 'k', fingerprint: 'f' },
+        },
+        {
+          type: 'create',
+          id: 'x2',
+          input: inputOf({ start: 0, len: 2 }),
+          idempotency: { key: 'k', fingerprint: 'g' },
+        },
         { type: 'create', id: 'x3', input: inputOf({ start: 0, len: 2 }) },
         { type: 'create', id: 'x4', input: inputOf({ start: 0, len: 2 }) },
         { type: 'delete', id: 'gone' },
@@ -145,7 +168,10 @@ describe('decideBatch', () => {
     const replayed = outcomes[3]!;
     const first = outcomes[2]!;
     expect('decision' in replayed && replayed.decision.kind === 'replay' && replayed.decision.ad).toEqual(
-      'decision' in first && first.decision.kind === 'append' && 'ad' in first.decision.entry && first.decision.entry.ad,
+      'decision' in first &&
+        first.decision.kind === 'append' &&
+        'ad' in first.decision.entry &&
+        first.decision.entry.ad,
     );
   });
 });

@@ -5,7 +5,7 @@ import { AppError } from '../model/errors.js';
 import { apply } from './apply.js';
 import { decide, type Command } from './decide.js';
 import type { Ad } from '../model/ad.js';
-import { peakActive, type Limits } from './quota.js';
+import { fitsActiveQuota, peakActive, type Limits } from './quota.js';
 import { emptyState, type State } from './state.js';
 
 const none: Limits = { maxAdsPerDay: 0, maxActiveAds: 0 };
@@ -83,6 +83,32 @@ describe('decide', () => {
     expect(codeOf(() => decide(s, update(3), ctx))).toBe('412 version_mismatch');
     expect(codeOf(() => decide(s, update(2), ctx))).toBe('ok');
     expect(codeOf(() => decide(s, { type: 'delete', id: ad.id, ifMatch: 2 }, ctx))).toBe('ok');
+  });
+
+  it('uses the stored row only for the ad it names', () => {
+    const other = makeAd({ id: 'other', endAt: T0 - 1 });
+    const ctx = { now: T0, limits: none, stored: other };
+    const cmd: Command = { type: 'update', id: 'wanted', input: makeInput() };
+    expect(codeOf(() => decide(stateWith([]), cmd, ctx))).toBe('404 not_found');
+    expect(codeOf(() => decide(stateWith([]), { type: 'delete', id: 'wanted' }, ctx))).toBe('404 not_found');
+  });
+
+  it('says which quota was hit', () => {
+    const s = stateWith([makeAd()]);
+    const daily = () =>
+      decide(
+        s,
+        { type: 'create', id: 'n', input: makeInput() },
+        { now: T0, limits: { maxAdsPerDay: 1, maxActiveAds: 0 } },
+      );
+    expect(daily).toThrow('at most 1 ads may be created per UTC day');
+    const active = () =>
+      decide(
+        s,
+        { type: 'create', id: 'n', input: makeInput() },
+        { now: T0, limits: { maxAdsPerDay: 0, maxActiveAds: 1 } },
+      );
+    expect(active).toThrow('at most 1 ads may be active at any instant');
   });
 
   it('finds an expired ad through the stored row', () => {
@@ -185,5 +211,34 @@ describe('peakActive', () => {
     expect(peakActive(ads, 0, 20)).toBe(1);
     expect(peakActive([...ads, makeAd({ startAt: 5, endAt: 15 })], 0, 20)).toBe(2);
     expect(peakActive(ads, 20, 30)).toBe(0);
+  });
+
+  it('counts only what lies inside [from, to), leaves out the excluded id, and an empty window holds none', () => {
+    const a = makeAd({ id: 'a', startAt: 0, endAt: 10 });
+    const b = makeAd({ id: 'b', startAt: 5, endAt: 15 });
+    const c = makeAd({ id: 'c', startAt: 8, endAt: 30 });
+    expect(peakActive([a, b, c], 0, 30)).toBe(3);
+    expect(peakActive([a, b, c], 0, 30, 'b')).toBe(2);
+    expect(peakActive([a, b, c], 10, 30)).toBe(2);
+    expect(peakActive([a, b, c], 15, 30)).toBe(1);
+    expect(peakActive([a, b, c], 0, 5)).toBe(1);
+    expect(peakActive([a, b, c], 0, 8)).toBe(2);
+    expect(peakActive([a, b, c], 9, 9)).toBe(0);
+    expect(peakActive([a, b, c], 12, 9)).toBe(0);
+    expect(peakActive([], 0, 10)).toBe(0);
+  });
+});
+
+describe('fitsActiveQuota', () => {
+  it('an ad wholly in the past fits any quota; 0 means unlimited', () => {
+    const s = stateWith([makeAd({ startAt: T0 - DAY, endAt: T0 + DAY })]);
+    const past = makeAd({ id: 'past', startAt: T0 - 2 * DAY, endAt: T0 - DAY });
+    expect(fitsActiveQuota(s, { maxAdsPerDay: 0, maxActiveAds: 1 }, past, T0)).toBe(true);
+    const now = makeAd({ id: 'now', startAt: T0 - HOUR, endAt: T0 + HOUR });
+    expect(fitsActiveQuota(s, { maxAdsPerDay: 0, maxActiveAds: 1 }, now, T0)).toBe(false);
+    expect(fitsActiveQuota(s, { maxAdsPerDay: 0, maxActiveAds: 2 }, now, T0)).toBe(true);
+    expect(fitsActiveQuota(s, { maxAdsPerDay: 0, maxActiveAds: 0 }, now, T0)).toBe(true);
+    const endsNow = makeAd({ id: 'ends', startAt: T0 - HOUR, endAt: T0 });
+    expect(fitsActiveQuota(s, { maxAdsPerDay: 0, maxActiveAds: 1 }, endsNow, T0)).toBe(true);
   });
 });
