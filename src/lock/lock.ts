@@ -9,5 +9,9 @@ export interface WriteLock {
    * even if `fn` throws.
    */
   run<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Shutting down: from now on no writer waits for the lock (those waiting and later ones run
+   * at once, without it), so a shutdown never waits out another holder's lease. Idempotent.
+   */
   close(): Promise<void>;
 }

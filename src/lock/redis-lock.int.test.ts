@@ -125,6 +125,23 @@ describe('redis write lock', () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 
+  it('once closed, lets waiting writers go on at once instead of waiting out a lease', async () => {
+    const key = nextKey();
+    const holder = lockOn(key, { ttlMs: 5000 });
+    const waiter = lockOn(key, { ttlMs: 5000, waitMs: 5000 });
+    let release!: () => void;
+    const held = holder.run(() => new Promise<void>((resolve) => (release = resolve)));
+    await sleep(20);
+    const started = Date.now();
+    const waiting = waiter.run(() => Promise.resolve('written'));
+    await sleep(50);
+    await waiter.close();
+    await expect(waiting).resolves.toBe('written');
+    expect(Date.now() - started).toBeLessThan(400);
+    release();
+    await held;
+  });
+
   it('leaves the lock of a holder whose connection is alive', async () => {
     const key = nextKey();
     const alive = client();

@@ -31,7 +31,7 @@ export interface RedisLockDeps {
   readonly logger?: LockLogger;
 }
 
-type Acquired = 'held' | 'busy' | 'down';
+type Acquired = 'held' | 'busy' | 'down' | 'closed';
 
 export function createRedisLock(deps: RedisLockDeps): WriteLock {
   const { redis, key, ttlMs } = deps;
@@ -40,6 +40,8 @@ export function createRedisLock(deps: RedisLockDeps): WriteLock {
   const livenessCheckMs = deps.livenessCheckMs ?? 100;
   const warn = (obj: object, msg: string) => deps.logger?.warn({ lock: key, ...obj }, msg);
   const renewals = new Set<NodeJS.Timeout>();
+  /** Once closed (shutting down), nobody waits for the lock any more: writes go on without it. */
+  let closed = false;
 
   const release = async (token: string): Promise<void> => {
     try {
@@ -82,6 +84,7 @@ export function createRedisLock(deps: RedisLockDeps): WriteLock {
     const deadline = Date.now() + waitMs;
     let nextLivenessCheck = Date.now() + livenessCheckMs;
     for (;;) {
+      if (closed) return 'closed';
       const attempt = redis.set(key, token, 'PX', ttlMs, 'NX');
       try {
         if ((await within(attempt, commandTimeoutMs)) === 'OK') return 'held';
@@ -149,6 +152,7 @@ export function createRedisLock(deps: RedisLockDeps): WriteLock {
       }
     },
     close(): Promise<void> {
+      closed = true;
       for (const timer of renewals) clearInterval(timer);
       renewals.clear();
       return Promise.resolve();

@@ -138,6 +138,8 @@ export function createAdsNode(deps: AdsNodeDeps): AdsNode {
     },
     async stop(): Promise<void> {
       stopped = true;
+      // Nothing of a shutdown (writes in flight, a firing expiry) waits on the write lock's lease.
+      await deps.lock.close();
       await scheduling;
       await replica.close();
       await deps.scheduler.close();

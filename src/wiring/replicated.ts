@@ -71,9 +71,9 @@ export async function createReplicatedAdapters(
     createRateLimiter: (name: string, points: number, durationSeconds = 1) =>
       createRedisRateLimiter({ redis, keyPrefix: `${prefix}:rl:${name}`, points, durationSeconds }),
     async close(): Promise<void> {
+      await lock.close();
       await repair.stop();
       await log.close();
-      await lock.close();
       await store.close();
     },
   };
