@@ -1,6 +1,7 @@
 // The baseline of `npm run bench -- --events`: a bare node:http server that reads each POST body
 // and answers a fixed 202 with adsm's headers, doing no parsing, validation or storing: the
 // ceiling for any Node HTTP server taking the same requests. Env: PORT, HOST.
+import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import process from 'node:process';
 
