@@ -158,4 +158,43 @@ describe('write path over in-memory adapters', () => {
     expect(w.published.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     expect(w.calls).toEqual(['failpoint after-commit', 'applied 2', 'applied 3', 'applied 4']);
   });
+
+  it('needs none of its optional hooks', async () => {
+    const failing: Log = { ...createMemoryLog(), publish: () => Promise.reject(new Error('stream down')) };
+    const w = await writePath({
+      log: failing,
+      afterApplied: undefined,
+      failpoint: undefined,
+      onPublishError: undefined,
+    });
+    expect((await w.execute({ type: 'create', id: 'a', input: makeInput() })).kind).toBe('append');
+    expect(w.replica.state.seq).toBe(1);
+  });
+
+  it('pauses between two batches when told to, so other writers get the lock', async () => {
+    const commits: number[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const timed = (store: Store): Store => ({
+      ...store,
+      commitBatch: async (req, prepare) => {
+        commits.push(Date.now());
+        if (commits.length === 1) await held;
+        return store.commitBatch(req, prepare);
+      },
+    });
+    const w = await writePath({ batchPauseMs: 400 }, timed);
+    const first = w.execute({ type: 'create', id: 'a', input: makeInput() });
+    await new Promise((r) => setTimeout(r, 20));
+    const second = w.execute({ type: 'create', id: 'b', input: makeInput() });
+    release();
+    await Promise.all([first, second]);
+    expect(commits).toHaveLength(2);
+    expect(commits[1]! - commits[0]!).toBeGreaterThanOrEqual(390);
+    // No pause after the last batch: a write arriving later is not held back.
+    await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    await w.execute({ type: 'create', id: 'c', input: makeInput() });
+    expect(Date.now() - started).toBeLessThan(250);
+  });
 });

@@ -30,6 +30,14 @@ describe('apply', () => {
   it('refuses a gap', () => {
     const s = fresh();
     expect(() => apply(s, { seq: 2, at: T0, type: 'create', ad: makeAd() })).toThrow(GapError);
+    expect(() => apply(s, { seq: 3, at: T0, type: 'create', ad: makeAd() })).toThrow(
+      expect.objectContaining({
+        name: 'GapError',
+        expected: 1,
+        got: 3,
+        message: 'log gap: expected seq 1, got 3',
+      }) as Error,
+    );
     expect(s.seq).toBe(0);
     expect(s.ads.size).toBe(0);
   });

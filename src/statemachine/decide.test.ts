@@ -58,6 +58,7 @@ describe('decide', () => {
     const s = stateWith([ad]);
     const ctx = { now: T0, limits: none };
     expect(codeOf(() => decide(s, { type: 'delete', id: 'nope', ifMatch: 9 }, ctx))).toBe('404 not_found');
+    expect(() => decide(s, { type: 'delete', id: 'nope' }, ctx)).toThrow('ad not found');
     expect(codeOf(() => decide(s, { type: 'delete', id: ad.id, ifMatch: 9 }, ctx))).toBe(
       '412 version_mismatch',
     );
@@ -199,9 +200,10 @@ describe('decide', () => {
     expect(decide(s, { type: 'expire', id: ad.id, version: 2 }, { now: T0 + HOUR, limits: none }).kind).toBe(
       'noop',
     );
-    expect(decide(s, { type: 'expire', id: ad.id, version: 1 }, { now: T0 + HOUR, limits: none }).kind).toBe(
-      'append',
-    );
+    expect(decide(s, { type: 'expire', id: ad.id, version: 1 }, { now: T0 + HOUR, limits: none })).toEqual({
+      kind: 'append',
+      entry: { type: 'expire', at: T0 + HOUR, id: ad.id, version: 1 },
+    });
   });
 });
 
