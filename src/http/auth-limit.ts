@@ -26,8 +26,13 @@ function clientAddress(c: Context): string | undefined {
 }
 
 export const rateLimited = (seconds: number) =>
-  new AppError('rate_limited', 429, 'too many failed authentications from this address', [], {
-    'Retry-After': String(seconds),
+  new AppError({
+    code: 'rate_limited',
+    status: 429,
+    message: 'too many failed authentications from this address',
+    headers: {
+      'Retry-After': String(seconds),
+    },
   });
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
-import { AppError, unauthorized } from '../model/errors.js';
+import { unauthorized } from '../model/errors.js';
 
 const BEARER = /^Bearer +(\S+) *$/i;
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
@@ -13,8 +13,7 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 export function createAdminAuth(adminToken: string | undefined): (c: Context) => void {
   if (adminToken === undefined) return () => undefined;
   const expected = digest(adminToken);
-  const base = unauthorized();
-  const denied = new AppError(base.code, base.status, base.message, [], { 'WWW-Authenticate': 'Bearer' });
+  const denied = unauthorized().withHeaders({ 'WWW-Authenticate': 'Bearer' });
   return (c) => {
     const m = BEARER.exec(c.req.header('authorization') ?? '');
     if (!m || !timingSafeEqual(digest(m[1]!), expected)) throw denied;

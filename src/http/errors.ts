@@ -30,7 +30,9 @@ const HTTP_EXCEPTION_CODES: Readonly<Record<number, ErrorCode>> = {
 /** hono's own exceptions keep their status when the contract has a code for it; others are 500. */
 function fromHttpException(e: HTTPException): AppError {
   const code = HTTP_EXCEPTION_CODES[e.status];
-  return code ? new AppError(code, e.status, e.message || code.replaceAll('_', ' ')) : internal(e);
+  return code
+    ? new AppError({ code, status: e.status, message: e.message || code.replaceAll('_', ' ') })
+    : internal(e);
 }
 
 /** The client is gone: it disconnected before its request was read whole or answered. */
@@ -54,7 +56,6 @@ export const notFoundHandler: NotFoundHandler = (c) => errorResponse(c, notFound
 /** Answers 405 with `Allow` on a known path asked with a method it does not serve. */
 export function methodNotAllowedHandler(methods: readonly string[]) {
   const allow = methods.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ');
-  const err = methodNotAllowed();
-  const withAllow = new AppError(err.code, err.status, err.message, [], { Allow: allow });
+  const withAllow = methodNotAllowed().withHeaders({ Allow: allow });
   return (c: Context): Response => errorResponse(c, withAllow);
 }

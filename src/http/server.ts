@@ -63,7 +63,11 @@ function clientErrorOf(code: string | undefined): AppError {
     case 'HPE_HEADER_OVERFLOW':
       return headersTooLarge();
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return new AppError('payload_too_large', 413, 'chunk extensions are too large');
+      return new AppError({
+        code: 'payload_too_large',
+        status: 413,
+        message: 'chunk extensions are too large',
+      });
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return requestTimeout();
     default:

@@ -24,17 +24,36 @@ export type ErrorCode =
   | 'store_unavailable'
   | 'internal';
 
+/** What an `AppError` is made of; `details` and `headers` default to none. */
+export interface AppErrorOptions {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly message: string;
+  readonly details?: readonly ErrorDetail[];
+  /** Sent with the error answer (`Retry-After`, `Allow`, `WWW-Authenticate`, …). */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly cause?: unknown;
+}
+
 export class AppError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    readonly status: number,
-    message: string,
-    readonly details: readonly ErrorDetail[] = [],
-    readonly headers: Readonly<Record<string, string>> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: readonly ErrorDetail[];
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(options: AppErrorOptions) {
+    super(options.message, 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'AppError';
+    this.code = options.code;
+    this.status = options.status;
+    this.details = options.details ?? [];
+    this.headers = options.headers ?? {};
+  }
+
+  /** The same error with `headers` added to its answer. */
+  withHeaders(headers: Readonly<Record<string, string>>): AppError {
+    const { code, status, message, details, cause } = this;
+    return new AppError({ code, status, message, details, headers: { ...this.headers, ...headers }, cause });
   }
 }
 
@@ -49,39 +68,68 @@ export function capDetails(details: readonly ErrorDetail[]): readonly ErrorDetai
 }
 
 export const validationFailed = (message: string, details: readonly ErrorDetail[] = []) =>
-  new AppError('validation_failed', 400, message, capDetails(details));
+  new AppError({ code: 'validation_failed', status: 400, message, details: capDetails(details) });
 export const invalidJson = (message = 'request body is not valid JSON') =>
-  new AppError('invalid_json', 400, message);
-export const unauthorized = () => new AppError('unauthorized', 401, 'missing or wrong bearer token');
-export const notFound = (what = 'resource') => new AppError('not_found', 404, `${what} not found`);
+  new AppError({ code: 'invalid_json', status: 400, message });
+export const unauthorized = () =>
+  new AppError({ code: 'unauthorized', status: 401, message: 'missing or wrong bearer token' });
+export const notFound = (what = 'resource') =>
+  new AppError({ code: 'not_found', status: 404, message: `${what} not found` });
 export const methodNotAllowed = () =>
-  new AppError('method_not_allowed', 405, 'method not allowed on this route');
+  new AppError({ code: 'method_not_allowed', status: 405, message: 'method not allowed on this route' });
 export const versionMismatch = (current: number) =>
-  new AppError('version_mismatch', 412, `If-Match does not match the current version ${current}`);
+  new AppError({
+    code: 'version_mismatch',
+    status: 412,
+    message: `If-Match does not match the current version ${current}`,
+  });
 export const payloadTooLarge = (limit: number) =>
-  new AppError('payload_too_large', 413, `request body is larger than ${limit} bytes`);
+  new AppError({
+    code: 'payload_too_large',
+    status: 413,
+    message: `request body is larger than ${limit} bytes`,
+  });
 export const unsupportedMediaType = () =>
-  new AppError('unsupported_media_type', 415, 'request body must be application/json');
+  new AppError({
+    code: 'unsupported_media_type',
+    status: 415,
+    message: 'request body must be application/json',
+  });
 export const idempotencyKeyReused = () =>
-  new AppError('idempotency_key_reused', 422, 'Idempotency-Key was already used with a different body');
-export const quotaExceeded = (message: string) => new AppError('quota_exceeded', 429, message);
+  new AppError({
+    code: 'idempotency_key_reused',
+    status: 422,
+    message: 'Idempotency-Key was already used with a different body',
+  });
+export const quotaExceeded = (message: string) =>
+  new AppError({ code: 'quota_exceeded', status: 429, message });
 export const notReady = () =>
-  new AppError('not_ready', 503, 'replica is still recovering', [], { 'Retry-After': '1' });
+  new AppError({
+    code: 'not_ready',
+    status: 503,
+    message: 'replica is still recovering',
+    headers: { 'Retry-After': '1' },
+  });
 export const requestTimeout = () =>
-  new AppError('request_timeout', 408, 'the request was not received in time');
-export const headersTooLarge = () => new AppError('headers_too_large', 431, 'request headers are too large');
+  new AppError({ code: 'request_timeout', status: 408, message: 'the request was not received in time' });
+export const headersTooLarge = () =>
+  new AppError({ code: 'headers_too_large', status: 431, message: 'request headers are too large' });
 export const unsupportedEncoding = () =>
-  new AppError(
-    'unsupported_media_type',
-    415,
-    'Content-Encoding must be identity: compressed request bodies are not accepted',
-  );
+  new AppError({
+    code: 'unsupported_media_type',
+    status: 415,
+    message: 'Content-Encoding must be identity: compressed request bodies are not accepted',
+  });
 /** The database cannot be reached: nothing was written; the client may retry shortly. */
 export const storeUnavailable = (cause?: unknown) =>
-  new AppError('store_unavailable', 503, 'the database cannot be reached; retry shortly', [], { 'Retry-After': '2' }, {
+  new AppError({
+    code: 'store_unavailable',
+    status: 503,
+    message: 'the database cannot be reached; retry shortly',
+    headers: { 'Retry-After': '2' },
     cause,
   });
 /** The client went away before its request was read or answered (nginx's 499): not a server error. */
 export const clientClosed = () => new AppError('client_closed', 499, 'the client closed the connection');
 export const internal = (cause?: unknown) =>
-  new AppError('internal', 500, 'internal server error', [], {}, { cause });
+  new AppError({ code: 'internal', status: 500, message: 'internal server error', cause });

@@ -45,8 +45,13 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const rateLimited = (seconds: number) =>
-  new AppError('rate_limited', 429, 'too many events from this client', [], {
-    'Retry-After': String(Math.max(1, Math.ceil(seconds))),
+  new AppError({
+    code: 'rate_limited',
+    status: 429,
+    message: 'too many events from this client',
+    headers: {
+      'Retry-After': String(Math.max(1, Math.ceil(seconds))),
+    },
   });
 
 /** Reads the body up to the cap; `undefined` when it is larger (the rest is not read). */
@@ -87,18 +92,15 @@ function parseJson(bytes: Buffer): unknown {
 export function createEventsRoute(deps: EventsRouteDeps) {
   const { tracker, envelope, rateLimiter } = deps;
   const expected = deps.eventsToken === undefined ? undefined : digest(deps.eventsToken);
-  const denied = new AppError('unauthorized', 401, unauthorized().message, [], {
-    'WWW-Authenticate': 'Bearer',
-  });
-  const spoolFull = new AppError(
-    'spool_full',
-    503,
-    'too many events are waiting to be stored; retry later',
-    [],
-    {
+  const denied = unauthorized().withHeaders({ 'WWW-Authenticate': 'Bearer' });
+  const spoolFull = new AppError({
+    code: 'spool_full',
+    status: 503,
+    message: 'too many events are waiting to be stored; retry later',
+    headers: {
       'Retry-After': String(deps.spoolRetryAfter),
     },
-  );
+  });
 
   async function serve(req: IncomingMessage, send: (status: number, body: string, headers?: object) => void) {
     if (!deps.isReady()) throw notReady();
