@@ -130,6 +130,7 @@ export const storeUnavailable = (cause?: unknown) =>
     cause,
   });
 /** The client went away before its request was read or answered (nginx's 499): not a server error. */
-export const clientClosed = () => new AppError('client_closed', 499, 'the client closed the connection');
+export const clientClosed = () =>
+  new AppError({ code: 'client_closed', status: 499, message: 'the client closed the connection' });
 export const internal = (cause?: unknown) =>
   new AppError({ code: 'internal', status: 500, message: 'internal server error', cause });

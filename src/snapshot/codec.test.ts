@@ -5,7 +5,7 @@ import { decide } from '../statemachine/decide.js';
 import type { Entry } from '../statemachine/entries.js';
 import { emptyState, utcDay, type State } from '../statemachine/state.js';
 import { makeAd, makeInput, T0, HOUR } from '../../test/support/ads.js';
-import { decodeState, encodeState } from './codec.js';
+import { decodeState, encodeState, encodeStateParts } from './codec.js';
 
 /** A state holding every kind of data a snapshot must keep: ads, replies and daily counts. */
 function busyState(): State {
@@ -65,5 +65,34 @@ describe('snapshot codec', () => {
   it('refuses a snapshot of an unknown version', () => {
     const data = JSON.stringify({ ...(JSON.parse(encodeState(busyState())) as object), v: 2 });
     expect(() => decodeState(data, createTargetingIndex())).toThrow(/unknown snapshot version 2/);
+  });
+
+  it('encodes in parts that join to the same snapshot, as the state was when asked', async () => {
+    const collect = async (parts: AsyncIterable<string>) => {
+      const out: string[] = [];
+      for await (const part of parts) out.push(part);
+      return out;
+    };
+    const empty = emptyState(createTargetingIndex());
+    expect((await collect(encodeStateParts(empty))).join('')).toBe(encodeState(empty));
+
+    const big = busyState();
+    for (let i = 0; i < 3000; i++) {
+      const ad = makeAd({ title: `ad ${i} ${'x'.repeat(400)}` });
+      const idempotency = i % 2 ? { key: `k-${i}`, fingerprint: `f-${i}` } : undefined;
+      apply(big, { seq: big.seq + 1, at: big.at + 1, type: 'create', ad, idempotency });
+    }
+    const expected = encodeState(big);
+    const parts = encodeStateParts(big);
+    apply(big, {
+      seq: big.seq + 1,
+      at: big.at + 1,
+      type: 'create',
+      ad: makeAd(),
+      idempotency: { key: 'late', fingerprint: 'l' },
+    });
+    const got = await collect(parts);
+    expect(got.length).toBeGreaterThan(1);
+    expect(got.join('')).toBe(expected);
   });
 });

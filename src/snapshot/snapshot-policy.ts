@@ -1,7 +1,7 @@
 import type { AdIndex } from '../index/ad-index.js';
 import type { State } from '../statemachine/state.js';
 import type { Store } from '../store/store.js';
-import { decodeState, encodeState } from './codec.js';
+import { decodeState, encodeStateParts } from './codec.js';
 
 /**
  * Decides which replica takes the snapshot due at `seq`: resolves true for exactly one of the
@@ -10,7 +10,7 @@ import { decodeState, encodeState } from './codec.js';
 export type SnapshotClaim = (seq: number) => Promise<boolean>;
 
 export interface SnapshotPolicyDeps {
-  readonly store: Pick<Store, 'latestSnapshot' | 'saveSnapshot'>;
+  readonly store: Pick<Store, 'latestSnapshot' | 'latestSnapshotInfo' | 'saveSnapshot'>;
   /** A snapshot is due after every this many entries (0 = only on shutdown). */
   readonly every: number;
   /** Snapshots kept in the store. */
@@ -33,9 +33,10 @@ export function createSnapshotPolicy(deps: SnapshotPolicyDeps) {
     taking ??= (async () => {
       const seq = state().seq;
       if (seq === 0) return;
-      const latest = await deps.store.latestSnapshot();
+      const latest = await deps.store.latestSnapshotInfo();
       if (latest && latest.seq >= seq) return;
-      await deps.store.saveSnapshot({ seq, data: encodeState(state()) }, deps.keep);
+      // Encoded and written in parts, a turn of the event loop apart: requests keep being served.
+      await deps.store.saveSnapshot({ seq, data: encodeStateParts(state()) }, deps.keep);
     })()
       .catch(report)
       .finally(() => {

@@ -6,6 +6,7 @@
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { systemClock, type Clock } from '../clock/clock.js';
+import { textOf } from './snapshot-parts.js';
 import {
   IDEMPOTENCY_KEY_TTL_MS,
   checkNextSeqs,
@@ -116,14 +117,14 @@ export function createMemoryStore(deps: { readonly clock?: Clock } = {}): Memory
         const last = snapshots.at(-1);
         return last && { seq: last.seq, data: last.data };
       }),
-    saveSnapshot: (snapshot, keep) =>
-      call(() => {
-        if (!snapshots.some((s) => s.seq === snapshot.seq)) {
-          snapshots.push({ seq: snapshot.seq, data: snapshot.data, takenAt: Date.now() });
-          snapshots.sort((a, b) => a.seq - b.seq);
-        }
-        snapshots = snapshots.slice(-Math.max(1, keep));
-      }),
+    saveSnapshot: async (snapshot, keep) => {
+      const data = await textOf(snapshot.data);
+      if (!snapshots.some((s) => s.seq === snapshot.seq)) {
+        snapshots.push({ seq: snapshot.seq, data, takenAt: Date.now() });
+        snapshots.sort((a, b) => a.seq - b.seq);
+      }
+      snapshots = snapshots.slice(-Math.max(1, keep));
+    },
     close: () => call(() => undefined),
     snapshotSeqs: () => snapshots.map((s) => s.seq),
   };

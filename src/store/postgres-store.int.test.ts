@@ -134,6 +134,7 @@ describe('postgres migrations', () => {
       'log',
       'log_head',
       'schema_migrations',
+      'snapshot_parts',
       'snapshots',
       'tracking_hours',
       'tracking_keys',

@@ -2,7 +2,7 @@
  * The replicated Store: Postgres tables shared by every replica (schema in `migrations/*.sql`,
  * applied by `migratePostgres`). `log` holds every committed entry as JSON (the total order),
  * `log_head` the last `seq`, `ads` the current row of each ad with its expiry flag,
- * `idempotency_keys` the keys of creates, `snapshots` encoded states. All names are qualified
+ * `idempotency_keys` the keys of creates, `snapshots` and `snapshot_parts` encoded states. All names are qualified
  * with `schema` when one is given, so borrowed pool clients are never reconfigured.
  */
 import pg from 'pg';
@@ -11,6 +11,7 @@ import type { Entry } from '../statemachine/entries.js';
 import { internal } from '../model/errors.js';
 import { withStoreErrors } from './postgres-errors.js';
 import { inTransaction } from './postgres-tx.js';
+import { partsOf } from './snapshot-parts.js';
 import {
   IDEMPOTENCY_KEY_TTL_MS,
   checkNextSeqs,
@@ -38,7 +39,7 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
   const prefix = schema === undefined ? '' : `${pg.escapeIdentifier(schema)}.`;
   const table = (name: string): string => prefix + name;
   const [ads, log, logHead] = [table('ads'), table('log'), table('log_head')];
-  const [snapshots, keys] = [table('snapshots'), table('idempotency_keys')];
+  const [snapshots, parts, keys] = [table('snapshots'), table('snapshot_parts'), table('idempotency_keys')];
 
   const sql = {
     head: `SELECT seq FROM ${logHead} WHERE id = 1`,
@@ -58,12 +59,18 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
         AND ($1::bigint IS NULL OR (data->>'createdAt')::bigint < $1::bigint
           OR ((data->>'createdAt')::bigint = $1::bigint AND id COLLATE "C" < $2::text))
       ORDER BY (data->>'createdAt')::bigint DESC, id COLLATE "C" DESC LIMIT $3`,
-    latestSnapshot: `SELECT seq, data FROM ${snapshots} ORDER BY seq DESC LIMIT 1`,
+    latestSnapshot: `SELECT s.seq, CASE WHEN s.parts = 0 THEN s.data ELSE
+        (SELECT string_agg(p.data, '' ORDER BY p.part) FROM ${parts} p WHERE p.seq = s.seq) END AS data
+      FROM ${snapshots} s ORDER BY s.seq DESC LIMIT 1`,
+    hasSnapshot: `SELECT 1 FROM ${snapshots} WHERE seq = $1`,
+    insertPart: `INSERT INTO ${parts} (seq, part, data) VALUES ($1, $2, $3)
+      ON CONFLICT (seq, part) DO UPDATE SET data = excluded.data`,
     latestSnapshotInfo: `SELECT seq, (extract(epoch FROM created_at) * 1000)::bigint AS taken_at
       FROM ${snapshots} ORDER BY seq DESC LIMIT 1`,
-    insertSnapshot: `INSERT INTO ${snapshots} (seq, data) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING`,
+    insertSnapshot: `INSERT INTO ${snapshots} (seq, data, parts) VALUES ($1, '', $2) ON CONFLICT (seq) DO NOTHING`,
     pruneSnapshots: `DELETE FROM ${snapshots}
       WHERE seq NOT IN (SELECT seq FROM ${snapshots} ORDER BY seq DESC LIMIT $1)`,
+    pruneParts: `DELETE FROM ${parts} WHERE seq NOT IN (SELECT seq FROM ${snapshots})`,
   };
 
   /**
@@ -170,11 +177,18 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
       return row && ({ seq: toNumber(row.seq), data: row.data } satisfies StoredSnapshot);
     },
 
-    saveSnapshot: (snapshot, keep) =>
-      inTransaction(pool, async (client) => {
-        await client.query(sql.insertSnapshot, [snapshot.seq, snapshot.data]);
+    // One transaction, one INSERT per part as it arrives: no statement carries the whole state.
+    saveSnapshot: async (snapshot, keep) => {
+      if (await one(sql.hasSnapshot, [snapshot.seq])) return;
+      await inTransaction(pool, async (client) => {
+        let part = 0;
+        for await (const data of partsOf(snapshot.data))
+          await client.query(sql.insertPart, [snapshot.seq, part++, data]);
+        await client.query(sql.insertSnapshot, [snapshot.seq, part]);
         await client.query(sql.pruneSnapshots, [Math.max(1, keep)]);
-      }),
+        await client.query(sql.pruneParts);
+      });
+    },
 
     close: () => Promise.resolve(),
   });

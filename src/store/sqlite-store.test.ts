@@ -50,6 +50,7 @@ describe('sqlite store', () => {
     await createSqliteStore({ dataDir }).close();
     expect(query<{ name: string }>(dataDir, 'SELECT name FROM schema_migrations')).toEqual([
       { name: '0001_init.sql' },
+      { name: '0002_snapshot_parts.sql' },
     ]);
 
     const db = new BetterSqlite3(sqliteFilename(dataDir));
@@ -84,7 +85,7 @@ describe('sqlite store', () => {
     const filename = join(dir, 'x.sqlite');
     const db = new BetterSqlite3(filename);
     try {
-      expect(migrateSqlite(db)).toEqual(['0001_init.sql']);
+      expect(migrateSqlite(db)).toEqual(['0001_init.sql', '0002_snapshot_parts.sql']);
       expect(migrateSqlite(db)).toEqual([]);
     } finally {
       db.close();

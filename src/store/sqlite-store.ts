@@ -10,12 +10,14 @@ import type { Entry } from '../statemachine/entries.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { openSqlite } from './sqlite-connection.js';
 import { migrateSqlite } from './sqlite-migrate.js';
+import { nextTurn, partsOf } from './snapshot-parts.js';
 import {
   IDEMPOTENCY_KEY_TTL_MS,
   checkNextSeqs,
   commitOne,
   type BatchContext,
   type BatchRequest,
+  type SnapshotToSave,
   type Store,
   type StoredSnapshot,
 } from './store.js';
@@ -70,18 +72,31 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
       `INSERT INTO idempotency_keys (key, fingerprint, ad_id, at) VALUES (?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, ad_id = excluded.ad_id, at = excluded.at`,
     ),
-    latestSnapshot: db.prepare<[], StoredSnapshot>(
-      'SELECT seq, data FROM snapshots ORDER BY seq DESC LIMIT 1',
+    latestSnapshot: db.prepare<[], { seq: number; data: string; parts: number }>(
+      'SELECT seq, data, parts FROM snapshots ORDER BY seq DESC LIMIT 1',
     ),
     latestSnapshotInfo: db.prepare<[], { seq: number; takenAt: number }>(
       'SELECT seq, created_at AS takenAt FROM snapshots ORDER BY seq DESC LIMIT 1',
     ),
-    insertSnapshot: db.prepare<[number, string, number]>(
-      'INSERT INTO snapshots (seq, data, created_at) VALUES (?, ?, ?) ON CONFLICT (seq) DO NOTHING',
+    hasSnapshot: db.prepare<[number], { seq: number }>('SELECT seq FROM snapshots WHERE seq = ?'),
+    snapshotParts: db.prepare<[number], { data: string }>(
+      'SELECT data FROM snapshot_parts WHERE seq = ? ORDER BY part',
+    ),
+    insertPart: db.prepare<[number, number, string]>(
+      'INSERT OR REPLACE INTO snapshot_parts (seq, part, data) VALUES (?, ?, ?)',
+    ),
+    insertSnapshot: db.prepare<[number, number, number]>(
+      "INSERT INTO snapshots (seq, data, parts, created_at) VALUES (?, '', ?, ?) ON CONFLICT (seq) DO NOTHING",
     ),
     pruneSnapshots: db.prepare<[number]>(
       'DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)',
     ),
+    /** Parts no snapshot row claims: of pruned snapshots, or of a write cut short. */
+    unclaimedParts: db.prepare<[], { seq: number; part: number }>(
+      'SELECT seq, part FROM snapshot_parts WHERE seq NOT IN (SELECT seq FROM snapshots)',
+    ),
+    deletePart: db.prepare<[number, number]>('DELETE FROM snapshot_parts WHERE seq = ? AND part = ?'),
+    deleteParts: db.prepare<[number]>('DELETE FROM snapshot_parts WHERE seq = ?'),
   };
 
   const parseEntries = (rows: readonly { entry: string }[]): Entry[] =>
@@ -129,10 +144,39 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
   const commitBatch: Store['commitBatch'] = (request, prepare) =>
     call(() => commitTx.immediate(request, prepare));
 
-  const saveSnapshotTx = db.transaction((snapshot: StoredSnapshot, keep: number) => {
-    sql.insertSnapshot.run(snapshot.seq, snapshot.data, Date.now());
+  const finishSnapshotTx = db.transaction((seq: number, parts: number, keep: number) => {
+    sql.insertSnapshot.run(seq, parts, Date.now());
     sql.pruneSnapshots.run(Math.max(1, keep));
   });
+
+  /**
+   * Each part is its own small transaction (SQLite calls block the process); the row that makes
+   * the snapshot visible comes last. Parts no row claims are then deleted one at a time.
+   */
+  async function saveSnapshot(snapshot: SnapshotToSave, keep: number): Promise<void> {
+    if (sql.hasSnapshot.get(snapshot.seq)) return;
+    sql.deleteParts.run(snapshot.seq);
+    let parts = 0;
+    for await (const part of partsOf(snapshot.data)) sql.insertPart.run(snapshot.seq, parts++, part);
+    finishSnapshotTx.immediate(snapshot.seq, parts, keep);
+    for (const { seq, part } of sql.unclaimedParts.all()) {
+      await nextTurn();
+      sql.deletePart.run(seq, part);
+    }
+  }
+
+  function latestSnapshot(): StoredSnapshot | undefined {
+    const row = sql.latestSnapshot.get();
+    if (!row) return undefined;
+    if (row.parts === 0) return { seq: row.seq, data: row.data };
+    return {
+      seq: row.seq,
+      data: sql.snapshotParts
+        .all(row.seq)
+        .map((p) => p.data)
+        .join(''),
+    };
+  }
 
   return {
     commitBatch,
@@ -153,9 +197,9 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
           : sql.expiredAfter.all(after.createdAt, after.createdAt, after.id, limit)
         ).map((r) => JSON.parse(r.ad) as Ad),
       ),
-    latestSnapshot: () => call(() => sql.latestSnapshot.get()),
+    latestSnapshot: () => call(latestSnapshot),
     latestSnapshotInfo: () => call(() => sql.latestSnapshotInfo.get()),
-    saveSnapshot: (snapshot, keep) => call(() => saveSnapshotTx.immediate(snapshot, keep)),
+    saveSnapshot,
     close: () =>
       call(() => {
         if (db.open) db.close();

@@ -255,7 +255,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       expect((await store.liveAds()).map((ad) => ad.id)).toEqual(['a', 'b']);
     });
 
-    it('tells the newest snapshot\'s seq and save time without its data', async () => {
+    it("tells the newest snapshot's seq and save time without its data", async () => {
       expect(await store.latestSnapshotInfo()).toBeUndefined();
       const before = Date.now();
       await store.saveSnapshot({ seq: 3, data: 'three' }, 3);
@@ -280,6 +280,24 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       await store.saveSnapshot({ seq: 50, data: 's50' }, 1);
       expect(await store.latestSnapshot()).toEqual({ seq: 50, data: 's50' });
       if (h.snapshotSeqs) expect(await h.snapshotSeqs()).toEqual([50]);
+    });
+
+    it('stores a snapshot given in parts as their concatenation; one cut short stores nothing', async () => {
+      async function* parts(list: readonly string[], failAt = -1) {
+        for (const [i, part] of list.entries()) {
+          await Promise.resolve();
+          if (i === failAt) throw new Error('encoder failed');
+          yield part;
+        }
+      }
+      await store.saveSnapshot({ seq: 8, data: parts(['{"a":', '1', '}']) }, 3);
+      expect(await store.latestSnapshot()).toEqual({ seq: 8, data: '{"a":1}' });
+      await expect(store.saveSnapshot({ seq: 9, data: parts(['x', 'y', 'z'], 2) }, 3)).rejects.toThrow(
+        'encoder failed',
+      );
+      expect(await store.latestSnapshot()).toEqual({ seq: 8, data: '{"a":1}' });
+      await store.saveSnapshot({ seq: 9, data: parts(['n', 'i', 'ne']) }, 3);
+      expect(await store.latestSnapshot()).toEqual({ seq: 9, data: 'nine' });
     });
 
     it('gives concurrent commits gap-free seqs 1..N', async () => {
@@ -330,7 +348,12 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
 export async function checkKeyPruning(store: Store, keys: () => Promise<string[]>): Promise<void> {
   const HOUR = 3_600_000;
   const keyed = (id: string, at: number) =>
-    append(store, { type: 'create', at, ad: testAd(id), idempotency: { key: `key-${id}`, fingerprint: 'f' } });
+    append(store, {
+      type: 'create',
+      at,
+      ad: testAd(id),
+      idempotency: { key: `key-${id}`, fingerprint: 'f' },
+    });
   await keyed('old', T0);
   await keyed('recent', T0 + 2 * HOUR);
   await keyed('day', T0 + 24 * HOUR);

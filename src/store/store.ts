@@ -50,6 +50,12 @@ export interface StoredSnapshot {
   readonly data: string;
 }
 
+/** A snapshot to store: the encoded state whole, or in consecutive parts as they are encoded. */
+export interface SnapshotToSave {
+  readonly seq: number;
+  readonly data: string | AsyncIterable<string>;
+}
+
 /**
  * Durable storage: the ads table, the log table (the source of truth for the total order),
  * idempotency keys and snapshots. Implemented by SQLite (embedded) and Postgres (replicated).
@@ -108,8 +114,13 @@ export interface Store {
   /** The snapshot with the highest `seq`, if any. */
   latestSnapshot(): Promise<StoredSnapshot | undefined>;
 
-  /** Stores a snapshot and keeps only the newest `keep`. Idempotent for an existing `seq`. */
-  saveSnapshot(snapshot: StoredSnapshot, keep: number): Promise<void>;
+  /**
+   * Stores a snapshot and keeps only the newest `keep`. Idempotent for an existing `seq`. Parts
+   * are written as they arrive, each a small write of its own, so that a large state is never
+   * one long write; the snapshot becomes visible, whole, only once its last part is stored, and
+   * a rejection or a crash half-way leaves no snapshot at that `seq`.
+   */
+  saveSnapshot(snapshot: SnapshotToSave, keep: number): Promise<void>;
 
   /** Releases what the adapter owns (never a borrowed client). */
   close(): Promise<void>;
