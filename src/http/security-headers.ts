@@ -1,9 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { AD_PATH } from './paths.js';
 
-/** Every answer: browsers must not guess a type other than the one sent. */
-export const NOSNIFF = { 'X-Content-Type-Options': 'nosniff' } as const;
-
 /**
  * `X-Content-Type-Options: nosniff` on every answer, and `Cache-Control: no-store` on every
  * `/api` answer but the public query's: admin answers (ads, errors, 401s) must not be kept by a
