@@ -64,7 +64,14 @@ export function createWritePath(deps: WritePathDeps) {
     try {
       while (queue.length > 0) {
         // commitBatch never rejects; a lock that failed before running it leaves the queue as it was.
-        await lock.run(() => commitBatch(queue.splice(0, MAX_BATCH))).catch(() => undefined);
+        await lock
+          .run(async () => {
+            // Let requests already received reach the queue first: a synchronous store (SQLite)
+            // would otherwise commit each command alone while the others wait unparsed.
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            return commitBatch(queue.splice(0, MAX_BATCH));
+          })
+          .catch(() => undefined);
         if (queue.length > 0 && deps.batchPauseMs) await sleep(deps.batchPauseMs);
       }
     } finally {
