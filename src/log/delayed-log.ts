@@ -7,8 +7,8 @@ import type { Log } from './log.js';
 export function withDelayedDelivery(log: Log, delayMs: number): Log {
   return {
     publish: (entry) => log.publish(entry),
-    subscribe: (fromSeq, handlers) =>
-      log.subscribe(fromSeq, {
+    subscribe: (handlers) =>
+      log.subscribe({
         onEntries: (entries) => void setTimeout(() => handlers.onEntries(entries), delayMs),
         onReset: handlers.onReset && (() => handlers.onReset?.()),
       }),

@@ -31,7 +31,7 @@ export interface Collected {
 export async function collect(log: Log): Promise<Collected> {
   const seqs: number[] = [];
   let resets = 0;
-  const sub = log.subscribe(0, {
+  const sub = log.subscribe({
     onEntries: (entries) => seqs.push(...entries.map((e) => e.seq)),
     onReset: () => resets++,
   });

@@ -13,12 +13,13 @@ export interface Log {
   publish(entry: Entry): Promise<void>;
 
   /**
-   * Delivers entries published after this call (and possibly some with `seq > fromSeq` published
-   * earlier) to `onEntries`, in transport order, until the subscription is closed. `onReset` is
-   * called when the transport lost history (for example an emptied Redis), so the consumer
-   * should re-read the store.
+   * Delivers entries published after this call (and possibly some published just before it) to
+   * `onEntries`, in transport order, until the subscription is closed. Older entries are the
+   * store's job: a consumer reads its log table up to the head first. `onReset` is called when
+   * the transport lost history (for example an emptied Redis), so the consumer should re-read
+   * the store.
    */
-  subscribe(fromSeq: number, handlers: LogHandlers): Subscription;
+  subscribe(handlers: LogHandlers): Subscription;
 
   /** Stops the transport; borrowed clients stay open. */
   close(): Promise<void>;

@@ -12,7 +12,7 @@ export function createMemoryLog(): Log {
       for (const s of subscribers) queueMicrotask(() => s.onEntries([entry]));
       return Promise.resolve();
     },
-    subscribe(_fromSeq: number, handlers: LogHandlers): Subscription {
+    subscribe(handlers: LogHandlers): Subscription {
       subscribers.add(handlers);
       return {
         close: () => {

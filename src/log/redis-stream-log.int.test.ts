@@ -218,7 +218,7 @@ describe('redis stream log', () => {
     });
     await expect(log.publish(entry(1))).rejects.toThrow(/did not complete/);
     await expect(log.lastSeq()).rejects.toThrow();
-    const sub = log.subscribe(0, { onEntries: () => undefined });
+    const sub = log.subscribe({ onEntries: () => undefined });
     await sleep(600);
     await sub.close();
     await expect(sub.ready).resolves.toBeUndefined();

@@ -52,7 +52,7 @@ export interface RedisStreamLog extends Log {
    * stream disappeared or went backwards; calls `onReset` and reads on from where it was when the
    * reader connection was lost or replaced (records may have been trimmed meanwhile).
    */
-  subscribe(fromSeq: number, handlers: LogHandlers): RedisSubscription;
+  subscribe(handlers: LogHandlers): RedisSubscription;
   /** The highest `seq` among the newest stream records (0 for an empty or missing stream). */
   lastSeq(): Promise<number>;
 }
@@ -134,7 +134,7 @@ export function createRedisStreamLog(deps: RedisStreamLogDeps): RedisStreamLog {
     return undefined;
   }
 
-  function subscribe(_fromSeq: number, handlers: LogHandlers): RedisSubscription {
+  function subscribe(handlers: LogHandlers): RedisSubscription {
     let closed = false;
     let stop!: () => void;
     const stopped = new Promise<typeof STOP>((resolve) => (stop = () => resolve(STOP)));

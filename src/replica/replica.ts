@@ -52,7 +52,7 @@ export class Replica {
     const snapshot = await this.deps.loadSnapshot?.(this.deps.createIndex());
     if (snapshot) this.current = snapshot;
     this.knownHead = Math.max(this.knownHead, this.state.seq);
-    this.subscription = this.deps.log.subscribe(this.state.seq, {
+    this.subscription = this.deps.log.subscribe({
       onEntries: (entries) => this.receive(entries),
       onReset: () => void this.fill().then(() => this.deps.onReset?.()),
     });
