@@ -14,7 +14,7 @@ export default defineConfig({
         },
       },
       // Real Postgres and Redis; every file owns its schema, key prefix or db number.
-      { test: { ...shared, name: 'int', include: ['src/**/*.int.test.ts', 'test/int/**/*.test.ts'] } },
+      { test: { ...shared, name: 'int', include: ['src/**/*.int.test.ts'] } },
       {
         test: {
           ...shared,

@@ -5,9 +5,9 @@ import { systemClock } from '../clock/clock.js';
 import { createBullmqScheduler, expiryJobId } from './bullmq-scheduler.js';
 import { fired, QUIET_MS, recorder, schedulerContract, sleep, waitFor } from './scheduler.contract.js';
 import type { Scheduler } from './scheduler.js';
-import { removeKeys } from '../../test/support/redis.js';
+import { removeKeys, TEST_REDIS_URL } from '../../test/support/redis.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 /** This file's own database: one test runs FLUSHDB. */
 const DB = 14;
 const PREFIX = `test-${randomUUID()}`;

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startServer, type Server, type StartOptions } from './process.js';
+import { TEST_REDIS_URL } from '../support/redis.js';
 
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_BASE = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_BASE = TEST_REDIS_URL;
 
 /**
  * A throw-away replicated environment for one test file or benchmark: its own Postgres database,

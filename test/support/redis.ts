@@ -1,7 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll } from 'vitest';
 
-export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The Redis the tests use: `TEST_REDIS_URL`, or the local one. */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Deletes every key under `prefix:` (SCAN, so Redis is never blocked); returns how many. */
 export async function removeKeys(redis: Redis, prefix: string): Promise<number> {
