@@ -22,9 +22,6 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   thresholds: { high: 90, low: 85, break: null },
   timeoutMS: 20_000,
-  // Later runs retest only the mutants whose code or covering tests changed.
-  incremental: true,
-  incrementalFile: 'reports/mutation/stryker-incremental.json',
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };
