@@ -97,7 +97,7 @@ describe('redis write lock', () => {
     const key = nextKey();
     const holder = lockOn(key, { ttlMs: 5000 });
     const warnings: string[] = [];
-    const impatient = lockOn(key, { waitMs: 100, logger: { warn: (_, msg) => warnings.push(msg) } });
+    const impatient = lockOn(key, { waitMs: 100, logger: { warn: (_, msg) => warnings.push(msg), error: () => undefined } });
     let release!: () => void;
     const held = holder.run(() => new Promise<void>((resolve) => (release = resolve)));
     await sleep(20);
@@ -166,7 +166,7 @@ describe('redis write lock', () => {
       key: nextKey(),
       ttlMs: 1000,
       commandTimeoutMs: 200,
-      logger: { warn: (_, msg) => warnings.push(msg) },
+      logger: { warn: (_, msg) => warnings.push(msg), error: () => undefined },
     });
     const started = Date.now();
     await expect(lock.run(() => Promise.resolve('written'))).resolves.toBe('written');

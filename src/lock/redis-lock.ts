@@ -9,12 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../model/logger.js';
 import type { WriteLock } from './lock.js';
 import { EXTEND_LUA, RELEASE_LUA } from './lua-scripts.js';
-
-export interface LockLogger {
-  warn(obj: object, msg: string): void;
-}
 
 export interface RedisLockDeps {
   /** Borrowed client for the lock's short commands; never closed here. */
@@ -28,7 +25,7 @@ export interface RedisLockDeps {
   readonly commandTimeoutMs?: number;
   /** While waiting, how often to check that the holder's connection is still open (default 100). */
   readonly livenessCheckMs?: number;
-  readonly logger?: LockLogger;
+  readonly logger?: Logger;
 }
 
 type Acquired = 'held' | 'busy' | 'down' | 'closed';

@@ -12,13 +12,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../model/logger.js';
 import type { Entry } from '../statemachine/entries.js';
 import type { Log, LogHandlers, Subscription } from './log.js';
-
-export interface StreamLogLogger {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
 
 export interface RedisStreamLogDeps {
   /** Borrowed client for XADD and the short checks; never closed here. */
@@ -37,7 +33,7 @@ export interface RedisStreamLogDeps {
   readonly watchdogMarginMs?: number;
   /** Bound on each non-blocking command, including `publish` (default 2000 ms). */
   readonly commandTimeoutMs?: number;
-  readonly logger?: StreamLogLogger;
+  readonly logger?: Logger;
 }
 
 export interface RedisSubscription extends Subscription {

@@ -21,12 +21,8 @@
 import { DelayedError, Queue, Worker, type BackoffStrategy, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock/clock.js';
+import { silentLogger, type Logger } from '../model/logger.js';
 import type { ExpiryJob, OnDue, Scheduler } from './scheduler.js';
-
-export interface SchedulerLogger {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
 
 export interface BullmqSchedulerDeps {
   /** A borrowed ioredis client made with `maxRetriesPerRequest: null`; never closed here. */
@@ -35,7 +31,7 @@ export interface BullmqSchedulerDeps {
   readonly prefix: string;
   readonly queueName?: string;
   readonly clock: Clock;
-  readonly logger?: SchedulerLogger;
+  readonly logger?: Logger;
   /** First retry delay after `onDue` throws; doubles per attempt up to a minute. */
   readonly retryDelayMs?: number;
 }
@@ -57,12 +53,11 @@ const BATCH = 1000;
 
 export const expiryJobId = (id: string, version: number): string => `${encodeURIComponent(id)}@${version}`;
 
-const silent: SchedulerLogger = { warn: () => undefined, error: () => undefined };
 
 export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
   const { connection, prefix, clock } = deps;
   const queueName = deps.queueName ?? 'adsm-expiry';
-  const logger = deps.logger ?? silent;
+  const logger = deps.logger ?? silentLogger;
   const retryDelayMs = deps.retryDelayMs ?? 1000;
   if (connection.options.maxRetriesPerRequest !== null) {
     // The worker's blocking connection is a duplicate of this client; BullMQ rejects it otherwise.
