@@ -4,7 +4,7 @@ import { notFound, validationFailed } from '../model/errors.js';
 import { createAdminAuth } from './auth.js';
 import { readJsonBody } from './body.js';
 import { fingerprint } from './canonical-json.js';
-import { headerDetails, parseIfMatch } from './headers.js';
+import { parseWriteHeaders } from './headers.js';
 import { AD_PATH, ensureReady, ONE_AD_PATH } from './paths.js';
 import { etagOf, locationOf, renderAd, renderAdWithStatus } from './render.js';
 import { toAdInput } from './schemas.js';
@@ -27,7 +27,7 @@ export function registerAdminRoutes(app: OpenAPIHono, deps: AppDeps): void {
     guard(c);
     const raw = await readJsonBody(c);
     const key = c.req.header('idempotency-key');
-    const body = validateAdBody(raw, headerDetails(undefined, key));
+    const body = validateAdBody(raw, parseWriteHeaders(undefined, key).details);
     const stamp = key === undefined ? undefined : { key, fingerprint: fingerprint(raw) };
     const { ad, replayed } = await service.create(toAdInput(body), stamp);
     const headers: Record<string, string> = { Location: locationOf(ad), ETag: etagOf(ad) };
@@ -45,18 +45,17 @@ export function registerAdminRoutes(app: OpenAPIHono, deps: AppDeps): void {
   app.put(ONE_AD_PATH, async (c) => {
     guard(c);
     const raw = await readJsonBody(c);
-    const ifMatch = c.req.header('if-match');
-    const body = validateAdBody(raw, headerDetails(ifMatch));
-    const ad = await service.update(c.req.param('id'), toAdInput(body), parseIfMatch(ifMatch) ?? undefined);
+    const { ifMatch, details } = parseWriteHeaders(c.req.header('if-match'));
+    const body = validateAdBody(raw, details);
+    const ad = await service.update(c.req.param('id'), toAdInput(body), ifMatch);
     return c.json(renderAd(ad), 200, { ETag: etagOf(ad) });
   });
 
   app.delete(ONE_AD_PATH, async (c) => {
     guard(c);
-    const ifMatch = c.req.header('if-match');
-    const problems = headerDetails(ifMatch);
-    if (problems.length > 0) throw validationFailed('request is invalid', problems);
-    await service.delete(c.req.param('id'), parseIfMatch(ifMatch) ?? undefined);
+    const { ifMatch, details } = parseWriteHeaders(c.req.header('if-match'));
+    if (details.length > 0) throw validationFailed('request is invalid', details);
+    await service.delete(c.req.param('id'), ifMatch);
     return c.body(null, 204);
   });
 }

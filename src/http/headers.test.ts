@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headerDetails, idempotencyKeyProblem, parseIfMatch } from './headers.js';
+import { idempotencyKeyProblem, parseIfMatch, parseWriteHeaders } from './headers.js';
 
 describe('parseIfMatch', () => {
   it.each([
@@ -12,14 +12,16 @@ describe('parseIfMatch', () => {
     expect(parseIfMatch(header)).toBe(expected);
   });
 
-  it('treats an absent header as no condition', () => {
-    expect(parseIfMatch(undefined)).toBeUndefined();
+  it('treats an absent header as no condition, and parses a present one once', () => {
+    expect(parseWriteHeaders(undefined)).toEqual({ ifMatch: undefined, details: [] });
+    expect(parseWriteHeaders('W/"7"')).toEqual({ ifMatch: 7, details: [] });
+    expect(parseWriteHeaders('*')).toEqual({ ifMatch: '*', details: [] });
   });
 
   it.each(['', '"3', '3"', 'W/3', 'w/"3"', '"a"', '-1', '3.0', '"1", "2"', '**', 'W/*', '1234567890123456'])(
     'rejects %j',
     (header) => {
-      expect(parseIfMatch(header)).toBeNull();
+      expect(parseIfMatch(header)).toBeUndefined();
     },
   );
 });
@@ -36,10 +38,13 @@ describe('Idempotency-Key', () => {
   });
 
   it('reports header problems as details', () => {
-    expect(headerDetails('nope', '')).toEqual([
-      { path: 'If-Match', message: expect.any(String) as string },
-      { path: 'Idempotency-Key', message: 'must not be empty' },
-    ]);
-    expect(headerDetails(undefined, undefined)).toEqual([]);
+    expect(parseWriteHeaders('nope', '')).toEqual({
+      ifMatch: undefined,
+      details: [
+        { path: 'If-Match', message: expect.any(String) as string },
+        { path: 'Idempotency-Key', message: 'must not be empty' },
+      ],
+    });
+    expect(parseWriteHeaders(undefined, undefined)).toEqual({ ifMatch: undefined, details: [] });
   });
 });

@@ -36,7 +36,7 @@ export function issueDetails(issues: readonly Issue[]): ErrorDetail[] {
 }
 
 /**
- * Validates a parsed create/replace body; `headerProblems` (from `headerDetails`) join the same
+ * Validates a parsed create/replace body; `headerProblems` (from `parseWriteHeaders`) join the same
  * 400 so a client sees every problem at once.
  */
 export function validateAdBody(raw: unknown, headerProblems: readonly ErrorDetail[] = []): AdBody {

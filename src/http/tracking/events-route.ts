@@ -17,7 +17,7 @@ import {
 } from '../../model/errors.js';
 import { isJsonContentType } from '../body.js';
 import { fingerprint } from '../canonical-json.js';
-import { headerDetails } from '../headers.js';
+import { parseWriteHeaders } from '../headers.js';
 import { errorBody, requestIdOf, type Envelope } from '../envelope.js';
 import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
 import type { Tracker } from '../../tracking/tracker.js';
@@ -128,7 +128,7 @@ export function createEventsRoute(deps: EventsRouteDeps) {
     const raw = parseJson(bytes);
     const key = req.headers['idempotency-key'];
     const keyValue = Array.isArray(key) ? key[0] : key;
-    const events = validateEvents(raw, headerDetails(undefined, keyValue));
+    const events = validateEvents(raw, parseWriteHeaders(undefined, keyValue).details);
     if (rateLimiter) {
       const wait = await rateLimiter.consume(client, events.length);
       if (wait > 0) throw rateLimited(wait);
