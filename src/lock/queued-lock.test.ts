@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { WriteLock } from './lock.js';
 import { createLocalLock } from './local-lock.js';
 import { createQueuedLock } from './queued-lock.js';
+import { lockContract } from './lock.contract.js';
 
 /** A lock that counts how often it was taken. */
 function counting(): WriteLock & { taken: number } {
@@ -47,4 +48,9 @@ describe('queued lock', () => {
     await expect(a).rejects.toThrow('boom');
     await expect(b).resolves.toBe('ok');
   });
+});
+
+lockContract('queued over local', () => {
+  const lock = createQueuedLock(createLocalLock());
+  return { a: lock, b: lock };
 });

@@ -21,6 +21,7 @@ export function createQueuedLock(
   const pauseMs = opts.pauseMs ?? 5;
   const queue: Job[] = [];
   let draining = false;
+  let closed = false;
 
   const runBatch = async (): Promise<void> => {
     for (let n = 0; n < maxBatch; n++) {
@@ -53,11 +54,15 @@ export function createQueuedLock(
 
   return {
     run<T>(fn: () => Promise<T>): Promise<T> {
+      if (closed) return fn();
       return new Promise<T>((resolve, reject) => {
         queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
         if (!draining) void drain();
       });
     },
-    close: () => inner.close(),
+    close: () => {
+      closed = true;
+      return inner.close();
+    },
   };
 }

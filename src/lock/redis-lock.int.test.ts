@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { redisClients } from '../../test/support/redis.js';
 import { describe, expect, it } from 'vitest';
+import { lockContract } from './lock.contract.js';
 import { createRedisLock, type RedisLockDeps } from './redis-lock.js';
 
 const DB = 12;
@@ -15,6 +16,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const nextKey = () => `${PREFIX}:lock:${++counter}`;
 const lockOn = (key: string, options: Partial<RedisLockDeps> = {}) =>
   createRedisLock({ redis: client(), key, ttlMs: 1000, waitMs: 10_000, ...options });
+
+lockContract('redis (two clients on one key)', () => {
+  const key = nextKey();
+  return { a: lockOn(key), b: lockOn(key) };
+});
 
 /** Counts how many `fn`s run at once. */
 function overlapProbe() {
