@@ -1,4 +1,5 @@
 import { adMatches, compareAds, type Ad } from '../model/ad.js';
+import { invariantFailed } from '../model/errors.js';
 import type { AdIndex } from './ad-index.js';
 import {
   emptyBlock,
@@ -131,7 +132,7 @@ export function createTargetingIndex(options: TargetingIndexOptions = {}): AdInd
       const pos = entryAfter(block.ads, ad, true);
       let k = 0;
       while (block.ads[pos + k] === ad) k++;
-      if (k === 0) throw new Error(`targeting index lost the entries of ad ${ad.id}`);
+      if (k === 0) throw invariantFailed(`targeting index lost the entries of ad ${ad.id}`);
       removeEntries(block, pos, k, counts);
       remaining -= k;
       compact(b);

@@ -103,7 +103,10 @@ describe('redis write lock', () => {
     const key = nextKey();
     const holder = lockOn(key, { ttlMs: 5000 });
     const warnings: string[] = [];
-    const impatient = lockOn(key, { waitMs: 100, logger: { warn: (_, msg) => warnings.push(msg), error: () => undefined } });
+    const impatient = lockOn(key, {
+      waitMs: 100,
+      logger: { warn: (_, msg) => warnings.push(msg), error: () => undefined },
+    });
     let release!: () => void;
     const held = holder.run(() => new Promise<void>((resolve) => (release = resolve)));
     await sleep(20);

@@ -134,3 +134,5 @@ export const clientClosed = () =>
   new AppError({ code: 'client_closed', status: 499, message: 'the client closed the connection' });
 export const internal = (cause?: unknown) =>
   new AppError({ code: 'internal', status: 500, message: 'internal server error', cause });
+/** An internal invariant does not hold (a bug, or a store not in the shape it must be): 500 `internal`. */
+export const invariantFailed = (message: string) => internal(new Error(message));

@@ -3,7 +3,7 @@ import type { Store } from '../store/store.js';
 import type { AdsService } from '../service/ads-service.js';
 import { isActiveAt, type Ad } from '../model/ad.js';
 import type { Decision } from '../statemachine/decide.js';
-import { internal } from '../model/errors.js';
+import { invariantFailed } from '../model/errors.js';
 import type { Replica } from './replica.js';
 import { randomUUIDv7 } from './uuid.js';
 import type { Execute } from './write-path.js';
@@ -31,7 +31,7 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
   const appended = (d: Decision): Ad => {
     if (d.kind === 'append' && (d.entry.type === 'create' || d.entry.type === 'update')) return d.entry.ad;
     if (d.kind === 'replay') return d.ad;
-    throw internal(new Error(`unexpected decision ${d.kind}`));
+    throw invariantFailed(`unexpected decision ${d.kind}`);
   };
 
   /**

@@ -1,6 +1,6 @@
 import type { WriteLock } from '../lock/lock.js';
 import type { Log } from '../log/log.js';
-import { internal } from '../model/errors.js';
+import { invariantFailed } from '../model/errors.js';
 import type { Store } from '../store/store.js';
 import type { Command, Decision } from '../statemachine/decide.js';
 import { decideBatch, type Outcome } from '../statemachine/decide-batch.js';
@@ -90,7 +90,7 @@ export function createWritePath(deps: WritePathDeps) {
       entries = await store.commitBatch({ afterSeq: replica.state.seq, adIds: [...adIds] }, (ctx) => {
         replica.receive(ctx.tail);
         if (replica.state.seq !== ctx.head) {
-          throw internal(new Error(`state at seq ${replica.state.seq} could not reach store head ${ctx.head}`));
+          throw invariantFailed(`state at seq ${replica.state.seq} could not reach store head ${ctx.head}`);
         }
         // The store's clock, never this replica's: no replica's clock leaks into the state's time.
         const now = Math.max(ctx.now, replica.state.at);
@@ -111,7 +111,7 @@ export function createWritePath(deps: WritePathDeps) {
       );
       await replica.waitFor(last.seq);
     }
-    batch.forEach((w, i) => w.settle(outcomes[i] ?? { error: internal(new Error('command left undecided')) }));
+    batch.forEach((w, i) => w.settle(outcomes[i] ?? { error: invariantFailed('command left undecided') }));
   }
 }
 

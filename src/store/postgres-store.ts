@@ -8,7 +8,7 @@
 import pg from 'pg';
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
-import { internal } from '../model/errors.js';
+import { invariantFailed } from '../model/errors.js';
 import { withStoreErrors } from './postgres-errors.js';
 import { inTransaction } from './postgres-tx.js';
 import { partsOf } from './snapshot-parts.js';
@@ -30,7 +30,7 @@ export interface PostgresStoreDeps {
 /** `bigint` columns arrive as strings (they may exceed 2^53); every `seq` we write is safe. */
 const toNumber = (value: string | number): number => {
   const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw internal(new Error(`${value} is not a safe integer`));
+  if (!Number.isSafeInteger(n)) throw invariantFailed(`${value} is not a safe integer`);
   return n;
 };
 
@@ -124,7 +124,7 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
       // This row lock serialises the writers of all replicas: seq is decided in commit order.
       const locked = await client.query<{ seq: string }>(sql.lockHead);
       const headRow = locked.rows[0];
-      if (!headRow) throw internal(new Error('log_head has no row: run the migrations'));
+      if (!headRow) throw invariantFailed('log_head has no row: run the migrations');
       const head = toNumber(headRow.seq);
       const context = await client.query<{ tail: Entry[]; stored: Ad[]; now: number }>(sql.context, [
         request.afterSeq,
@@ -132,7 +132,7 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
         request.adIds ?? [],
       ]);
       const row = context.rows[0];
-      if (!row) throw internal(new Error('the commit context query returned no row'));
+      if (!row) throw invariantFailed('the commit context query returned no row');
       const stored = new Map(row.stored.map((ad) => [ad.id, ad]));
       const entries = prepare({ head, tail: row.tail, stored, now: row.now });
       checkNextSeqs(entries, head);
@@ -151,7 +151,7 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
 
     headSeq: async () => {
       const row = await one<{ seq: string }>(sql.head);
-      if (!row) throw internal(new Error('log_head has no row: run the migrations'));
+      if (!row) throw invariantFailed('log_head has no row: run the migrations');
       return toNumber(row.seq);
     },
 

@@ -1,6 +1,6 @@
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
-import { internal } from '../model/errors.js';
+import { invariantFailed } from '../model/errors.js';
 import { REPLY_TTL_MS } from '../statemachine/state.js';
 
 /**
@@ -9,8 +9,6 @@ import { REPLY_TTL_MS } from '../statemachine/state.js';
  * contract's 24 hours.
  */
 export const IDEMPOTENCY_KEY_TTL_MS = REPLY_TTL_MS;
-
-const invariant = (message: string) => internal(new Error(message));
 
 /** What `Store.commitBatch` hands to the caller's `prepare`, inside the write transaction. */
 export interface BatchContext {
@@ -145,7 +143,7 @@ export function commitOne(commitBatch: Store['commitBatch']): Store['commit'] {
 export function checkNextSeqs(entries: readonly Entry[], head: number): void {
   entries.forEach((entry, i) => {
     if (entry.seq !== head + 1 + i) {
-      throw invariant(`entry seq ${entry.seq} is not the next seq ${head + 1 + i}`);
+      throw invariantFailed(`entry seq ${entry.seq} is not the next seq ${head + 1 + i}`);
     }
   });
 }
