@@ -18,60 +18,51 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 
 
 type Service = Pick<AdsService, 'stats' | 'now'>;
 
-/** One `stats()` (which counts active ads, O(ads)) per scrape, not one per gauge. */
-function statsPerScrape(service: Service): () => ReturnType<Service['stats']> {
-  let at = -Infinity;
-  let cached = service.stats();
-  return () => {
-    const now = performance.now();
-    if (now - at > 20) {
-      cached = service.stats();
-      at = now;
-    }
-    return cached;
-  };
-}
-
 function serviceGauges(registry: Registry, service: Service): void {
-  const stats = statsPerScrape(service);
-  const gauge = (name: string, help: string, value: () => number) =>
+  // One `stats()` (which counts active ads, O(ads)) per scrape, not one per gauge: a registry
+  // collects its metrics in the order they were registered, so the first gauge below takes the
+  // figures of this scrape and the others read them.
+  let stats = service.stats();
+  const gauge = (name: string, help: string, value: (s: typeof stats) => number, first = false) =>
     new Gauge({
       name,
       help,
       registers: [registry],
       collect() {
-        this.set(value());
+        if (first) stats = service.stats();
+        this.set(value(stats));
       },
     });
   gauge(
     'adsm_applied_seq',
     'Sequence number of the last log entry applied by this replica.',
-    () => stats().appliedSeq,
+    (s) => s.appliedSeq,
+    true,
   );
   gauge(
     'adsm_known_head_seq',
     'Highest committed sequence number this replica knows of.',
-    () => stats().knownHeadSeq,
+    (s) => s.knownHeadSeq,
   );
   gauge(
     'adsm_store_up',
     '1 while the store (Postgres or SQLite) answers, 0 from a failure to reach it until it answers again.',
-    () => (stats().storeAvailable ? 1 : 0),
+    (s) => (s.storeAvailable ? 1 : 0),
   );
-  gauge('adsm_live_ads', 'Ads held in live state (not deleted, not expired).', () => stats().liveAds);
-  gauge('adsm_active_ads', 'Ads active now.', () => stats().activeAds);
+  gauge('adsm_live_ads', 'Ads held in live state (not deleted, not expired).', (s) => s.liveAds);
+  gauge('adsm_active_ads', 'Ads active now.', (s) => s.activeAds);
   gauge(
     'adsm_replication_lag_seconds',
     'Seconds since the last applied entry was committed (0 before any).',
-    () => {
-      const { lastAppliedAt } = stats();
+    ({ lastAppliedAt }) => {
       return lastAppliedAt === 0 ? 0 : Math.max(0, service.now() - lastAppliedAt) / 1000;
     },
   );
-  gauge('adsm_replication_lag_entries', 'Committed entries not yet applied by this replica.', () => {
-    const { appliedSeq, knownHeadSeq } = stats();
-    return Math.max(0, knownHeadSeq - appliedSeq);
-  });
+  gauge(
+    'adsm_replication_lag_entries',
+    'Committed entries not yet applied by this replica.',
+    ({ appliedSeq, knownHeadSeq }) => Math.max(0, knownHeadSeq - appliedSeq),
+  );
 }
 
 export function createMetrics(service: Service, options: MetricsOptions = {}): Metrics {
