@@ -76,6 +76,11 @@ export async function readJsonBody(c: Context): Promise<unknown> {
   const bytes = await readLimited(c);
   if (!isIdentityEncoding(c.req.header('content-encoding'))) throw unsupportedEncoding();
   if (!isJsonContentType(c.req.header('content-type'))) throw unsupportedMediaType();
+  return parseJsonBytes(bytes);
+}
+
+/** A body's bytes as JSON: invalid UTF-8 or JSON syntax is 400 `invalid_json`. */
+export function parseJsonBytes(bytes: Uint8Array): unknown {
   let text: string;
   try {
     text = utf8.decode(bytes);

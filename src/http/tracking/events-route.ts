@@ -9,13 +9,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   AppError,
-  invalidJson,
   notReady,
   payloadTooLarge,
   unauthorized,
   unsupportedMediaType,
 } from '../../model/errors.js';
-import { isJsonContentType } from '../body.js';
+import { isJsonContentType, parseJsonBytes } from '../body.js';
 import { fingerprint } from '../canonical-json.js';
 import { parseWriteHeaders } from '../headers.js';
 import { errorBody, requestIdOf, type Envelope } from '../envelope.js';
@@ -42,7 +41,6 @@ export interface EventsRouteDeps {
 
 const BEARER = /^Bearer +(\S+) *$/i;
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const rateLimited = (seconds: number) =>
   new AppError({
@@ -73,20 +71,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
     req.once('error', reject);
   });
-}
-
-function parseJson(bytes: Buffer): unknown {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw invalidJson('request body is not valid UTF-8');
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw invalidJson();
-  }
 }
 
 export function createEventsRoute(deps: EventsRouteDeps) {
@@ -125,7 +109,7 @@ export function createEventsRoute(deps: EventsRouteDeps) {
     ) {
       throw unsupportedMediaType();
     }
-    const raw = parseJson(bytes);
+    const raw = parseJsonBytes(bytes);
     const key = req.headers['idempotency-key'];
     const keyValue = Array.isArray(key) ? key[0] : key;
     const events = validateEvents(raw, parseWriteHeaders(undefined, keyValue).details);
