@@ -1,8 +1,6 @@
-import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adBody, expectError, setup, type Client } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { adBody, expectError } from './helpers.js';
+import { servedOverHttp } from './served.js';
 
 /** The 64 KiB body limit at its edge: 65,536 bytes are read, 65,537 are refused with 413. */
 
@@ -30,41 +28,12 @@ function stream(chunks: string[]): ReadableStream<Uint8Array> {
   });
 }
 
-let client: Client;
-let server: ServerType;
-let port: number;
+const served = servedOverHttp();
+const client = () => served.client();
 
-beforeAll(async () => {
-  client = await setup();
-  server = serve({ fetch: client.app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  port = (server.address() as AddressInfo).port;
-});
-
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await client.t.close();
-});
-
-function overSocket(method: string, path: string, chunks: string[], headers: Record<string, string>) {
-  return new Promise<Response>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () =>
-        resolve(
-          new Response(body, {
-            status: res.statusCode,
-            headers: { 'content-type': String(res.headers['content-type']) },
-          }),
-        ),
-      );
-    });
-    req.on('error', reject);
-    for (const c of chunks) req.write(c);
-    req.end();
-  });
+async function overSocket(method: string, path: string, chunks: string[], headers: Record<string, string>) {
+  const res = await served.send(method, path, chunks, headers);
+  return new Response(res.body, { status: res.status, headers: { 'content-type': res.contentType } });
 }
 
 type Send = (method: string, path: string, text: string) => Response | Promise<Response>;
@@ -73,7 +42,7 @@ const ways: [string, Send][] = [
   [
     'app, Content-Length',
     (method, path, text) =>
-      client.app.request(path, {
+      client().app.request(path, {
         method,
         body: text,
         headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) },
@@ -82,7 +51,7 @@ const ways: [string, Send][] = [
   [
     'app, chunked',
     (method, path, text) =>
-      client.app.request(path, {
+      client().app.request(path, {
         method,
         body: stream(chunksOf(text)),
         headers: { 'content-type': 'application/json' },
@@ -117,6 +86,6 @@ describe('body limit edge', () => {
       expect(read.error.details.map((d) => d.path)).toEqual(['pad']);
       await expectError(await send(method, path, bodyOf(LIMIT + 1)), 413, 'payload_too_large');
     }
-    expect(await client.publicIds()).toEqual([]);
+    expect(await client().publicIds()).toEqual([]);
   });
 });

@@ -1,40 +1,10 @@
-import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adBody, setup, type Client } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { adBody } from './helpers.js';
+import { servedOverHttp } from './served.js';
 
 /** The app behind a real node HTTP server: bodies arrive as streams, chunked or not. */
 
-let client: Client;
-let server: ServerType;
-let port: number;
-
-beforeAll(async () => {
-  client = await setup();
-  server = serve({ fetch: client.app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  port = (server.address() as AddressInfo).port;
-});
-
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await client.t.close();
-});
-
-function send(method: string, path: string, chunks: string[], headers: Record<string, string>) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    for (const c of chunks) req.write(c);
-    req.end();
-  });
-}
+const { send } = servedOverHttp();
 
 describe('over a real socket', () => {
   it('a chunked body over 64 KiB → 413', async () => {
