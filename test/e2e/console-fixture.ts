@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { blockAllBut } from '../support/browser.js';
+import type { AdJson } from '../http/helpers.js';
 
 /** Screenshots of the console scenarios (gitignored): `test-results/console/<mode>-<name>.png`. */
 export const SHOTS_DIR = new URL('../../test-results/console/', import.meta.url).pathname;
@@ -83,17 +84,8 @@ export function adminApi(url: string) {
   };
 }
 
-export interface AdJson {
-  id: string;
-  title: string;
-  startAt: string;
-  endAt: string;
-  conditions: Record<string, unknown>[];
-  version: number;
-}
-
-export const HOUR = 3_600_000;
-export const DAY = 24 * HOUR;
+export type { AdJson } from '../http/helpers.js';
+export { HOUR, DAY } from '../support/ads.js';
 export const isoIn = (ms: number): string => new Date(Date.now() + ms).toISOString();
 
 /** Polls `check` until it stops throwing (a replica catching up with another). */
