@@ -14,7 +14,7 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from '../../model/errors.js';
-import { isJsonContentType, parseJsonBytes } from '../body.js';
+import { isJsonContentType, parseJsonBytes, readBodyUpTo } from '../body.js';
 import { fingerprint } from '../canonical-json.js';
 import { parseWriteHeaders } from '../headers.js';
 import { errorBody, requestIdOf, type Envelope } from '../envelope.js';
@@ -52,27 +52,6 @@ const rateLimited = (seconds: number) =>
     },
   });
 
-/** Reads the body up to the cap; `undefined` when it is larger (the rest is not read). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.pause();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.once('error', reject);
-  });
-}
-
 export function createEventsRoute(deps: EventsRouteDeps) {
   const { tracker, envelope, rateLimiter } = deps;
   const expected = deps.eventsToken === undefined ? undefined : digest(deps.eventsToken);
@@ -100,7 +79,7 @@ export function createEventsRoute(deps: EventsRouteDeps) {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > MAX_EVENTS_BODY_BYTES)
       throw payloadTooLarge(MAX_EVENTS_BODY_BYTES);
-    const bytes = await readBody(req, MAX_EVENTS_BODY_BYTES);
+    const bytes = await readBodyUpTo(req, MAX_EVENTS_BODY_BYTES);
     if (!bytes) throw payloadTooLarge(MAX_EVENTS_BODY_BYTES);
     const encoding = req.headers['content-encoding'];
     if (
