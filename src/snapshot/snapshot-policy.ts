@@ -11,7 +11,7 @@ export type SnapshotClaim = (seq: number) => Promise<boolean>;
 
 export interface SnapshotPolicyDeps {
   readonly store: Pick<Store, 'latestSnapshot' | 'latestSnapshotInfo' | 'saveSnapshot'>;
-  /** A snapshot is due after every this many entries (0 = only on shutdown). */
+  /** A snapshot is due after at least this many entries (0 = only on shutdown); see `snapshotInterval`. */
   readonly every: number;
   /** Snapshots kept in the store. */
   readonly keep: number;
@@ -20,8 +20,21 @@ export interface SnapshotPolicyDeps {
 }
 
 /**
+ * Entries between two snapshots: `every` doubled until it is at least `size` (the ads and
+ * remembered replies a snapshot holds). Encoding a snapshot costs O(size), so a fixed interval
+ * would make each write cost O(size) too; growing the interval with the state keeps it O(1) per
+ * write, while a restart still replays fewer entries than the snapshot holds (at most twice).
+ * Derived from the state at `seq` alone, so every replica agrees on which `seq`s are due.
+ */
+export function snapshotInterval(every: number, size: number): number {
+  let interval = every;
+  while (interval < size) interval *= 2;
+  return interval;
+}
+
+/**
  * When and who snapshots, in one place: recovery starts from the newest snapshot; a snapshot is
- * due every `every` entries and taken by the replica that wins the claim for that `seq`; a
+ * due every `snapshotInterval` entries and taken by the replica that wins the claim for that `seq`; a
  * replica that stops takes one of its own state. Taking is single-flight, and a snapshot at or
  * below the newest stored one is not written again.
  */
@@ -54,6 +67,8 @@ export function createSnapshotPolicy(deps: SnapshotPolicyDeps) {
     /** Called after each applied entry: starts the snapshot due at `seq`, if any, in the background. */
     afterApplied(seq: number, state: () => State): void {
       if (deps.every <= 0 || seq % deps.every !== 0) return;
+      const { ads, replies } = state();
+      if (seq % snapshotInterval(deps.every, ads.size + replies.size) !== 0) return;
       void (async () => {
         if (!deps.claim || (await deps.claim(seq))) await take(state);
       })().catch(report);
