@@ -3,6 +3,22 @@ import { randomBytes } from 'node:crypto';
 let lastMs = 0;
 let counter = 0;
 
+/** Random bytes drawn 4 KiB at a time: one `randomBytes` call per id was a few % of a create. */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolAt = POOL_BYTES;
+
+function random16(): Buffer {
+  if (poolAt + 16 > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    poolAt = 0;
+  }
+  // A copy: the caller overwrites the time and version bytes.
+  const b = Buffer.from(pool.subarray(poolAt, poolAt + 16));
+  poolAt += 16;
+  return b;
+}
+
 /**
  * A UUIDv7 (RFC 9562): 48-bit millisecond time, then a 12-bit counter that keeps ids made in
  * the same millisecond in creation order, then random bits.
@@ -13,9 +29,9 @@ export function randomUUIDv7(now = Date.now()): string {
     if (counter === 0) lastMs++;
   } else {
     lastMs = now;
-    counter = randomBytes(2).readUInt16BE(0) & 0x7ff;
+    counter = random16().readUInt16BE(0) & 0x7ff;
   }
-  const b = randomBytes(16);
+  const b = random16();
   const ms = lastMs;
   b[0] = Math.floor(ms / 2 ** 40) & 0xff;
   b[1] = Math.floor(ms / 2 ** 32) & 0xff;
