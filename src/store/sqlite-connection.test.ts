@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSqlite } from './sqlite-connection.js';
+import { createWalSync, openSqlite, walFilename } from './sqlite-connection.js';
 
 /** `PRAGMA synchronous` answers a number: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
 const FULL = 2;
+const NORMAL = 1;
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -30,6 +31,72 @@ describe('sqlite connection', () => {
       expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
       expect(db.pragma('locking_mode', { simple: true })).toBe(exclusive ? 'exclusive' : 'normal');
     } finally {
+      db.close();
+    }
+  });
+
+  it('a connection whose caller syncs the WAL itself does not sync inside commits', () => {
+    const db = openSqlite(tempFile(), { syncOnCommit: false });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('synchronous', { simple: true })).toBe(NORMAL);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('WalSync', () => {
+  /** A flush that finishes when the test says so. */
+  function gatedFlush() {
+    const gates: (() => void)[] = [];
+    const datasync = () => new Promise<void>((resolve) => gates.push(resolve));
+    return { datasync, gates };
+  }
+
+  it('a sync asked for while a flush runs waits for the next flush, shared by every such caller', async () => {
+    const { datasync, gates } = gatedFlush();
+    const sync = createWalSync('unused', datasync);
+    const order: string[] = [];
+    const a = sync().then(() => order.push('a'));
+    const b = sync().then(() => order.push('b'));
+    const c = sync().then(() => order.push('c'));
+    expect(gates).toHaveLength(1);
+    gates[0]!();
+    await a;
+    await Promise.resolve();
+    expect(order).toEqual(['a']);
+    expect(gates).toHaveLength(2);
+    gates[1]!();
+    await Promise.all([b, c]);
+    expect(order).toEqual(['a', 'b', 'c']);
+    expect(gates).toHaveLength(2);
+  });
+
+  it('a failed flush fails its callers; the next sync flushes again', async () => {
+    let fail = true;
+    let calls = 0;
+    const sync = createWalSync('unused', () => {
+      calls++;
+      return fail ? Promise.reject(new Error('EIO')) : Promise.resolve();
+    });
+    await expect(sync()).rejects.toThrow('EIO');
+    fail = false;
+    await sync();
+    expect(calls).toBe(2);
+  });
+
+  it('flushes the real WAL file of a database, and copes with none yet', async () => {
+    const file = tempFile();
+    const db = openSqlite(file, { syncOnCommit: false });
+    const sync = createWalSync(file);
+    try {
+      await expect(sync()).resolves.toBeUndefined();
+      db.exec('CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)');
+      expect(statSync(walFilename(file)).size).toBeGreaterThan(0);
+      await expect(sync()).resolves.toBeUndefined();
+    } finally {
+      await sync.close();
       db.close();
     }
   });

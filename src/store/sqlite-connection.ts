@@ -1,15 +1,25 @@
 /**
  * The one place a SQLite connection of the embedded store is opened and configured: WAL journal,
- * `synchronous=FULL` (an acknowledged write survives power loss, not only a process crash), a
- * busy timeout for other connections on the same file, and optionally an exclusive lock.
+ * a busy timeout for other connections on the same file, optionally an exclusive lock, and
+ * durability. An acknowledged write must survive power loss, not only a process crash: either
+ * SQLite syncs the WAL inside every commit (`synchronous=FULL`, the default), or the caller
+ * syncs it itself before acknowledging (`syncOnCommit: false`, then `synchronous=NORMAL` and a
+ * `WalSync`): same guarantee, but the sync runs on libuv's thread pool instead of blocking the
+ * event loop for the length of a disk flush on every commit.
  */
 import { mkdirSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
 export interface SqliteOpenOptions {
   /** Hold the file's lock for the connection's lifetime, so a second process cannot open it. */
   readonly exclusive?: boolean;
+  /**
+   * false: commits do not sync (`synchronous=NORMAL`; checkpoints still do); the caller must
+   * await a `WalSync` after committing and before acknowledging. Default true (`FULL`).
+   */
+  readonly syncOnCommit?: boolean;
 }
 
 export function openSqlite(filename: string, opts: SqliteOpenOptions = {}): BetterSqlite3.Database {
@@ -17,7 +27,7 @@ export function openSqlite(filename: string, opts: SqliteOpenOptions = {}): Bett
   const db = new BetterSqlite3(filename);
   if (opts.exclusive) takeExclusiveLock(db, filename);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma(opts.syncOnCommit === false ? 'synchronous = NORMAL' : 'synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   return db;
 }
@@ -38,4 +48,63 @@ function takeExclusiveLock(db: BetterSqlite3.Database, filename: string): void {
       cause: err,
     });
   }
+}
+
+/** Flushes a file's data to disk (`fdatasync`); the default opens the file once and keeps it. */
+export type Datasync = () => Promise<void>;
+
+/**
+ * Resolves once everything committed to the connection before the call is on disk. Calls made
+ * while a flush runs share the next one (a flush started earlier may miss their commit), so a
+ * busy writer pays one flush per group of commits, never one per commit.
+ */
+export interface WalSync {
+  (): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The WAL file of a database in WAL mode: commits append to it, checkpoints copy it back. */
+export const walFilename = (filename: string): string => `${filename}-wal`;
+
+export function createWalSync(filename: string, datasync?: Datasync): WalSync {
+  let handle: FileHandle | undefined;
+  const flush: Datasync =
+    datasync ??
+    (async () => {
+      try {
+        handle ??= await open(walFilename(filename), 'r+');
+      } catch (err) {
+        // No WAL file: nothing was committed since the last checkpoint removed it.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      await handle.datasync();
+    });
+  let running: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  const start = (): Promise<void> =>
+    (running = flush().finally(() => {
+      running = undefined;
+    }));
+  const sync = (): Promise<void> => {
+    if (running === undefined) return start();
+    next ??= running.then(
+      () => {
+        next = undefined;
+        return sync();
+      },
+      () => {
+        next = undefined;
+        return sync();
+      },
+    );
+    return next;
+  };
+  return Object.assign(sync, {
+    async close() {
+      await running?.catch(() => undefined);
+      await handle?.close();
+      handle = undefined;
+    },
+  });
 }

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateSqlite } from './sqlite-migrate.js';
+import { walFilename } from './sqlite-connection.js';
 import { createSqliteStore, sqliteFilename } from './sqlite-store.js';
 import { append, checkKeyPruning, storeContract, testAd } from './store.contract.js';
 
@@ -123,6 +124,51 @@ describe('sqlite store', () => {
         ),
       );
     } finally {
+      await store.close();
+    }
+  });
+
+  it('answers a commit only after the WAL holding it was flushed, one flush for commits that wait together', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const wal = walFilename(sqliteFilename(dataDir));
+    let release = () => {};
+    const flushes: number[] = [];
+    const store = createSqliteStore({
+      dataDir,
+      datasync: () => {
+        // The commit's frames are in the WAL file before the flush starts.
+        flushes.push(existsSync(wal) ? statSync(wal).size : 0);
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    try {
+      let done = 0;
+      const first = append(store, { type: 'create', at: 1, ad: testAd('a') }).then(() => done++);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(flushes).toHaveLength(1);
+      expect(flushes[0]).toBeGreaterThan(0);
+      // Two more commits while the first flush runs: both wait for one later flush.
+      const later = [
+        append(store, { type: 'create', at: 2, ad: testAd('b') }).then(() => done++),
+        append(store, { type: 'create', at: 3, ad: testAd('c') }).then(() => done++),
+      ];
+      await new Promise((r) => setTimeout(r, 20));
+      expect(done).toBe(0);
+      expect(await store.headSeq()).toBe(3);
+      release();
+      await first;
+      expect(done).toBe(1);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(flushes).toHaveLength(2);
+      expect(flushes[1]).toBeGreaterThan(flushes[0]!);
+      expect(done).toBe(1);
+      release();
+      await Promise.all(later);
+      expect(done).toBe(3);
+      expect(flushes).toHaveLength(2);
+    } finally {
+      release();
       await store.close();
     }
   });

@@ -1,6 +1,8 @@
 /**
- * The embedded Store: one SQLite file (better-sqlite3, WAL, `synchronous=FULL`) holding the ads
- * table, the log table (the total order), idempotency keys and snapshots. Schema from
+ * The embedded Store: one SQLite file (better-sqlite3, WAL) holding the ads table, the log table
+ * (the total order), idempotency keys and snapshots. A commit resolves once its WAL frames are on
+ * disk: the flush runs off the event loop and is shared by the commits that wait for it
+ * (`WalSync`). Schema from
  * `migrations/sqlite/`, applied on open. Calls are synchronous under async signatures; other
  * processes sharing the file are serialised by SQLite's write lock (IMMEDIATE transactions).
  */
@@ -8,7 +10,7 @@ import { join } from 'node:path';
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { systemClock, type Clock } from '../clock/clock.js';
-import { openSqlite } from './sqlite-connection.js';
+import { createWalSync, openSqlite, type Datasync } from './sqlite-connection.js';
 import { migrateSqlite } from './sqlite-migrate.js';
 import { nextTurn, partsOf } from './snapshot-parts.js';
 import {
@@ -27,6 +29,8 @@ export type SqliteStoreDeps = ({ readonly dataDir: string } | { readonly filenam
   readonly exclusive?: boolean;
   /** The store's clock, read inside each write transaction (default: the system clock). */
   readonly clock?: Clock;
+  /** Flushes the WAL to disk (default: `fdatasync` of the WAL file); tests observe it. */
+  readonly datasync?: Datasync;
 };
 
 /** The database file used for a data directory. */
@@ -39,7 +43,8 @@ interface AdRow {
 
 export function createSqliteStore(deps: SqliteStoreDeps): Store {
   const filename = 'dataDir' in deps ? sqliteFilename(deps.dataDir) : deps.filename;
-  const db = openSqlite(filename, { exclusive: deps.exclusive });
+  const db = openSqlite(filename, { exclusive: deps.exclusive, syncOnCommit: false });
+  const walSync = createWalSync(filename, deps.datasync);
   const clock = deps.clock ?? systemClock;
   migrateSqlite(db);
 
@@ -141,8 +146,11 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
       return entries;
     },
   );
-  const commitBatch: Store['commitBatch'] = (request, prepare) =>
-    call(() => commitTx.immediate(request, prepare));
+  const commitBatch: Store['commitBatch'] = async (request, prepare) => {
+    const entries = await call(() => commitTx.immediate(request, prepare));
+    if (entries.length > 0) await walSync();
+    return entries;
+  };
 
   const finishSnapshotTx = db.transaction((seq: number, parts: number, keep: number) => {
     sql.insertSnapshot.run(seq, parts, Date.now());
@@ -159,6 +167,7 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
     let parts = 0;
     for await (const part of partsOf(snapshot.data)) sql.insertPart.run(snapshot.seq, parts++, part);
     finishSnapshotTx.immediate(snapshot.seq, parts, keep);
+    await walSync();
     for (const { seq, part } of sql.unclaimedParts.all()) {
       await nextTurn();
       sql.deletePart.run(seq, part);
@@ -200,10 +209,10 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
     latestSnapshot: () => call(latestSnapshot),
     latestSnapshotInfo: () => call(() => sql.latestSnapshotInfo.get()),
     saveSnapshot,
-    close: () =>
-      call(() => {
-        if (db.open) db.close();
-      }),
+    close: async () => {
+      await walSync.close();
+      if (db.open) db.close();
+    },
   };
 }
 
