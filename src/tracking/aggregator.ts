@@ -64,16 +64,19 @@ export function createAggregator(deps: AggregatorDeps) {
     unreleasedBytes += bytes;
   };
 
-  const commit = (): void => {
+  /** Appends resolve in order, so the deltas take groups in spool order. */
+  const commit = async (): Promise<void> => {
     scheduled = false;
     const group = waiting;
     waiting = [];
+    let entries;
     try {
-      take(spool.append(group.map((w) => w.records)), Date.now());
+      entries = await spool.append(group.map((w) => w.records));
     } catch (err) {
       for (const w of group) w.reject(err);
       return;
     }
+    take(entries, Date.now());
     for (const w of group) w.resolve();
   };
 
@@ -122,7 +125,7 @@ export function createAggregator(deps: AggregatorDeps) {
         waiting.push({ records, resolve, reject });
         if (!scheduled) {
           scheduled = true;
-          setImmediate(commit);
+          setImmediate(() => void commit());
         }
       });
     },

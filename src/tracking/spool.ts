@@ -17,11 +17,12 @@ export interface Spool {
   readonly id: string;
 
   /**
-   * Appends each group of records in one transaction and returns their positions (ascending,
-   * never reused, higher than every position ever returned). On return they are on disk
-   * (synced): a crash at any later moment loses none of them. Throws and stores nothing on failure.
+   * Appends each group of records in one transaction; resolves with their positions (ascending,
+   * never reused, higher than every position ever returned) once they are on disk (synced): a
+   * crash or power loss at any later moment loses none of them. Appends resolve in the order
+   * they were made. Rejects, storing nothing, when the transaction fails.
    */
-  append(groups: readonly (readonly EventRecord[])[]): SpoolEntry[];
+  append(groups: readonly (readonly EventRecord[])[]): Promise<SpoolEntry[]>;
 
   /** Stored entries after position `after`, in order. */
   entriesAfter(after: number): SpoolEntry[];

@@ -1,6 +1,7 @@
 /**
- * The spool as a SQLite file (`SPOOL_DIR/spool-<n>.sqlite`, one per worker process), WAL with
- * `synchronous=FULL`: a commit returns once the WAL is synced. `entries.seq` is AUTOINCREMENT so
+ * The spool as a SQLite file (`SPOOL_DIR/spool-<n>.sqlite`, one per worker process), in WAL mode:
+ * an append resolves once the WAL holding it is flushed, off the event loop, one flush shared by
+ * the appends that wait together (`WalSync`). `entries.seq` is AUTOINCREMENT so
  * a position is never reused, even after every row was released. The file is held with
  * EXCLUSIVE locking: a second process cannot use the same spool.
  */
@@ -8,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { createWalSync, type Datasync } from '../store/sqlite-connection.js';
 import type { EventRecord } from './deltas.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
@@ -33,7 +35,13 @@ export function openSpoolIn(dir: string, first = 0): Spool {
   throw new Error(`every spool file in ${dir} is held by another process`, { cause: lastError });
 }
 
-export function createSqliteSpool(deps: { readonly filename: string }): Spool {
+export interface SqliteSpoolDeps {
+  readonly filename: string;
+  /** Flushes the WAL to disk (default: `fdatasync` of the WAL file); tests observe it. */
+  readonly datasync?: Datasync;
+}
+
+export function createSqliteSpool(deps: SqliteSpoolDeps): Spool {
   const { filename } = deps;
   mkdirSync(dirname(filename), { recursive: true });
   const db = new BetterSqlite3(filename);
@@ -41,7 +49,8 @@ export function createSqliteSpool(deps: { readonly filename: string }): Spool {
     db.pragma('busy_timeout = 200');
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    // Commits do not sync; `append` flushes the WAL itself before it resolves.
+    db.pragma('synchronous = NORMAL');
     db.exec(`CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
       CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL) STRICT;`);
     db.prepare("INSERT INTO meta (name, value) VALUES ('id', ?) ON CONFLICT DO NOTHING").run(randomUUID());
@@ -51,6 +60,7 @@ export function createSqliteSpool(deps: { readonly filename: string }): Spool {
       cause: err,
     });
   }
+  const walSync = createWalSync(filename, deps.datasync);
   const id = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE name = 'id'").get()!.value;
 
   const insert = db.prepare<[string]>('INSERT INTO entries (data) VALUES (?)');
@@ -68,13 +78,18 @@ export function createSqliteSpool(deps: { readonly filename: string }): Spool {
 
   return {
     id,
-    append: (groups) => appendTx.immediate(groups),
+    append: async (groups) => {
+      const entries = appendTx.immediate(groups);
+      await walSync();
+      return entries;
+    },
     entriesAfter: (seq) =>
       after
         .all(seq)
         .map((r) => ({ seq: r.seq, records: JSON.parse(r.data) as EventRecord[], bytes: r.data.length })),
     release: (seq) => void remove.run(seq),
     close: () => {
+      void walSync.close();
       if (db.open) db.close();
     },
   };

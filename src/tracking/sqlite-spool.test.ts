@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventRecord } from './deltas.js';
+import { createSqliteSpool } from './sqlite-spool.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const tempFile = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'adsm-spool-'));
+  dirs.push(dir);
+  return join(dir, 'spool.sqlite');
+};
+
+const record = (adId: string): EventRecord => [0, adId, Date.UTC(2026, 10, 30), 1];
+
+describe('sqlite spool', () => {
+  it('resolves an append only once the WAL is flushed; appends waiting together share the next flush, in order', async () => {
+    const gates: (() => void)[] = [];
+    const spool = createSqliteSpool({
+      filename: tempFile(),
+      datasync: () => new Promise<void>((resolve) => gates.push(resolve)),
+    });
+    try {
+      const order: number[] = [];
+      const first = spool.append([[record('a')]]).then((e) => order.push(...e.map((x) => x.seq)));
+      const second = spool
+        .append([[record('b')], [record('c')]])
+        .then((e) => order.push(...e.map((x) => x.seq)));
+      const third = spool.append([[record('d')]]).then((e) => order.push(...e.map((x) => x.seq)));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(order).toEqual([]);
+      // Stored already, acknowledged not yet.
+      expect(spool.entriesAfter(0).map((e) => e.records[0]![1])).toEqual(['a', 'b', 'c', 'd']);
+      expect(gates).toHaveLength(1);
+      gates[0]!();
+      await first;
+      expect(order).toEqual([1]);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(gates).toHaveLength(2);
+      gates[1]!();
+      await Promise.all([second, third]);
+      expect(order).toEqual([1, 2, 3, 4]);
+    } finally {
+      for (const g of gates) g();
+      spool.close();
+    }
+  });
+
+  it('keeps what it acknowledged across a reopen, under the same id', async () => {
+    const filename = tempFile();
+    const spool = createSqliteSpool({ filename });
+    const entries = await spool.append([[record('a'), record('b')], [record('c')]]);
+    expect(entries.map((e) => e.seq)).toEqual([1, 2]);
+    const id = spool.id;
+    spool.close();
+    const again = createSqliteSpool({ filename });
+    try {
+      expect(again.id).toBe(id);
+      expect(again.entriesAfter(0).map((e) => e.records.map((r) => r[1]))).toEqual([['a', 'b'], ['c']]);
+      expect((await again.append([[record('d')]]))[0]!.seq).toBe(3);
+    } finally {
+      again.close();
+    }
+  });
+});
