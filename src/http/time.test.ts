@@ -8,11 +8,17 @@ const RFC3339 =
 function reference(text: string): number | undefined {
   const m = RFC3339.exec(text);
   if (!m) return undefined;
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as number[];
-  const leap = y! % 4 === 0 && (y! % 100 !== 0 || y! % 400 === 0);
-  const days = mo === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(mo!) ? 30 : 31;
-  if (y! < 1970 || mo! < 1 || mo! > 12 || d! < 1 || d! > days || h! > 23 || mi! > 59 || s! > 59)
-    return undefined;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const days = mo === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(mo) ? 30 : 31;
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days || h > 23 || mi > 59 || s > 59) return undefined;
   const ms = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
   let off = 0;
   if (m[8] === undefined) {
@@ -20,7 +26,7 @@ function reference(text: string): number | undefined {
     if (oh > 23 || om > 59) return undefined;
     off = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  const t = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, ms) - off * 60_000;
+  const t = Date.UTC(y, mo - 1, d, h, mi, s, ms) - off * 60_000;
   return t < MIN_TIME || t > MAX_TIME ? undefined : t;
 }
 
