@@ -10,7 +10,8 @@ import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { invariantFailed } from '../model/errors.js';
 import { withStoreErrors } from './postgres-errors.js';
-import { inTransaction } from './postgres-tx.js';
+import { openBatchSql, writeBatchSql } from './postgres-batch.js';
+import { inOwnTransaction, inTransaction } from './postgres-tx.js';
 import { partsOf } from './snapshot-parts.js';
 import {
   IDEMPOTENCY_KEY_TTL_MS,
@@ -43,14 +44,6 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
 
   const sql = {
     head: `SELECT seq FROM ${logHead} WHERE id = 1`,
-    lockHead: `SELECT seq FROM ${logHead} WHERE id = 1 FOR UPDATE`,
-    // After the lock, in a new statement: READ COMMITTED gives it a snapshot taken after the grant.
-    // clock_timestamp(), not now(): the time after the lock was granted, not at BEGIN.
-    context: `SELECT
-        (SELECT coalesce(json_agg(entry ORDER BY seq), '[]'::json) FROM ${log}
-          WHERE seq > $1 AND seq <= $2) AS tail,
-        (SELECT coalesce(json_agg(data), '[]'::json) FROM ${ads} WHERE id = ANY($3::text[])) AS stored,
-        floor(extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now`,
     logAfter: `SELECT entry FROM ${log} WHERE seq > $1 ORDER BY seq LIMIT $2`,
     getAd: `SELECT data, expired FROM ${ads} WHERE id = $1`,
     liveAds: `SELECT data FROM ${ads} WHERE NOT expired ORDER BY id COLLATE "C"`,
@@ -119,24 +112,26 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
   const one = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
     (await pool.query<R>(text, values)).rows[0];
 
+  const tables = { ads, log, logHead, keys };
+  // Two round trips under the row lock (see postgres-batch.ts); entry by entry only for a batch
+  // that changes one row twice.
   const commitBatch: Store['commitBatch'] = (request, prepare) =>
-    inTransaction(pool, async (client) => {
-      // This row lock serialises the writers of all replicas: seq is decided in commit order.
-      const locked = await client.query<{ seq: string }>(sql.lockHead);
-      const headRow = locked.rows[0];
-      if (!headRow) throw invariantFailed('log_head has no row: run the migrations');
-      const head = toNumber(headRow.seq);
-      const context = await client.query<{ tail: Entry[]; stored: Ad[]; now: number }>(sql.context, [
-        request.afterSeq,
-        head,
-        request.adIds ?? [],
-      ]);
-      const row = context.rows[0];
-      if (!row) throw invariantFailed('the commit context query returned no row');
+    inOwnTransaction(pool, async (client) => {
+      const opened = await client.query(openBatchSql(tables, request.afterSeq, request.adIds ?? []));
+      const results = opened as unknown as pg.QueryResult[];
+      const row = results.at(-1)?.rows[0] as { head: string; tail: Entry[]; stored: Ad[]; now: number } | undefined;
+      if (!row) throw invariantFailed('log_head has no row: run the migrations');
+      const head = toNumber(row.head);
       const stored = new Map(row.stored.map((ad) => [ad.id, ad]));
       const entries = prepare({ head, tail: row.tail, stored, now: row.now });
       checkNextSeqs(entries, head);
-      for (const entry of entries) await writeEntry(client, entry);
+      const batch = writeBatchSql(tables, entries);
+      if (batch !== undefined) {
+        await client.query(batch);
+      } else {
+        for (const entry of entries) await writeEntry(client, entry);
+        await client.query('COMMIT');
+      }
       return entries;
     });
 

@@ -9,7 +9,24 @@ import type pg from 'pg';
  * READ COMMITTED is required, not just the default: every statement takes a fresh snapshot, so a
  * statement that runs after a row lock was granted sees everything its previous holder committed.
  */
-export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inOwnTransaction(pool, async (client) => {
+    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  });
+}
+
+/**
+ * `inTransaction` for a caller that sends `BEGIN` and `COMMIT` itself, each in a message with
+ * other statements (one round trip fewer each). On any throw it rolls back (a no-op when no
+ * transaction is open) and rethrows; the client is released as by `inTransaction`.
+ */
+export async function inOwnTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   // A checked-out client has no pool listener; an unhandled `error` event would end the process.
@@ -20,9 +37,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     client.release(err ?? broken);
   };
   try {
-    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
     const result = await fn(client);
-    await client.query('COMMIT');
     release();
     return result;
   } catch (err) {
