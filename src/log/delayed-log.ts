@@ -6,7 +6,7 @@ import type { Log } from './log.js';
  */
 export function withDelayedDelivery(log: Log, delayMs: number): Log {
   return {
-    publish: (entry) => log.publish(entry),
+    publish: (entries) => log.publish(entries),
     subscribe: (handlers) =>
       log.subscribe({
         onEntries: (entries) => void setTimeout(() => handlers.onEntries(entries), delayMs),

@@ -64,7 +64,7 @@ export function logContract(name: string, make: () => Promise<LogFixture>): void
     it('delivers published entries to every subscriber in publish order', async () => {
       const a = await collect(fx.log);
       const b = await collect(fx.peer);
-      for (let seq = 1; seq <= 50; seq++) await fx.log.publish(entry(seq));
+      for (let seq = 1; seq <= 50; seq++) await fx.log.publish([entry(seq)]);
       const all = Array.from({ length: 50 }, (_, i) => i + 1);
       await eventually(() => expect(a.seqs).toEqual(all));
       await eventually(() => expect(b.seqs).toEqual(all));
@@ -73,16 +73,16 @@ export function logContract(name: string, make: () => Promise<LogFixture>): void
 
     it('keeps publish order for concurrent publishes from one handle', async () => {
       const a = await collect(fx.peer);
-      await Promise.all([1, 2, 3, 4, 5].map((seq) => fx.log.publish(entry(seq))));
+      await Promise.all([1, 2, 3, 4, 5].map((seq) => fx.log.publish([entry(seq)])));
       await eventually(() => expect(a.seqs).toEqual([1, 2, 3, 4, 5]));
       await a.sub.close();
     });
 
     it('does not require entries published before subscribe', async () => {
-      await fx.log.publish(entry(1));
+      await fx.log.publish([entry(1)]);
       const a = await collect(fx.peer);
-      await fx.log.publish(entry(2));
-      await fx.log.publish(entry(3));
+      await fx.log.publish([entry(2)]);
+      await fx.log.publish([entry(3)]);
       await eventually(() => expect(a.seqs.slice(-2)).toEqual([2, 3]));
       expect(a.seqs.every((s) => s >= 1 && s <= 3)).toBe(true);
       await a.sub.close();
@@ -91,10 +91,10 @@ export function logContract(name: string, make: () => Promise<LogFixture>): void
     it('stops delivering to a closed subscription', async () => {
       const a = await collect(fx.log);
       const b = await collect(fx.peer);
-      await fx.log.publish(entry(1));
+      await fx.log.publish([entry(1)]);
       await eventually(() => expect(a.seqs).toEqual([1]));
       await a.sub.close();
-      await fx.log.publish(entry(2));
+      await fx.log.publish([entry(2)]);
       await eventually(() => expect(b.seqs).toEqual([1, 2]));
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(a.seqs).toEqual([1]);
@@ -104,14 +104,14 @@ export function logContract(name: string, make: () => Promise<LogFixture>): void
     it('publishes without throwing after a subscription closed, and closes twice', async () => {
       const a = await collect(fx.log);
       await a.sub.close();
-      await expect(fx.log.publish(entry(1))).resolves.toBeUndefined();
+      await expect(fx.log.publish([entry(1)])).resolves.toBeUndefined();
       await expect(a.sub.close()).resolves.toBeUndefined();
     });
 
     it('stops every subscription on close', async () => {
       const a = await collect(fx.log);
       await fx.log.close();
-      await fx.peer.publish(entry(1));
+      await fx.peer.publish([entry(1)]);
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(a.seqs).toEqual([]);
     });

@@ -7,10 +7,12 @@ import type { Entry } from '../statemachine/entries.js';
  */
 export interface Log {
   /**
-   * Publishes a committed entry to every subscriber (all replicas). Resolves once the transport
-   * accepted it; a rejection loses nothing, since the entry is already in the store.
+   * Publishes committed entries, in the order given, to every subscriber (all replicas), as one
+   * transport operation (Redis: one pipeline of `XADD`s, one write to the socket). Resolves once
+   * the transport accepted them; a rejection loses nothing, since the entries are already in the
+   * store.
    */
-  publish(entry: Entry): Promise<void>;
+  publish(entries: readonly Entry[]): Promise<void>;
 
   /**
    * Delivers entries published after this call (and possibly some published just before it) to

@@ -8,8 +8,10 @@ import type { Log, LogHandlers, Subscription } from './log.js';
 export function createMemoryLog(): Log {
   const subscribers = new Set<LogHandlers>();
   return {
-    publish(entry: Entry): Promise<void> {
-      for (const s of subscribers) queueMicrotask(() => s.onEntries([entry]));
+    publish(entries: readonly Entry[]): Promise<void> {
+      if (entries.length === 0) return Promise.resolve();
+      const copy = [...entries];
+      for (const s of subscribers) queueMicrotask(() => s.onEntries(copy));
       return Promise.resolve();
     },
     subscribe(handlers: LogHandlers): Subscription {

@@ -81,7 +81,7 @@ describe('redis stream log', () => {
 
   it('keeps the stream bounded with MAXLEN ~', async () => {
     const { log, prefix } = make({ maxLen: 50 });
-    for (let seq = 1; seq <= 1000; seq++) await log.publish(entry(seq));
+    for (let seq = 1; seq <= 1000; seq++) await log.publish([entry(seq)]);
     const length = await admin.xlen(`${prefix}:log`);
     // Approximate trimming removes whole nodes (100 records each by default).
     expect(length).toBeGreaterThanOrEqual(50);
@@ -92,15 +92,15 @@ describe('redis stream log', () => {
   it('reports the highest seq among the newest records', async () => {
     const { log } = make();
     expect(await log.lastSeq()).toBe(0);
-    await log.publish(entry(1));
-    await log.publish(entry(3));
-    await log.publish(entry(2));
+    await log.publish([entry(1)]);
+    await log.publish([entry(3)]);
+    await log.publish([entry(2)]);
     expect(await log.lastSeq()).toBe(3);
   });
 
   it('stores seq as a field and the entry as JSON', async () => {
     const { log, prefix } = make();
-    await log.publish(entry(7));
+    await log.publish([entry(7)]);
     const [record] = await admin.xrange(`${prefix}:log`, '-', '+');
     expect(record?.[1]).toEqual(['seq', '7', 'e', JSON.stringify(entry(7))]);
   });
@@ -108,12 +108,12 @@ describe('redis stream log', () => {
   it('calls onReset after FLUSHDB and resumes delivery', async () => {
     const { log, prefix } = make();
     const sub = await collect(log);
-    await log.publish(entry(1));
+    await log.publish([entry(1)]);
     await eventually(() => expect(sub.seqs).toEqual([1]));
     await admin.flushdb();
     await eventually(() => expect(sub.resets).toBe(1));
     expect(await admin.exists(`${prefix}:epoch`)).toBe(1);
-    await log.publish(entry(2));
+    await log.publish([entry(2)]);
     await eventually(() => expect(sub.seqs).toEqual([1, 2]));
     expect(sub.resets).toBe(1);
   });
@@ -121,35 +121,35 @@ describe('redis stream log', () => {
   it('calls onReset when FLUSHDB is followed at once by new records', async () => {
     const { log } = make();
     const sub = await collect(log);
-    await log.publish(entry(1));
+    await log.publish([entry(1)]);
     await eventually(() => expect(sub.seqs).toEqual([1]));
     await admin.flushdb();
-    await log.publish(entry(2));
+    await log.publish([entry(2)]);
     await eventually(() => expect(sub.resets).toBeGreaterThanOrEqual(1));
-    await log.publish(entry(3));
+    await log.publish([entry(3)]);
     await eventually(() => expect(sub.seqs.at(-1)).toBe(3));
   });
 
   it('calls onReset when the stream disappears or its last id goes backwards', async () => {
     const { log, prefix } = make();
     const sub = await collect(log);
-    await log.publish(entry(1));
+    await log.publish([entry(1)]);
     await eventually(() => expect(sub.seqs).toEqual([1]));
     await admin.del(`${prefix}:log`);
     await eventually(() => expect(sub.resets).toBe(1));
 
-    await log.publish(entry(2));
+    await log.publish([entry(2)]);
     await eventually(() => expect(sub.seqs).toEqual([1, 2]));
     await admin.multi().del(`${prefix}:log`).xadd(`${prefix}:log`, '1-1', 'seq', 9, 'e', '{}').exec();
     await eventually(() => expect(sub.resets).toBe(2));
-    await log.publish(entry(3));
+    await log.publish([entry(3)]);
     await eventually(() => expect(sub.seqs).toEqual([1, 2, 3]));
   });
 
   it('recovers a reader whose connection is killed on the server, and calls onReset', async () => {
     const { log, prefix } = make();
     const sub = await collect(log);
-    await log.publish(entry(1));
+    await log.publish([entry(1)]);
     await eventually(() => expect(sub.seqs).toEqual([1]));
     const list = String(await admin.client('LIST'));
     const id = /id=(\d+) .*name=(\S+)/.exec(
@@ -158,7 +158,7 @@ describe('redis stream log', () => {
     expect(id?.[1]).toBeDefined();
     await admin.client('KILL', 'ID', id?.[1] ?? '');
     await eventually(() => expect(sub.resets).toBe(1));
-    await log.publish(entry(2));
+    await log.publish([entry(2)]);
     await eventually(() => expect(sub.seqs).toEqual([1, 2]));
   });
 
@@ -167,7 +167,7 @@ describe('redis stream log', () => {
     const sub = await collect(m.log);
     await eventually(() => expect(m.readers).toHaveLength(1));
     m.readers[0]?.disconnect();
-    await m.log.publish(entry(1));
+    await m.log.publish([entry(1)]);
     await eventually(() => expect(sub.resets).toBe(1));
     await eventually(() => expect(sub.seqs).toEqual([1]));
     expect(m.readers).toHaveLength(2);
@@ -194,7 +194,7 @@ describe('redis stream log', () => {
         createReader: () => (++made === 1 ? clientAt(port) : client({ maxRetriesPerRequest: null })),
       });
       const sub = await collect(m.log);
-      await m.log.publish(entry(1));
+      await m.log.publish([entry(1)]);
       await sleep(100);
       expect(sub.seqs).toEqual([]);
       await eventually(() => expect(sub.seqs).toEqual([1]));
@@ -216,7 +216,7 @@ describe('redis stream log', () => {
       watchdogMarginMs: 100,
       logger: { warn: () => undefined, error: () => undefined },
     });
-    await expect(log.publish(entry(1))).rejects.toThrow(/did not complete/);
+    await expect(log.publish([entry(1)])).rejects.toThrow(/did not complete/);
     await expect(log.lastSeq()).rejects.toThrow();
     const sub = log.subscribe({ onEntries: () => undefined });
     await sleep(600);
@@ -260,7 +260,7 @@ describe('redis stream log', () => {
         logger: { warn: () => undefined, error: () => undefined },
       });
       const sub = await collect(log);
-      await log.publish(entry(1));
+      await log.publish([entry(1)]);
       await eventually(() => expect(sub.seqs).toEqual([1]));
 
       await stopServer();
@@ -268,7 +268,7 @@ describe('redis stream log', () => {
       server = startServer();
       await eventually(() => expect(sub.resets).toBeGreaterThanOrEqual(1));
       await eventually(async () => {
-        await log.publish(entry(2));
+        await log.publish([entry(2)]);
         expect(sub.seqs.at(-1)).toBe(2);
       });
       await log.close();

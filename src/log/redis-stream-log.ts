@@ -259,9 +259,14 @@ export function createRedisStreamLog(deps: RedisStreamLogDeps): RedisStreamLog {
   }
 
   return {
-    async publish(entry: Entry): Promise<void> {
-      const json = JSON.stringify(entry);
-      await bounded(redis.xadd(streamKey, 'MAXLEN', '~', maxLen, '*', 'seq', entry.seq, 'e', json));
+    async publish(entries: readonly Entry[]): Promise<void> {
+      if (entries.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const entry of entries)
+        pipeline.xadd(streamKey, 'MAXLEN', '~', maxLen, '*', 'seq', entry.seq, 'e', JSON.stringify(entry));
+      const replies = await bounded(pipeline.exec());
+      const failed = replies?.find(([err]) => err)?.[0];
+      if (failed) throw failed;
     },
     subscribe,
     async lastSeq(): Promise<number> {

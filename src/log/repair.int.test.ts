@@ -76,7 +76,7 @@ describe('repair loop', () => {
   it('publishes only the tail after the last published seq', async () => {
     const loop = setup(0);
     const entries = await commit(store, 5);
-    for (const e of entries.slice(0, 3)) await log.publish(e);
+    await log.publish(entries.slice(0, 3));
     expect(await loop.runOnce()).toBe(2);
     expect(await loop.runOnce()).toBe(0);
     expect(await streamSeqs()).toEqual([1, 2, 3, 4, 5]);

@@ -47,7 +47,7 @@ export function createRepairLoop(deps: RepairDeps): RepairLoop {
     if (head <= last) return 0;
     const from = Math.max(last, head - maxBatch);
     const missing = await deps.store.readLog(from, head - from);
-    for (const entry of missing) await deps.log.publish(entry);
+    await deps.log.publish(missing);
     return missing.length;
   }
 
