@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createManualClock } from '../clock/clock.js';
 import { createTargetingIndex } from '../index/targeting-index.js';
 import { createLocalLock } from '../lock/local-lock.js';
@@ -29,7 +29,7 @@ async function writePath(over: Partial<WritePathDeps> = {}, wrap: (store: Store)
   const published: Entry[] = [];
   const execute = createWritePath({
     store,
-    log: { ...log, publish: (e) => (published.push(e), log.publish(e)) },
+    log: { ...log, publish: (e) => (published.push(...e), log.publish(e)) },
     lock: createLocalLock(),
     replica,
     limits,
@@ -169,6 +169,37 @@ describe('write path over in-memory adapters', () => {
     });
     expect((await w.execute({ type: 'create', id: 'a', input: makeInput() })).kind).toBe('append');
     expect(w.replica.state.seq).toBe(1);
+  });
+
+  it('lets the lock go once the entries are handed to the log, and answers once the log confirmed', async () => {
+    const confirms: (() => void)[] = [];
+    const memory = createMemoryLog();
+    const slow: Log = {
+      ...memory,
+      publish: (entries) =>
+        new Promise<void>((resolve) => confirms.push(resolve)).then(() => memory.publish(entries)),
+    };
+    let held = 0;
+    const local = createLocalLock();
+    const lock = {
+      run: <T>(fn: () => Promise<T>) => local.run(async () => (held++, await fn())).finally(() => held--),
+      close: () => local.close(),
+    };
+    const w = await writePath({ log: slow, lock });
+    let answered = false;
+    const first = w.execute({ type: 'create', id: 'a', input: makeInput() }).then(() => (answered = true));
+    await vi.waitFor(() => expect(confirms).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 20));
+    // Committed, applied and the lock free, but not answered before the log confirmed.
+    expect(held).toBe(0);
+    expect(w.replica.state.seq).toBe(1);
+    expect(answered).toBe(false);
+    const second = w.execute({ type: 'create', id: 'b', input: makeInput() });
+    await vi.waitFor(() => expect(confirms).toHaveLength(2));
+    expect(await w.store.headSeq()).toBe(2);
+    confirms.forEach((confirm) => confirm());
+    await Promise.all([first, second]);
+    expect(answered).toBe(true);
   });
 
   it('pauses between two batches when told to, so other writers get the lock', async () => {

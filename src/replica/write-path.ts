@@ -17,7 +17,7 @@ export interface WritePathDeps {
   readonly lock: WriteLock;
   readonly replica: Replica;
   readonly limits: Limits;
-  readonly onPublishError?: ((err: unknown, entry: Entry) => void) | undefined;
+  readonly onPublishError?: ((err: unknown, entries: readonly Entry[]) => void) | undefined;
   /** Awaited after this replica applied a write and before it is answered (sibling workers). */
   readonly afterApplied?: ((seq: number) => Promise<void>) | undefined;
   /** Test hook: called at named points of a write (`after-commit`), for crash tests. */
@@ -40,9 +40,14 @@ interface Waiting {
  * decides the queued commands one after another against the state as it will be after the
  * earlier ones (so quotas, If-Match and idempotency are decided on the same state by every
  * replica, and stay exact within the batch), and commits all their entries with consecutive
- * `seq`s. Only then are the entries applied locally (read-your-writes) and published, and each
- * command answered. A failed transaction changes nothing in memory: decisions are taken on a
- * copy-on-write draft, never on the state readers see.
+ * `seq`s. Only then are the entries handed to the log and applied locally (read-your-writes),
+ * and each command answered. A failed transaction changes nothing in memory: decisions are taken
+ * on a copy-on-write draft, never on the state readers see.
+ *
+ * The lock is let go as soon as the entries are handed to the log, not once the log confirmed
+ * them (with the Redis lock, lock and stream share one connection, which runs commands in the
+ * order sent, so the next holder's entries still reach the stream after these). The batch's
+ * commands are answered once the log confirmed (or failed), while the next batch is written.
  */
 export function createWritePath(deps: WritePathDeps) {
   const { store, log, lock, replica, limits } = deps;
@@ -63,15 +68,17 @@ export function createWritePath(deps: WritePathDeps) {
     draining = true;
     try {
       while (queue.length > 0) {
+        let finish: (() => Promise<void>) | undefined;
         // commitBatch never rejects; a lock that failed before running it leaves the queue as it was.
         await lock
           .run(async () => {
             // Let requests already received reach the queue first: a synchronous store (SQLite)
             // would otherwise commit each command alone while the others wait unparsed.
             await new Promise<void>((resolve) => setImmediate(resolve));
-            return commitBatch(queue.splice(0, MAX_BATCH));
+            finish = await commitBatch(queue.splice(0, MAX_BATCH));
           })
           .catch(() => undefined);
+        void finish?.();
         if (queue.length > 0 && deps.batchPauseMs) await sleep(deps.batchPauseMs);
       }
     } finally {
@@ -79,9 +86,12 @@ export function createWritePath(deps: WritePathDeps) {
     }
   }
 
-  /** Settles every command of `batch`; never rejects. */
-  async function commitBatch(batch: readonly Waiting[]): Promise<void> {
-    if (batch.length === 0) return;
+  /**
+   * Commits `batch`, applies and hands its entries to the log; never rejects. Resolves with what
+   * answers the batch's commands once the log confirmed (never rejects either).
+   */
+  async function commitBatch(batch: readonly Waiting[]): Promise<() => Promise<void>> {
+    if (batch.length === 0) return () => Promise.resolve();
     const adIds = new Set<string>();
     for (const { command } of batch) if (command.type !== 'create') adIds.add(command.id);
     let outcomes: readonly Outcome[] = [];
@@ -100,18 +110,21 @@ export function createWritePath(deps: WritePathDeps) {
       });
     } catch (error) {
       for (const w of batch) w.settle({ error });
-      return;
+      return () => Promise.resolve();
     }
     const last = entries.at(-1);
+    let published = Promise.resolve();
     if (last) {
       deps.failpoint?.('after-commit');
+      // Handed to the log before they are applied here: the other replicas hear of them sooner.
+      published = log.publish(entries).catch((err: unknown) => deps.onPublishError?.(err, entries));
       replica.receive(entries);
-      await Promise.all(
-        entries.map((entry) => log.publish(entry).catch((err: unknown) => deps.onPublishError?.(err, entry))),
-      );
-      await replica.waitFor(last.seq);
     }
-    batch.forEach((w, i) => w.settle(outcomes[i] ?? { error: invariantFailed('command left undecided') }));
+    return async () => {
+      await published;
+      if (last) await replica.waitFor(last.seq);
+      batch.forEach((w, i) => w.settle(outcomes[i] ?? { error: invariantFailed('command left undecided') }));
+    };
   }
 }
 
