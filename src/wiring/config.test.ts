@@ -80,3 +80,13 @@ describe('edge limits', () => {
     );
   });
 });
+
+describe('replicated write lock', () => {
+  it('serialises writers by the store alone unless WRITE_LOCK=redis', () => {
+    expect(loadConfig({}).WRITE_LOCK).toBe('store');
+    expect(loadConfig({ WRITE_LOCK: 'redis' }).WRITE_LOCK).toBe('redis');
+    expect(refusal({ WRITE_LOCK: 'none' })).toMatch(
+      /^invalid configuration: WRITE_LOCK must be store or redis/,
+    );
+  });
+});

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { systemClock } from '../clock/clock.js';
+import { createLocalLock } from '../lock/local-lock.js';
 import { createQueuedLock } from '../lock/queued-lock.js';
 import { createRedisLock } from '../lock/redis-lock.js';
 import { createRedisStreamLog } from '../log/redis-stream-log.js';
@@ -13,7 +14,10 @@ import { createPostgresTrackingStore } from '../tracking/postgres-tracking-store
 import type { ReplicatedClients } from './clients.js';
 import type { Config } from './config.js';
 
-type ReplicatedConfig = Pick<Config, 'REDIS_PREFIX' | 'STREAM_MAXLEN' | 'LOCK_TTL_MS' | 'POLL_INTERVAL_MS'>;
+type ReplicatedConfig = Pick<
+  Config,
+  'REDIS_PREFIX' | 'STREAM_MAXLEN' | 'WRITE_LOCK' | 'LOCK_TTL_MS' | 'POLL_INTERVAL_MS'
+>;
 
 /**
  * Replicated mode: Postgres is the store and the source of truth (ads, log, snapshots,
@@ -40,9 +44,15 @@ export async function createReplicatedAdapters(
     maxLen: config.STREAM_MAXLEN,
     logger,
   });
-  const lock = createQueuedLock(
-    createRedisLock({ redis, key: `${prefix}:lock`, ttlMs: config.LOCK_TTL_MS, logger }),
-  );
+  // `store`: the writers of all replicas queue on the `log_head` row lock alone, which Postgres
+  // hands to the next waiter the moment a batch commits; the lock below only serialises this
+  // process's writers (and its repair loop). `redis`: a cluster-wide Redis lock around each batch
+  // as well, which keeps the stream in `seq` order but costs its round trips, its polling and a
+  // pause between batches on every batch.
+  const redisLock = config.WRITE_LOCK === 'redis';
+  const lock = redisLock
+    ? createQueuedLock(createRedisLock({ redis, key: `${prefix}:lock`, ttlMs: config.LOCK_TTL_MS, logger }))
+    : createLocalLock();
   const scheduler = createBullmqScheduler({
     connection: clients.queueRedis,
     prefix,
@@ -64,7 +74,7 @@ export async function createReplicatedAdapters(
     lock,
     scheduler,
     pollIntervalMs: config.POLL_INTERVAL_MS,
-    batchPauseMs: 2,
+    batchPauseMs: redisLock ? 2 : 0,
     snapshotClaim: createRedisSnapshotClaim({ redis, prefix }),
     trackingStore,
     /** A budget per key per second shared by the cluster (per process while Redis is down). */
