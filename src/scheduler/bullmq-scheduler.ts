@@ -175,7 +175,8 @@ export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
         if (known && known.version > version) return;
         latest.set(id, { version, at });
         await queue.add(JOB_NAME, { id, version, at }, jobOptions(id, version, at));
-        await removeSuperseded(id, version - 1);
+        // Another replica may have scheduled the previous version; a first version has none.
+        if (version > 1) await removeSuperseded(id, version - 1);
         if (known && known.version < version - 1) await removeSuperseded(id, known.version);
         prune();
       });
