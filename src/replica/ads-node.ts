@@ -18,6 +18,7 @@ import { trackStoreHealth } from '../store/store-health.js';
 import type { Store } from '../store/store.js';
 import { Replica } from './replica.js';
 import { createReplicaService } from './replica-service.js';
+import { createExpiryJobs } from './expiry-jobs.js';
 import { createWritePath } from './write-path.js';
 
 /** Expiry jobs handed to the scheduler at once at start-up; `stop()` waits for one such batch. */
@@ -79,13 +80,10 @@ export function createAdsNode(deps: AdsNodeDeps): AdsNode {
   });
   const currentState = () => replica.state;
 
+  const expiryJobs = createExpiryJobs(deps.scheduler, report('schedule'));
   const onApplied = (entry: Entry): void => {
     if (!replica.ready) return;
-    if (entry.type === 'create' || entry.type === 'update') {
-      deps.scheduler.schedule(entry.ad.id, entry.ad.version, entry.ad.endAt).catch(report('schedule'));
-    } else if (entry.type === 'delete') {
-      deps.scheduler.cancel(entry.id).catch(report('schedule'));
-    }
+    expiryJobs.applied(entry);
     snapshots.afterApplied(entry.seq, currentState);
   };
 
@@ -116,6 +114,7 @@ export function createAdsNode(deps: AdsNodeDeps): AdsNode {
     limits: deps.limits,
     onPublishError: report('publish'),
     failpoint: deps.failpoint,
+    onCommitted: (entries) => expiryJobs.committed(entries),
     afterApplied: deps.afterApplied,
     batchPauseMs: deps.batchPauseMs,
   });
@@ -138,6 +137,7 @@ export function createAdsNode(deps: AdsNodeDeps): AdsNode {
     },
     async stop(): Promise<void> {
       stopped = true;
+      expiryJobs.stop();
       // Nothing of a shutdown (writes in flight, a firing expiry) waits on the write lock's lease.
       await deps.lock.close();
       await scheduling;

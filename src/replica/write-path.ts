@@ -20,6 +20,8 @@ export interface WritePathDeps {
   readonly onPublishError?: ((err: unknown, entries: readonly Entry[]) => void) | undefined;
   /** Awaited after this replica applied a write and before it is answered (sibling workers). */
   readonly afterApplied?: ((seq: number) => Promise<void>) | undefined;
+  /** Called with the entries of each committed batch, before they are published or applied. */
+  readonly onCommitted?: ((entries: readonly Entry[]) => void) | undefined;
   /** Test hook: called at named points of a write (`after-commit`), for crash tests. */
   readonly failpoint?: ((name: string) => void) | undefined;
   /**
@@ -116,6 +118,7 @@ export function createWritePath(deps: WritePathDeps) {
     let published = Promise.resolve();
     if (last) {
       deps.failpoint?.('after-commit');
+      deps.onCommitted?.(entries);
       // Handed to the log before they are applied here: the other replicas hear of them sooner.
       published = log.publish(entries).catch((err: unknown) => deps.onPublishError?.(err, entries));
       replica.receive(entries);
