@@ -171,6 +171,38 @@ describe('write path over in-memory adapters', () => {
     expect(w.replica.state.seq).toBe(1);
   });
 
+  it("takes in the commands queued while its transaction waited for the store's lock, up to one needing another row", async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const sizes: number[] = [];
+    const waiting = (store: Store): Store => ({
+      ...store,
+      commitBatch: async (req, prepare) => {
+        if (sizes.length === 0) await held;
+        return store.commitBatch(req, (ctx) => {
+          const entries = prepare(ctx);
+          sizes.push(entries.length);
+          return entries;
+        });
+      },
+    });
+    const w = await writePath({}, waiting);
+    const create = (id: string) => w.execute({ type: 'create', id, input: makeInput() });
+    const first = create('a');
+    await new Promise((r) => setTimeout(r, 20));
+    const later = [create('b'), create('c'), w.execute({ type: 'delete', id: 'a' }), create('d')];
+    release();
+    await Promise.all([first, ...later]);
+    expect(sizes).toEqual([3, 2]);
+    expect((await w.store.readLog(0, 10)).map((e) => e.type)).toEqual([
+      'create',
+      'create',
+      'create',
+      'delete',
+      'create',
+    ]);
+  });
+
   it('lets the lock go once the entries are handed to the log, and answers once the log confirmed', async () => {
     const confirms: (() => void)[] = [];
     const memory = createMemoryLog();
@@ -210,8 +242,9 @@ describe('write path over in-memory adapters', () => {
       ...store,
       commitBatch: async (req, prepare) => {
         commits.push(Date.now());
+        const entries = await store.commitBatch(req, prepare);
         if (commits.length === 1) await held;
-        return store.commitBatch(req, prepare);
+        return entries;
       },
     });
     const w = await writePath({ batchPauseMs: 400 }, timed);

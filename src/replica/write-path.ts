@@ -89,10 +89,25 @@ export function createWritePath(deps: WritePathDeps) {
   }
 
   /**
+   * Moves into `batch` the commands that reached the queue while its transaction waited for the
+   * store's lock (the writers of all replicas queue on it), from the front and in order, as long
+   * as the transaction read what deciding them needs: a create needs no stored row, any other
+   * command one of `adIds`. The first that needs another row stops it and leads the next batch.
+   */
+  function joinLate(batch: Waiting[], adIds: ReadonlySet<string>): void {
+    while (batch.length < MAX_BATCH) {
+      const next = queue[0];
+      if (!next || (next.command.type !== 'create' && !adIds.has(next.command.id))) return;
+      batch.push(next);
+      queue.shift();
+    }
+  }
+
+  /**
    * Commits `batch`, applies and hands its entries to the log; never rejects. Resolves with what
    * answers the batch's commands once the log confirmed (never rejects either).
    */
-  async function commitBatch(batch: readonly Waiting[]): Promise<() => Promise<void>> {
+  async function commitBatch(batch: Waiting[]): Promise<() => Promise<void>> {
     if (batch.length === 0) return () => Promise.resolve();
     const adIds = new Set<string>();
     for (const { command } of batch) if (command.type !== 'create') adIds.add(command.id);
@@ -104,9 +119,14 @@ export function createWritePath(deps: WritePathDeps) {
         if (replica.state.seq !== ctx.head) {
           throw invariantFailed(`state at seq ${replica.state.seq} could not reach store head ${ctx.head}`);
         }
+        joinLate(batch, adIds);
         // The store's clock, never this replica's: no replica's clock leaks into the state's time.
         const now = Math.max(ctx.now, replica.state.at);
-        const decided = decideBatch(replica.state, batch.map((w) => w.command), { now, limits, stored: ctx.stored });
+        const decided = decideBatch(
+          replica.state,
+          batch.map((w) => w.command),
+          { now, limits, stored: ctx.stored },
+        );
         outcomes = decided.outcomes;
         return decided.entries;
       });
