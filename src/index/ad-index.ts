@@ -12,6 +12,11 @@ export interface AdIndex {
   remove(id: string): void;
   /** Ads active at `now` matching `query`, in `(endAt, id)` order, skipping `offset`, at most `limit`. */
   page(query: AdQuery, now: number, offset: number, limit: number): Ad[];
+  /**
+   * The earliest `startAt` or `endAt` after `now` of the ads held (`Infinity` if none): `page`
+   * answers the same at every time in `[now, nextChange(now))` until the index is changed.
+   */
+  nextChange(now: number): number;
   /** Number of ads held (scheduled and active, and ended ones not yet removed). */
   readonly size: number;
 }

@@ -76,6 +76,16 @@ function commands(ids: number, times: number, maxLength: number): fc.Arbitrary<C
   });
 }
 
+/** The earliest start or end after `now`, by scanning every ad. */
+function nextChangeOf(ads: Iterable<Ad>, now: number): number {
+  let next = Infinity;
+  for (const a of ads) {
+    if (a.startAt > now) next = Math.min(next, a.startAt);
+    if (a.endAt > now) next = Math.min(next, a.endAt);
+  }
+  return next;
+}
+
 /** Replays the commands on a fresh index and a plain map, comparing every query with brute force. */
 function replay(blockSize: number, script: Command[]): void {
   const index = createTargetingIndex({ blockSize });
@@ -103,18 +113,20 @@ function replay(blockSize: number, script: Command[]): void {
       const got = index.page(c.query, c.now, c.offset, c.limit).map((a) => a.id);
       const want = bruteForcePage(live.values(), c.query, c.now, c.offset, c.limit).map((a) => a.id);
       expect(got).toEqual(want);
+      expect(index.nextChange(c.now)).toBe(nextChangeOf(live.values(), c.now));
     }
   }
   expect(index.size).toBe(live.size);
   for (let now = 0; now <= 200; now += 25) {
     const all = index.page({}, now, 0, 1_000).map((a) => a.id);
     expect(all).toEqual(bruteForcePage(live.values(), {}, now, 0, 1_000).map((a) => a.id));
+    expect(index.nextChange(now)).toBe(nextChangeOf(live.values(), now));
   }
 }
 
 const blockSizes = fc.constantFrom(2, 3, 4, 8, 32);
 
-describe('targeting index against brute force', () => {
+describe('targeting index against brute force (pages and next change)', () => {
   it('agrees on short histories over a few ids (10,000 runs)', () => {
     fc.assert(
       fc.property(blockSizes, commands(12, 60, 40), (blockSize, script) => replay(blockSize, script)),

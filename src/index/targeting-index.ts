@@ -13,6 +13,7 @@ import {
   type Block,
 } from './block.js';
 import { createFeatureSpace, F_ALL, F_COUNTRY_OTHER, type QueryFeatures } from './features.js';
+import { StartTimes } from './start-times.js';
 
 /**
  * The targeting index: every condition set of every ad is one entry, and all entries sit in
@@ -38,6 +39,11 @@ export function createTargetingIndex(options: TargetingIndexOptions = {}): AdInd
   }
   const features = createFeatureSpace();
   const byId = new Map<string, Ad>();
+  const starts = new StartTimes(
+    (ad) => byId.get(ad.id) === ad,
+    () => byId.values(),
+    () => byId.size,
+  );
   const blocks: Block[] = [];
   let capacity = features.count + 32;
   let counts = new Int32Array(capacity);
@@ -199,6 +205,7 @@ export function createTargetingIndex(options: TargetingIndexOptions = {}): AdInd
       if (old !== undefined) remove(old);
       byId.set(ad.id, ad);
       insert(ad);
+      starts.add(ad);
     },
     remove(id) {
       const old = byId.get(id);
@@ -211,6 +218,12 @@ export function createTargetingIndex(options: TargetingIndexOptions = {}): AdInd
       const wanted = features.queryFeatures(query);
       if (wanted !== undefined) return collect(wanted, now, Math.max(0, offset), limit);
       return collect(ALL_FEATURES, now, Math.max(0, offset), limit, (ad) => adMatches(ad, query));
+    },
+    nextChange(now) {
+      const b = firstLiveBlock(now);
+      const block = blocks[b];
+      const nextEnd = block === undefined ? Infinity : block.ads[firstLiveEntry(block.ads, now)]!.endAt;
+      return Math.min(nextEnd, starts.nextAfter(now));
     },
     get size() {
       return byId.size;

@@ -75,6 +75,7 @@ const noIndex: AdIndex = {
   upsert: () => undefined,
   remove: () => undefined,
   page: () => [],
+  nextChange: () => Infinity,
   size: 0,
 };
 
