@@ -3,6 +3,7 @@ import type { Store } from '../store/store.js';
 import type { AdsService } from '../service/ads-service.js';
 import { isActiveAt, type Ad } from '../model/ad.js';
 import type { Decision } from '../statemachine/decide.js';
+import type { State } from '../statemachine/state.js';
 import { invariantFailed } from '../model/errors.js';
 import type { Replica } from './replica.js';
 import { randomUUIDv7 } from './uuid.js';
@@ -27,6 +28,11 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
 } {
   const { replica, store, clock, execute } = deps;
   const newId = deps.newId ?? randomUUIDv7;
+  /**
+   * The public query's answers are the same at every time in `[from, until)` while the state
+   * (replaced on recovery, changed in place by each applied entry) stays at `seq`.
+   */
+  let epoch = { id: 0, state: undefined as State | undefined, seq: -1, from: 0, until: -Infinity };
 
   const appended = (d: Decision): Ad => {
     if (d.kind === 'append' && (d.entry.type === 'create' || d.entry.type === 'update')) return d.entry.ad;
@@ -76,8 +82,15 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
     async exists(id) {
       return replica.state.ads.has(id) || (await store.getAd(id)) !== undefined;
     },
-    query(query, offset, limit) {
-      return replica.state.index.page(query, clock.now(), offset, limit);
+    query(query, offset, limit, at = clock.now()) {
+      return replica.state.index.page(query, at, offset, limit);
+    },
+    answersEpoch(at) {
+      const { state } = replica;
+      if (state !== epoch.state || state.seq !== epoch.seq || at < epoch.from || at >= epoch.until) {
+        epoch = { id: epoch.id + 1, state, seq: state.seq, from: at, until: state.index.nextChange(at) };
+      }
+      return epoch.id;
     },
     async list(options) {
       const now = clock.now();

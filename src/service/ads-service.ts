@@ -22,8 +22,14 @@ export interface AdsService {
   get(id: string): Promise<Ad | undefined>;
   /** Whether an ad with this id exists: scheduled, active or expired (not deleted, not unknown). */
   exists(id: string): Promise<boolean>;
-  /** One page of the public query at the current time. Synchronous: answered from memory. */
-  query(query: AdQuery, offset: number, limit: number): readonly Ad[];
+  /** One page of the public query at `at` (default: now). Synchronous: answered from memory. */
+  query(query: AdQuery, offset: number, limit: number, at?: number): readonly Ad[];
+  /**
+   * Which answers `query` gives at `at`: two calls return the same number only if every `query`
+   * answer is the same at both times, i.e. no write was applied and no ad started or ended
+   * between them. What keeps answers (the public query's answer cache) drops them when it changes.
+   */
+  answersEpoch(at: number): number;
   /**
    * One page of the ads this replica holds, newest first (`createdAt` then `id`, descending),
    * filtered by status at the current time and by title. Answered from memory.

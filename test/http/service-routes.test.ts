@@ -139,6 +139,7 @@ function fakeService(state: { ready: boolean }): AdsService {
     query: () => {
       throw new TypeError('index broken');
     },
+    answersEpoch: () => 1,
     now: () => Date.UTC(2026, 11, 1),
     isReady: () => state.ready,
     stats: () => ({
