@@ -3,7 +3,8 @@ import type { AdsService } from '../service/ads-service.js';
 import { errorBody, requestIdOf, type Envelope } from './envelope.js';
 import { AD_PATH, ensureReady } from './paths.js';
 import { parsePublicQuery } from './query.js';
-import { renderPageSized } from './render.js';
+import { renderPage } from './render.js';
+import { AnswerCache } from './answer-cache.js';
 
 const QUESTION_MARK = 63;
 
@@ -19,15 +20,31 @@ function requestIdHeader(raw: readonly string[]): string | undefined {
 export interface FastPublicDeps {
   readonly service: AdsService;
   readonly envelope: Envelope;
+  /** Rendered pages by URL (default: a cache with the default limits). */
+  readonly cache?: AnswerCache;
 }
+
+const PAGE_HEADERS = {
+  'content-type': 'application/json',
+  'x-content-type-options': 'nosniff',
+} as const;
 
 /**
  * `GET` and `HEAD /api/v1/ad` answered straight on node:http, before hono builds a `Request`:
  * the public query is the hot path. Same parser, page, envelope (request id, error bodies, log
- * line, metrics) and headers as the hono route (a test compares the two on many URLs). Returns
- * false for any other request.
+ * line, metrics) and headers as the hono route (a test compares the two on many URLs). A page is
+ * rendered once per URL and answers epoch (see `AnswerCache`) and sent as the Buffer it was
+ * rendered to. Returns false for any other request.
  */
-export function createFastPublicRoute({ service, envelope }: FastPublicDeps) {
+export function createFastPublicRoute({ service, envelope, cache = new AnswerCache() }: FastPublicDeps) {
+  const page = (url: string): Buffer => {
+    const now = service.now();
+    return cache.answer(url, service.answersEpoch(now), () => {
+      const { offset, limit, query } = parsePublicQuery(url);
+      return Buffer.from(renderPage(service.query(query, offset, limit, now)));
+    });
+  };
+
   return function handle(req: IncomingMessage, res: ServerResponse): boolean {
     const { url, method } = req;
     if ((method !== 'GET' && method !== 'HEAD') || url === undefined || !url.startsWith(AD_PATH))
@@ -36,30 +53,31 @@ export function createFastPublicRoute({ service, envelope }: FastPublicDeps) {
 
     const started = performance.now();
     const requestId = requestIdOf(requestIdHeader(req.rawHeaders));
-    let status = 200;
-    let body: string;
-    let bytes: number;
-    let extra: Readonly<Record<string, string>> | undefined;
+    let body: Buffer;
     try {
       ensureReady(service);
-      const { offset, limit, query } = parsePublicQuery(url);
-      ({ body, bytes } = renderPageSized(service.query(query, offset, limit)));
+      body = page(url);
     } catch (err) {
       const e = envelope.failure(err, { requestId, method, path: AD_PATH });
-      status = e.status;
-      extra = e.headers;
-      body = errorBody(e);
-      bytes = Buffer.byteLength(body);
+      const text = errorBody(e);
+      res.writeHead(e.status, {
+        ...PAGE_HEADERS,
+        'content-length': Buffer.byteLength(text),
+        'x-request-id': requestId,
+        ...e.headers,
+      });
+      res.end(text);
+      envelope.answered(requestId, method, AD_PATH, AD_PATH, e.status, started);
+      return true;
     }
-    const headers = {
+    res.writeHead(200, {
       'content-type': 'application/json',
-      'content-length': bytes,
+      'content-length': body.length,
       'x-request-id': requestId,
       'x-content-type-options': 'nosniff',
-    };
-    res.writeHead(status, extra === undefined ? headers : { ...headers, ...extra });
+    });
     res.end(body);
-    envelope.answered(requestId, method, AD_PATH, AD_PATH, status, started);
+    envelope.answered(requestId, method, AD_PATH, AD_PATH, 200, started);
     return true;
   };
 }

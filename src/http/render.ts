@@ -31,36 +31,23 @@ export const etagOf = (ad: Ad): string => `"${ad.version}"`;
 export const locationOf = (ad: Ad): string => `/api/v1/ad/${encodeURIComponent(ad.id)}`;
 
 /** Ads are immutable values (a change makes a new object), so each one's item JSON is made once. */
-interface Item {
-  readonly json: string;
-  readonly bytes: number;
-}
-const itemCache = new WeakMap<Ad, Item>();
+const itemCache = new WeakMap<Ad, string>();
 
-function item(ad: Ad): Item {
-  let it = itemCache.get(ad);
-  if (it === undefined) {
-    const json = `{"id":${JSON.stringify(ad.id)},"title":${JSON.stringify(ad.title)},"endAt":"${toIso(ad.endAt)}"}`;
-    it = { json, bytes: Buffer.byteLength(json) };
-    itemCache.set(ad, it);
+function item(ad: Ad): string {
+  let json = itemCache.get(ad);
+  if (json === undefined) {
+    json = `{"id":${JSON.stringify(ad.id)},"title":${JSON.stringify(ad.title)},"endAt":"${toIso(ad.endAt)}"}`;
+    itemCache.set(ad, json);
   }
-  return it;
+  return json;
 }
 
-const EMPTY_PAGE = '{"items":[]}';
-
-/** The public page `{"items":[{id,title,endAt}]}` as JSON text, with its length in UTF-8 bytes. */
-export function renderPageSized(ads: readonly Ad[]): { body: string; bytes: number } {
-  if (ads.length === 0) return { body: EMPTY_PAGE, bytes: EMPTY_PAGE.length };
+/** The public page `{"items":[{id,title,endAt}]}` as JSON text. */
+export function renderPage(ads: readonly Ad[]): string {
   let body = '{"items":[';
-  let bytes = body.length + 2 + ads.length - 1;
   for (let i = 0; i < ads.length; i++) {
-    const it = item(ads[i]!);
     if (i > 0) body += ',';
-    body += it.json;
-    bytes += it.bytes;
+    body += item(ads[i]!);
   }
-  return { body: body + ']}', bytes };
+  return body + ']}';
 }
-
-export const renderPage = (ads: readonly Ad[]): string => renderPageSized(ads).body;

@@ -1,0 +1,157 @@
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AnswerCache } from '../../src/http/answer-cache.js';
+import { createEnvelope } from '../../src/http/envelope.js';
+import { createFastPublicRoute } from '../../src/http/fast-public.js';
+import { createMetrics } from '../../src/http/metrics.js';
+import type { AdInput } from '../../src/model/ad.js';
+import { createTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
+import { DAY, HOUR, T0 } from './helpers.js';
+
+/**
+ * The fast public route keeps rendered pages (see `AnswerCache`): every answer must still be the
+ * one the hono route (no cache) gives at that moment, whatever was written or how time moved.
+ */
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+  readonly id: string;
+}
+
+let t: TestApp;
+let cache: AnswerCache;
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) s.close();
+  await t.close();
+});
+
+async function listen(server: Server): Promise<number> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+const get = (port: number, path: string, headers: Record<string, string> = {}) =>
+  new Promise<Answer>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body, id: String(res.headers['x-request-id']) }),
+      );
+    })
+      .on('error', reject)
+      .end();
+  });
+
+/** The app served twice: the fast route (with `cache`) before hono, and hono alone. */
+async function serve(opts: TestAppOptions = {}) {
+  t = await createTestApp({ now: T0, ...opts });
+  cache = new AnswerCache();
+  const envelope = createEnvelope(
+    pino({ level: 'silent' }),
+    createMetrics(t.service, { defaultMetrics: false }),
+  );
+  const fast = createFastPublicRoute({ service: t.service, envelope, cache });
+  const hono = getRequestListener(t.app.fetch);
+  const fastPort = await listen(createServer((req, res) => void (fast(req, res) || hono(req, res))));
+  const honoPort = await listen(createServer((req, res) => void hono(req, res)));
+  /** Titles on the fast route's page at `path`, after checking it against hono's answer. */
+  return async (path = '/api/v1/ad?limit=100'): Promise<string[]> => {
+    const [a, b] = await Promise.all([get(fastPort, path), get(honoPort, path)]);
+    expect({ status: a.status, body: a.body }).toEqual({ status: b.status, body: b.body });
+    return a.status === 200
+      ? (JSON.parse(a.body) as { items: { title: string }[] }).items.map((i) => i.title)
+      : [];
+  };
+}
+
+const ad = (title: string, startAt: number, endAt: number): AdInput => ({
+  title,
+  startAt,
+  endAt,
+  conditions: [],
+});
+
+describe('the fast public route with its answer cache', () => {
+  it('answers a repeated URL from the cache, with a request id per request', async () => {
+    const titles = await serve();
+    await t.service.create(ad('A', T0 - HOUR, T0 + DAY));
+    expect(await titles()).toEqual(['A']);
+    expect(await titles()).toEqual(['A']);
+    expect(cache.size.entries).toBe(1);
+    const port = (servers[0]!.address() as AddressInfo).port;
+    const [one, two] = [await get(port, '/api/v1/ad?limit=100'), await get(port, '/api/v1/ad?limit=100')];
+    expect(one.body).toBe(two.body);
+    expect(one.id).not.toBe(two.id);
+    expect((await get(port, '/api/v1/ad?limit=100', { 'x-request-id': 'mine-1' })).id).toBe('mine-1');
+  });
+
+  it('changes the answer at once after a create, an update and a delete', async () => {
+    const titles = await serve();
+    expect(await titles()).toEqual([]);
+    const { ad: a } = await t.service.create(ad('A', T0 - HOUR, T0 + DAY));
+    expect(await titles()).toEqual(['A']);
+    await t.service.update(a.id, ad('A2', T0 - HOUR, T0 + DAY));
+    expect(await titles()).toEqual(['A2']);
+    await t.service.create(ad('B', T0 - HOUR, T0 + HOUR));
+    expect(await titles()).toEqual(['B', 'A2']);
+    await t.service.delete(a.id);
+    expect(await titles()).toEqual(['B']);
+  });
+
+  it('changes the answer when an ad starts or ends with no write, at that millisecond', async () => {
+    const titles = await serve();
+    await t.service.create(ad('LATER', T0 + 10 * 60_000, T0 + 20 * 60_000));
+    await t.service.create(ad('NOW', T0 - HOUR, T0 + DAY));
+    for (const [at, want] of [
+      [T0, ['NOW']],
+      [T0 + 10 * 60_000 - 1, ['NOW']],
+      [T0 + 10 * 60_000, ['LATER', 'NOW']],
+      [T0 + 20 * 60_000 - 1, ['LATER', 'NOW']],
+      [T0 + 20 * 60_000, ['NOW']],
+      [T0 + 10 * 60_000, ['LATER', 'NOW']],
+      [T0 + DAY, []],
+    ] as const) {
+      t.clock.set(at);
+      expect({ at, titles: await titles() }).toEqual({ at, titles: want });
+      expect({ at, titles: await titles() }).toEqual({ at, titles: want });
+    }
+  });
+
+  it('changes the answer when an expiry is applied, also one this replica did not expect yet', async () => {
+    // This replica's clock runs 30 s behind the store's: by its own clock the ad is still running
+    // when the store expires it.
+    const titles = await serve({ clockOffsetMs: -30_000 });
+    const { ad: a } = await t.service.create(ad('A', T0 - HOUR, T0 + 60_000));
+    await t.service.create(ad('B', T0 - HOUR, T0 + DAY));
+    t.clock.set(T0 + 60_000);
+    expect(await titles()).toEqual(['A', 'B']);
+    const replica = t.service as unknown as { expire(id: string, version: number): Promise<unknown> };
+    await replica.expire(a.id, a.version);
+    expect(await titles()).toEqual(['B']);
+  });
+
+  it('keeps no error, and answers each bad request in full', async () => {
+    const titles = await serve();
+    for (const path of ['/api/v1/ad?limit=0', '/api/v1/ad?age=abc', '/api/v1/ad?limit=0']) await titles(path);
+    expect(cache.size.entries).toBe(0);
+  });
+
+  it('answers one URL per cache entry (offset, limit and filters as written)', async () => {
+    const titles = await serve();
+    for (let i = 0; i < 5; i++) await t.service.create(ad(`AD ${i}`, T0 - HOUR, T0 + DAY + i));
+    expect(await titles('/api/v1/ad?limit=2')).toEqual(['AD 0', 'AD 1']);
+    expect(await titles('/api/v1/ad?limit=2&offset=2')).toEqual(['AD 2', 'AD 3']);
+    expect(await titles('/api/v1/ad?offset=2&limit=2')).toEqual(['AD 2', 'AD 3']);
+    expect(await titles('/api/v1/ad?limit=2&offset=4')).toEqual(['AD 4']);
+    expect(await titles('/api/v1/ad?limit=2')).toEqual(['AD 0', 'AD 1']);
+    expect(cache.size.entries).toBe(4);
+  });
+});
