@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError, internal } from '../model/errors.js';
 import type { Metrics } from './metrics.js';
+import { newRequestId } from './request-id.js';
 
 /**
  * What every request gets whichever server answers it (the hono app or the node:http fast path
@@ -13,7 +13,7 @@ const SANE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** The client's `X-Request-Id` when it is sane, else a fresh one. */
 export const requestIdOf = (given: string | undefined): string =>
-  given !== undefined && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+  given !== undefined && SANE_REQUEST_ID.test(given) ? given : newRequestId();
 
 /** The contract's error body: `{ "error": { code, message, details } }`. */
 export const errorBody = (err: AppError): string =>
