@@ -58,4 +58,4 @@ defaults to \`hour\`, \`to\` before \`from\` is a 400.
 \`WWW-Authenticate: Bearer\`.
 
 **Request ids.** \`X-Request-Id\` is echoed when it is 1..128 visible ASCII characters,
-otherwise replaced by a new UUID.`;
+otherwise replaced by a new id (36 characters shaped like a UUID, unique, not secret).`;
