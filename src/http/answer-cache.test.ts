@@ -1,64 +1,62 @@
 import { describe, expect, it } from 'vitest';
 import { AnswerCache } from './answer-cache.js';
 
-/** A render function that counts its calls. */
-function renderer(text: string) {
-  const calls = { n: 0 };
-  return { calls, render: () => (calls.n++, Buffer.from(text)) };
-}
+const text = (b: Buffer | undefined) => b?.toString();
 
 describe('AnswerCache', () => {
-  it('renders an URL once per epoch and empties on a new epoch', () => {
+  it('answers what was kept in the same epoch, nothing after a new one', () => {
     const cache = new AnswerCache();
-    const a = renderer('A');
-    expect(cache.answer('/a', 1, a.render).toString()).toBe('A');
-    expect(cache.answer('/a', 1, a.render).toString()).toBe('A');
-    expect(a.calls.n).toBe(1);
-    const b = renderer('B');
-    expect(cache.answer('/a', 2, b.render).toString()).toBe('B');
-    expect(cache.size.entries).toBe(1);
-    // An epoch seen before is still a change: what was kept in between is gone.
-    expect(cache.answer('/a', 1, a.render).toString()).toBe('A');
-    expect(a.calls.n).toBe(2);
+    expect(cache.get('/a', 1)).toBeUndefined();
+    cache.set('/a', 1, Buffer.from('A'));
+    expect(text(cache.get('/a', 1))).toBe('A');
+    expect(cache.get('/b', 1)).toBeUndefined();
+    expect(cache.get('/a', 2)).toBeUndefined();
+    expect(cache.size).toEqual({ entries: 0, bytes: 0 });
+    // An epoch seen before is a change too: what was kept in between is gone.
+    cache.set('/a', 2, Buffer.from('A2'));
+    expect(cache.get('/a', 1)).toBeUndefined();
   });
 
-  it('keeps nothing when rendering throws', () => {
+  it('keeps an answer set for a new epoch under that epoch only', () => {
     const cache = new AnswerCache();
-    const fail = () => {
-      throw new Error('bad query');
-    };
-    expect(() => cache.answer('/bad', 1, fail)).toThrow('bad query');
-    expect(cache.size).toEqual({ entries: 0, bytes: 0 });
+    cache.set('/a', 1, Buffer.from('A'));
+    cache.set('/b', 2, Buffer.from('B'));
+    expect(text(cache.get('/b', 2))).toBe('B');
+    expect(cache.get('/a', 2)).toBeUndefined();
   });
 
   it('drops the oldest answers past its entry limit', () => {
     const cache = new AnswerCache({ entries: 2, bytes: 1_000 });
-    for (const url of ['/1', '/2', '/3']) cache.answer(url, 1, () => Buffer.from(url));
+    for (const url of ['/1', '/2', '/3']) cache.set(url, 1, Buffer.from(url));
     expect(cache.size.entries).toBe(2);
-    const again = renderer('again');
-    cache.answer('/3', 1, again.render);
-    cache.answer('/2', 1, again.render);
-    expect(again.calls.n).toBe(0);
-    cache.answer('/1', 1, again.render);
-    expect(again.calls.n).toBe(1);
+    expect(cache.get('/1', 1)).toBeUndefined();
+    expect(text(cache.get('/2', 1))).toBe('/2');
+    expect(text(cache.get('/3', 1))).toBe('/3');
   });
 
   it('stays within its byte limit (URL and body) and keeps no answer larger than it', () => {
     const cache = new AnswerCache({ entries: 100, bytes: 30 });
-    cache.answer('/a', 1, () => Buffer.alloc(10));
-    cache.answer('/b', 1, () => Buffer.alloc(10));
+    cache.set('/a', 1, Buffer.alloc(10));
+    cache.set('/b', 1, Buffer.alloc(10));
     expect(cache.size).toEqual({ entries: 2, bytes: 24 });
-    cache.answer('/c', 1, () => Buffer.alloc(10));
+    cache.set('/c', 1, Buffer.alloc(10));
     expect(cache.size).toEqual({ entries: 2, bytes: 24 });
-    expect(cache.answer('/huge', 1, () => Buffer.alloc(100)).length).toBe(100);
+    expect(cache.get('/a', 1)).toBeUndefined();
+    cache.set('/huge', 1, Buffer.alloc(100));
+    expect(cache.get('/huge', 1)).toBeUndefined();
     expect(cache.size.entries).toBe(2);
+  });
+
+  it('replaces an answer set twice, counting its bytes once', () => {
+    const cache = new AnswerCache({ entries: 10, bytes: 100 });
+    cache.set('/a', 1, Buffer.alloc(10));
+    cache.set('/a', 1, Buffer.alloc(20));
+    expect(cache.size).toEqual({ entries: 1, bytes: 22 });
   });
 
   it('keeps nothing with an entry limit of 0', () => {
     const cache = new AnswerCache({ entries: 0, bytes: 1_000 });
-    const a = renderer('A');
-    cache.answer('/a', 1, a.render);
-    cache.answer('/a', 1, a.render);
-    expect(a.calls.n).toBe(2);
+    cache.set('/a', 1, Buffer.from('A'));
+    expect(cache.get('/a', 1)).toBeUndefined();
   });
 });

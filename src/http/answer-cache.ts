@@ -1,8 +1,8 @@
 /**
  * The public query's rendered answers by request URL (the whole target: same URL, same parse,
  * same page), for one `AdsService.answersEpoch` at a time: an answer is kept only while the
- * epoch it was rendered in lasts, and a new epoch empties the cache. Only pages (200s) are kept,
- * never errors. Bounded by entries and bytes (URL + body); the oldest entries go first.
+ * epoch it was rendered in lasts, and a new epoch empties the cache. The caller keeps only
+ * pages (200s), never errors. Bounded by entries and bytes (URL + body); the oldest entries go first.
  */
 
 export interface AnswerCacheLimits {
@@ -22,26 +22,26 @@ export class AnswerCache {
 
   constructor(private readonly limits: AnswerCacheLimits = DEFAULT_ANSWER_CACHE) {}
 
-  /** The answer to `url` rendered in `epoch`, or `render()`'s, kept for the next ask. */
-  answer(url: string, epoch: number, render: () => Buffer): Buffer {
-    if (epoch !== this.epoch) this.reset(epoch);
-    let body = this.answers.get(url);
-    if (body === undefined) {
-      body = render();
-      this.keep(url, body);
+  /** The answer to `url` kept in `epoch`, if any; a new epoch first empties the cache. */
+  get(url: string, epoch: number): Buffer | undefined {
+    if (epoch !== this.epoch) {
+      this.reset(epoch);
+      return undefined;
     }
-    return body;
+    return this.answers.get(url);
   }
 
-  /** Answers kept and their bytes, for tests and metrics. */
-  get size(): { readonly entries: number; readonly bytes: number } {
-    return { entries: this.answers.size, bytes: this.bytes };
-  }
-
-  private keep(url: string, body: Buffer): void {
+  /** Keeps `body` as the answer to `url` in `epoch`, dropping the oldest answers to make room. */
+  set(url: string, epoch: number, body: Buffer): void {
+    if (epoch !== this.epoch) this.reset(epoch);
     const size = url.length + body.length;
     const { entries, bytes } = this.limits;
     if (entries <= 0 || size > bytes) return;
+    const old = this.answers.get(url);
+    if (old !== undefined) {
+      this.answers.delete(url);
+      this.bytes -= url.length + old.length;
+    }
     while (this.answers.size >= entries || this.bytes + size > bytes) {
       const [oldUrl, oldBody] = this.answers.entries().next().value!;
       this.answers.delete(oldUrl);
@@ -49,6 +49,11 @@ export class AnswerCache {
     }
     this.answers.set(url, body);
     this.bytes += size;
+  }
+
+  /** Answers kept and their bytes, for tests and metrics. */
+  get size(): { readonly entries: number; readonly bytes: number } {
+    return { entries: this.answers.size, bytes: this.bytes };
   }
 
   private reset(epoch: number): void {

@@ -39,10 +39,14 @@ const PAGE_HEADERS = {
 export function createFastPublicRoute({ service, envelope, cache = new AnswerCache() }: FastPublicDeps) {
   const page = (url: string): Buffer => {
     const now = service.now();
-    return cache.answer(url, service.answersEpoch(now), () => {
+    const epoch = service.answersEpoch(now);
+    let body = cache.get(url, epoch);
+    if (body === undefined) {
       const { offset, limit, query } = parsePublicQuery(url);
-      return Buffer.from(renderPage(service.query(query, offset, limit, now)));
-    });
+      body = Buffer.from(renderPage(service.query(query, offset, limit, now)));
+      cache.set(url, epoch, body);
+    }
+    return body;
   };
 
   return function handle(req: IncomingMessage, res: ServerResponse): boolean {

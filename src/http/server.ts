@@ -131,6 +131,7 @@ const HOST_LENGTH = 4;
 function hasHost(raw: readonly string[]): boolean {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
+    if (name === 'Host' || name === 'host') return true;
     if (name.length === HOST_LENGTH && name.toLowerCase() === 'host') return true;
   }
   return false;
