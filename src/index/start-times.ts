@@ -30,7 +30,9 @@ export class StartTimes {
 
   /** The earliest `startAt` after `now` of the ads held; `Infinity` when none starts later. */
   nextAfter(now: number): number {
-    if (now < this.asked) this.rebuild(now);
+    // The first ask (or one back in time) keeps only what starts later: cheaper than popping
+    // every past start of a freshly loaded index one by one.
+    if (now < this.asked || this.asked === -Infinity) this.rebuild(now);
     this.asked = now;
     const { heap } = this;
     while (heap.length > 0) {
