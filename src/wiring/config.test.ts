@@ -82,11 +82,11 @@ describe('edge limits', () => {
 });
 
 describe('replicated write lock', () => {
-  it('takes the Redis lock unless WRITE_LOCK=store', () => {
-    expect(loadConfig({}).WRITE_LOCK).toBe('redis');
-    expect(loadConfig({ WRITE_LOCK: 'store' }).WRITE_LOCK).toBe('store');
+  it('serialises writers by the store alone unless WRITE_LOCK=redis', () => {
+    expect(loadConfig({}).WRITE_LOCK).toBe('store');
+    expect(loadConfig({ WRITE_LOCK: 'redis' }).WRITE_LOCK).toBe('redis');
     expect(refusal({ WRITE_LOCK: 'none' })).toMatch(
-      /^invalid configuration: WRITE_LOCK must be redis or store/,
+      /^invalid configuration: WRITE_LOCK must be store or redis/,
     );
   });
 });

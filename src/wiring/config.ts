@@ -42,7 +42,7 @@ const schema = z
     SNAPSHOT_EVERY: int(1000),
     SNAPSHOT_KEEP: int(3, 1, 1000),
     STREAM_MAXLEN: int(100_000, 100),
-    WRITE_LOCK: z.enum(['redis', 'store'], { message: 'must be redis or store' }).default('redis'),
+    WRITE_LOCK: z.enum(['store', 'redis'], { message: 'must be store or redis' }).default('store'),
     LOCK_TTL_MS: int(5000, 100),
     POLL_INTERVAL_MS: int(1000, 10),
     WORKERS: int(0, 0, 256),
