@@ -50,13 +50,19 @@ describe('delivery tracking, replicated, as processes', () => {
   it('EVENTS_RATE_LIMIT holds for the whole cluster: budget spent on one replica is spent on the other', async () => {
     const ad = await createAd(a, 1);
     await new Promise((r) => setTimeout(r, 300));
-    // Wait for the start of a fresh second so both requests fall in one window.
-    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000)));
     const sixty = Array.from({ length: 60 }, () => ({ type: 'impression', adId: ad }));
-    expect((await events(a.url, sixty)).status).toBe(202);
-    const refused = await events(b.url, sixty);
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    // A Redis call slower than the limiter's timeout (250 ms; a loaded machine has such moments)
+    // is answered by the replica's own budget, as documented, and then b accepts. A shared budget
+    // refuses in one of three fresh seconds; a budget per replica never does.
+    let refused: Response | undefined;
+    for (let attempt = 0; attempt < 3 && refused?.status !== 429; attempt++) {
+      // Wait for the start of a fresh second so both requests fall in one window.
+      await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000)));
+      expect((await events(a.url, sixty)).status).toBe(202);
+      refused = await events(b.url, sixty);
+    }
+    expect(refused?.status).toBe(429);
+    expect(refused?.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 
   it("every replica sees the others' counts within 10 seconds", async () => {
