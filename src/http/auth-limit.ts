@@ -1,7 +1,7 @@
-import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { AppError } from '../model/errors.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
+import { incomingOf } from './node-request.js';
 import { AD_PATH } from './paths.js';
 
 /** Failed admin authentications allowed per address and window before it is refused. */
@@ -21,8 +21,7 @@ function needsAdmin(c: Context): boolean {
  * request that came through no socket (`app.request()` in process).
  */
 function clientAddress(c: Context): string | undefined {
-  const env = c.env as { incoming?: IncomingMessage } | undefined;
-  return env?.incoming?.socket.remoteAddress;
+  return incomingOf(c)?.socket.remoteAddress;
 }
 
 export const rateLimited = (seconds: number) =>

@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
-import { clientClosed, invalidJson, payloadTooLarge, unsupportedEncoding, unsupportedMediaType } from '../model/errors.js';
+import { incomingOf } from './node-request.js';
+import {
+  clientClosed,
+  invalidJson,
+  payloadTooLarge,
+  unsupportedEncoding,
+  unsupportedMediaType,
+} from '../model/errors.js';
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -36,11 +43,6 @@ export function isJsonContentType(header: string | undefined): boolean {
 /** No `Content-Encoding`, or `identity`: bodies are read as sent, never decompressed. */
 export function isIdentityEncoding(header: string | undefined): boolean {
   return header === undefined || header.trim().toLowerCase() === 'identity' || header.trim() === '';
-}
-
-/** The Node request under hono, when served by node:http (absent in `app.request()`). */
-function incomingOf(c: Context): IncomingMessage | undefined {
-  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
 }
 
 function tooLargeByHeader(c: Context): boolean {

@@ -1,6 +1,5 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { IncomingMessage } from 'node:http';
 import {
   AppError,
   clientClosed,
@@ -10,6 +9,7 @@ import {
   type ErrorCode,
 } from '../model/errors.js';
 import { errorBody, type Envelope } from './envelope.js';
+import { incomingOf } from './node-request.js';
 
 /** Maps every failure to the contract's error body: `{ "error": { code, message, details } }`. */
 
@@ -38,7 +38,7 @@ function fromHttpException(e: HTTPException): AppError {
 /** The client is gone: it disconnected before its request was read whole or answered. */
 function clientGone(c: Context): boolean {
   if (c.req.raw.signal.aborted) return true;
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const incoming = incomingOf(c);
   return incoming !== undefined && incoming.destroyed && !incoming.complete;
 }
 
