@@ -45,9 +45,9 @@ export function isIdentityEncoding(header: string | undefined): boolean {
   return header === undefined || header.trim().toLowerCase() === 'identity' || header.trim() === '';
 }
 
-function tooLargeByHeader(c: Context): boolean {
-  const declared = c.req.header('content-length');
-  return declared !== undefined && /^\d+$/.test(declared.trim()) && Number(declared) > MAX_BODY_BYTES;
+/** Whether a `Content-Length` header declares more than `limit` bytes (413 before reading). */
+export function declaresMoreThan(contentLength: string | undefined, limit: number): boolean {
+  return contentLength !== undefined && /^\d+$/.test(contentLength.trim()) && Number(contentLength) > limit;
 }
 
 function joined(chunks: readonly Uint8Array[], size: number): Uint8Array {
@@ -116,7 +116,8 @@ async function readStream(stream: ReadableStream<Uint8Array> | null): Promise<Ui
 }
 
 function readLimited(c: Context): Promise<Uint8Array> {
-  if (tooLargeByHeader(c)) return Promise.reject(payloadTooLarge(MAX_BODY_BYTES));
+  if (declaresMoreThan(c.req.header('content-length'), MAX_BODY_BYTES))
+    return Promise.reject(payloadTooLarge(MAX_BODY_BYTES));
   const incoming = incomingOf(c);
   if (!incoming) return readStream(c.req.raw.body);
   return readBodyUpTo(incoming, MAX_BODY_BYTES).then((bytes) => {

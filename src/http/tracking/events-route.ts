@@ -14,7 +14,13 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from '../../model/errors.js';
-import { isJsonContentType, parseJsonBytes, readBodyUpTo } from '../body.js';
+import {
+  declaresMoreThan,
+  isIdentityEncoding,
+  isJsonContentType,
+  parseJsonBytes,
+  readBodyUpTo,
+} from '../body.js';
 import { fingerprint } from '../canonical-json.js';
 import { parseWriteHeaders } from '../headers.js';
 import { errorBody, requestIdOf, type Envelope } from '../envelope.js';
@@ -76,18 +82,15 @@ export function createEventsRoute(deps: EventsRouteDeps) {
       const wait = await rateLimiter.blockedFor(client);
       if (wait > 0) throw rateLimited(wait);
     }
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > MAX_EVENTS_BODY_BYTES)
+    if (declaresMoreThan(req.headers['content-length'], MAX_EVENTS_BODY_BYTES))
       throw payloadTooLarge(MAX_EVENTS_BODY_BYTES);
     const bytes = await readBodyUpTo(req, MAX_EVENTS_BODY_BYTES);
     if (!bytes) throw payloadTooLarge(MAX_EVENTS_BODY_BYTES);
-    const encoding = req.headers['content-encoding'];
     if (
-      (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') ||
+      !isIdentityEncoding(req.headers['content-encoding']) ||
       !isJsonContentType(req.headers['content-type'])
-    ) {
+    )
       throw unsupportedMediaType();
-    }
     const raw = parseJsonBytes(bytes);
     const key = req.headers['idempotency-key'];
     const keyValue = Array.isArray(key) ? key[0] : key;
