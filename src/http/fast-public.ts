@@ -24,11 +24,6 @@ export interface FastPublicDeps {
   readonly cache?: AnswerCache;
 }
 
-const PAGE_HEADERS = {
-  'content-type': 'application/json',
-  'x-content-type-options': 'nosniff',
-} as const;
-
 /**
  * `GET` and `HEAD /api/v1/ad` answered straight on node:http, before hono builds a `Request`:
  * the public query is the hot path. Same parser, page, envelope (request id, error bodies, log
@@ -57,31 +52,27 @@ export function createFastPublicRoute({ service, envelope, cache = new AnswerCac
 
     const started = performance.now();
     const requestId = requestIdOf(requestIdHeader(req.rawHeaders));
-    let body: Buffer;
+    let status = 200;
+    let body: Buffer | string;
+    let extra: Readonly<Record<string, string>> | undefined;
     try {
       ensureReady(service);
       body = page(url);
     } catch (err) {
       const e = envelope.failure(err, { requestId, method, path: AD_PATH });
-      const text = errorBody(e);
-      res.writeHead(e.status, {
-        ...PAGE_HEADERS,
-        'content-length': Buffer.byteLength(text),
-        'x-request-id': requestId,
-        ...e.headers,
-      });
-      res.end(text);
-      envelope.answered(requestId, method, AD_PATH, AD_PATH, e.status, started);
-      return true;
+      status = e.status;
+      extra = e.headers;
+      body = errorBody(e);
     }
-    res.writeHead(200, {
+    const headers = {
       'content-type': 'application/json',
-      'content-length': body.length,
+      'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
       'x-request-id': requestId,
       'x-content-type-options': 'nosniff',
-    });
+    };
+    res.writeHead(status, extra === undefined ? headers : { ...headers, ...extra });
     res.end(body);
-    envelope.answered(requestId, method, AD_PATH, AD_PATH, 200, started);
+    envelope.answered(requestId, method, AD_PATH, AD_PATH, status, started);
     return true;
   };
 }
