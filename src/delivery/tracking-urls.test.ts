@@ -1,0 +1,97 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createTrackingUrls, decisionIdOf, TRACKING_PATH } from './tracking-urls.js';
+
+const secret = 'a-secret-of-at-least-thirty-two-characters';
+const adId = '0193a1c6-7f3e-7c2a-9b1d-0123456789ab';
+const t0 = Date.UTC(2026, 11, 10, 3, 0, 12, 345);
+const urls = (over: Partial<Parameters<typeof createTrackingUrls>[0]> = {}) =>
+  createTrackingUrls({ secret, signer: 7, ttlSeconds: 86_400, ...over });
+const tokenOf = (url: string) => url.slice(TRACKING_PATH.length);
+
+describe('tracking URLs', () => {
+  it('issues two paths whose tokens say the ad, the decision, its time and the kind', () => {
+    const t = urls();
+    const d = t.issue(adId, t0);
+    expect(d.impressionUrl.startsWith(TRACKING_PATH)).toBe(true);
+    expect(d.clickUrl.startsWith(TRACKING_PATH)).toBe(true);
+    expect(d.impressionUrl).not.toBe(d.clickUrl);
+    expect(d.expiresAt).toBe('2026-12-11T03:00:12.345Z');
+    const hour = Math.floor(t0 / 3_600_000);
+    expect(d.decisionId).toBe(decisionIdOf(7, hour, 0));
+    const imp = t.verify(tokenOf(d.impressionUrl), t0);
+    const click = t.verify(tokenOf(d.clickUrl), t0);
+    const expected = { adId, signer: 7, hour, n: 0, decidedAt: t0, expiresAt: t0 + 86_400_000 };
+    expect(imp).toEqual({ ok: true, token: { kind: 'impression', ...expected } });
+    expect(click).toEqual({ ok: true, token: { kind: 'click', ...expected } });
+  });
+
+  it('keeps ad ids that are not lower-case UUIDs as they are', () => {
+    const t = urls();
+    for (const id of ['x', 'AD-ÄÖ-广告', '0193A1C6-7F3E-7C2A-9B1D-0123456789AB', 'a'.repeat(128)]) {
+      const check = t.verify(tokenOf(t.issue(id, t0).clickUrl), t0);
+      expect(check.ok && check.token.adId).toBe(id);
+    }
+  });
+
+  it('numbers decisions from 0 within each hour of their time, again after the clock steps back', () => {
+    const t = urls();
+    const hour = Math.floor(t0 / 3_600_000);
+    expect(t.issue(adId, t0).decisionId).toBe(decisionIdOf(7, hour, 0));
+    expect(t.issue(adId, t0).decisionId).toBe(decisionIdOf(7, hour, 1));
+    expect(t.issue(adId, t0 + 3_600_000).decisionId).toBe(decisionIdOf(7, hour + 1, 0));
+    expect(t.issue(adId, t0).decisionId).toBe(decisionIdOf(7, hour, 2));
+  });
+
+  it('refuses a token signed with another secret, or forged by hand', () => {
+    const other = createTrackingUrls({ secret: secret.replace('a', 'b'), signer: 7, ttlSeconds: 86_400 });
+    const d = other.issue(adId, t0);
+    expect(urls().verify(tokenOf(d.impressionUrl), t0)).toEqual({ ok: false, reason: 'invalid' });
+    // A token built to the layout with a MAC keyed by the raw secret instead of the derived key.
+    const bytes = Buffer.from(tokenOf(urls().issue(adId, t0).impressionUrl), 'base64url');
+    const body = bytes.subarray(0, bytes.length - 16);
+    const forged = Buffer.concat([body, createHmac('sha256', secret).update(body).digest().subarray(0, 16)]);
+    expect(urls().verify(forged.toString('base64url'), t0)).toEqual({ ok: false, reason: 'invalid' });
+    for (const junk of ['', 'x', 'a'.repeat(71), '!'.repeat(80), 'a'.repeat(801)]) {
+      expect(urls().verify(junk, t0)).toEqual({ ok: false, reason: 'invalid' });
+    }
+  });
+
+  it('refuses every altered byte and every other spelling of a valid token', () => {
+    const t = urls();
+    const token = tokenOf(t.issue(adId, t0).clickUrl);
+    const bytes = Buffer.from(token, 'base64url');
+    for (let i = 0; i < bytes.length; i += 1) {
+      for (const bit of [0x01, 0x80]) {
+        const altered = Buffer.from(bytes);
+        altered[i] = (altered[i] ?? 0) ^ bit;
+        expect(t.verify(altered.toString('base64url'), t0)).toEqual({ ok: false, reason: 'invalid' });
+      }
+    }
+    // The last character carries padding bits: another letter there decodes to the same bytes.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const lastIndex = alphabet.indexOf(token.at(-1) ?? '');
+    const sibling = token.slice(0, -1) + alphabet.charAt(lastIndex ^ 1);
+    expect(Buffer.from(sibling, 'base64url').equals(bytes)).toBe(true);
+    expect(t.verify(sibling, t0)).toEqual({ ok: false, reason: 'invalid' });
+    expect(t.verify(token + '=', t0)).toEqual({ ok: false, reason: 'invalid' });
+    expect(t.verify(token.slice(0, -2), t0)).toEqual({ ok: false, reason: 'invalid' });
+    expect(t.verify(token, t0).ok).toBe(true);
+  });
+
+  it('is valid up to expiresAt and expired after it, with the lifetime it was issued with', () => {
+    const short = urls({ ttlSeconds: 60 });
+    const token = tokenOf(short.issue(adId, t0).impressionUrl);
+    expect(short.verify(token, t0 + 60_000).ok).toBe(true);
+    expect(short.verify(token, t0 + 60_001)).toEqual({ ok: false, reason: 'expired' });
+    // Another process with a longer lifetime still honours the one in the token.
+    expect(urls({ ttlSeconds: 86_400 }).verify(token, t0 + 60_001)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('refuses a short secret and a bad signer or lifetime', () => {
+    expect(() => urls({ secret: 'x'.repeat(31) })).toThrow(/32/);
+    expect(() => urls({ signer: -1 })).toThrow(/signer/);
+    expect(() => urls({ signer: 2 ** 32 })).toThrow(/signer/);
+    expect(() => urls({ ttlSeconds: 0 })).toThrow(/lifetime/);
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * Signed tracking URLs: each decision gets an impression URL and a click URL whose token carries
+ * the ad id, the decision id, the decision time, the URL's lifetime and its kind, with an HMAC,
+ * so that checking a fire needs no store.
+ *
+ * Decision ids are (signer, hour, n): `signer` is unique to one running process (allocated at
+ * start from the store), `hour` is the UTC hour of the decision, and `n` counts that signer's
+ * decisions within that hour from 0. The cluster-wide record of fired URLs can then be one bitmap
+ * per (signer, hour, kind) with one bit per decision.
+ *
+ * Token bytes (then base64url):
+ *   0      flags: bits 0-3 version (1), bit 4 kind (0 impression, 1 click), bit 5 ad id is a UUID
+ *   1..4   signer (uint32)      5..8   hour since the epoch (uint32)   9..12  n (uint32)
+ *   13..16 ms of the decision within its hour (uint32)                 17..20 lifetime in s (uint32)
+ *   21..   ad id: 16 bytes for a lower-case UUID, else its UTF-8 bytes
+ *   last 16 bytes: HMAC-SHA256 of everything before, truncated to 128 bits
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export type FireKind = 'impression' | 'click';
+
+export interface IssuedDecision {
+  readonly decisionId: string;
+  readonly impressionUrl: string;
+  readonly clickUrl: string;
+  /** RFC 3339: the decision time plus the URL lifetime. */
+  readonly expiresAt: string;
+}
+
+/** Makes a decision's tracking URLs. */
+export interface TrackingUrls {
+  /** A new decision id (never issued before by this cluster) and its two signed URLs. */
+  issue(adId: string, now: number): IssuedDecision;
+}
+
+/** What a valid token says. */
+export interface TrackingToken {
+  readonly kind: FireKind;
+  readonly adId: string;
+  readonly signer: number;
+  readonly hour: number;
+  readonly n: number;
+  /** Epoch ms of the decision. */
+  readonly decidedAt: number;
+  /** Epoch ms after which a fire is refused (`410 gone`). */
+  readonly expiresAt: number;
+}
+
+export type TokenCheck =
+  | { readonly ok: true; readonly token: TrackingToken }
+  | { readonly ok: false; readonly reason: 'invalid' | 'expired' };
+
+/** Checks tokens without any store. */
+export interface TrackingTokenVerifier {
+  /**
+   * `invalid` for a token this cluster did not sign (altered, truncated, another secret's);
+   * `expired` for a valid one whose `expiresAt` is before `now` (a token is checked for its
+   * signature first, so an unsigned one is never `expired`).
+   */
+  verify(token: string, now: number): TokenCheck;
+}
+
+export const TRACKING_PATH = '/api/v1/t/';
+
+const VERSION = 1;
+const KIND_BIT = 0x10;
+const UUID_BIT = 0x20;
+const HEADER = 21;
+const MAC = 16;
+const HOUR_MS = 3_600_000;
+const MAX_U32 = 0xffff_ffff;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface TrackingUrlsOptions {
+  /** The signing secret (32+ characters). */
+  readonly secret: string;
+  /** This process's signer id, unique in the cluster for the secret's life (uint32). */
+  readonly signer: number;
+  /** URL lifetime in seconds (TRACKING_URL_TTL_S). */
+  readonly ttlSeconds: number;
+}
+
+export function decisionIdOf(signer: number, hour: number, n: number): string {
+  return `${signer.toString(36)}.${hour.toString(36)}.${n.toString(36)}`;
+}
+
+const encodeAdId = (adId: string): { flag: number; bytes: Buffer } =>
+  UUID.test(adId)
+    ? { flag: UUID_BIT, bytes: Buffer.from(adId.replaceAll('-', ''), 'hex') }
+    : { flag: 0, bytes: Buffer.from(adId, 'utf8') };
+
+const decodeUuid = (b: Buffer, at: number): string => {
+  const hex = b.toString('hex', at, at + 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
+
+export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls & TrackingTokenVerifier {
+  if (options.secret.length < 32) throw new Error('tracking secret: 32 characters at least');
+  if (!Number.isInteger(options.signer) || options.signer < 0 || options.signer > MAX_U32) {
+    throw new Error('tracking signer: an integer 0..2^32-1');
+  }
+  if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds < 1 || options.ttlSeconds > MAX_U32) {
+    throw new Error('tracking URL lifetime: a positive integer of seconds');
+  }
+  // A key of its own, so the configured secret could sign other things without confusion.
+  const key = createHmac('sha256', options.secret).update('adsm tracking url v1').digest();
+  const mac = (b: Buffer, end: number): Buffer => createHmac('sha256', key).update(b.subarray(0, end)).digest();
+  const { signer, ttlSeconds } = options;
+  // Next n per hour; an hour seen again after the clock stepped back continues where it was.
+  const counters = new Map<number, number>();
+
+  const sign = (flags: number, hour: number, n: number, offset: number, ad: Buffer): string => {
+    const size = HEADER + ad.length;
+    const b = Buffer.allocUnsafe(size + MAC);
+    b[0] = flags;
+    b.writeUInt32BE(signer, 1);
+    b.writeUInt32BE(hour, 5);
+    b.writeUInt32BE(n, 9);
+    b.writeUInt32BE(offset, 13);
+    b.writeUInt32BE(ttlSeconds, 17);
+    ad.copy(b, HEADER);
+    mac(b, size).copy(b, size, 0, MAC);
+    return b.toString('base64url');
+  };
+
+  return {
+    issue(adId, now) {
+      const hour = Math.floor(now / HOUR_MS);
+      const n = counters.get(hour) ?? 0;
+      if (n > MAX_U32) throw new Error('tracking: decision counter of this hour exhausted');
+      counters.set(hour, n + 1);
+      if (counters.size > 4) {
+        for (const h of counters.keys()) if (h < hour - 2) counters.delete(h);
+      }
+      const offset = now - hour * HOUR_MS;
+      const { flag, bytes } = encodeAdId(adId);
+      const flags = VERSION | flag;
+      return {
+        decisionId: decisionIdOf(signer, hour, n),
+        impressionUrl: TRACKING_PATH + sign(flags, hour, n, offset, bytes),
+        clickUrl: TRACKING_PATH + sign(flags | KIND_BIT, hour, n, offset, bytes),
+        expiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
+      };
+    },
+
+    verify(token, now) {
+      if (token.length < 48 || token.length > 800) return { ok: false, reason: 'invalid' };
+      const b = Buffer.from(token, 'base64url');
+      // Re-encoding must give the token back: no second spelling of the same bytes is accepted.
+      if (b.length < HEADER + 1 + MAC || b.toString('base64url') !== token) return { ok: false, reason: 'invalid' };
+      const end = b.length - MAC;
+      const flags = b[0] ?? 0;
+      if ((flags & 0x0f) !== VERSION || (flags & ~0x3f) !== 0) return { ok: false, reason: 'invalid' };
+      if (!timingSafeEqual(mac(b, end).subarray(0, MAC), b.subarray(end))) return { ok: false, reason: 'invalid' };
+      const uuid = (flags & UUID_BIT) !== 0;
+      if (uuid && end - HEADER !== 16) return { ok: false, reason: 'invalid' };
+      const hour = b.readUInt32BE(5);
+      const decidedAt = hour * HOUR_MS + b.readUInt32BE(13);
+      const expiresAt = decidedAt + b.readUInt32BE(17) * 1000;
+      if (now > expiresAt) return { ok: false, reason: 'expired' };
+      return {
+        ok: true,
+        token: {
+          kind: flags & KIND_BIT ? 'click' : 'impression',
+          adId: uuid ? decodeUuid(b, HEADER) : b.toString('utf8', HEADER, end),
+          signer: b.readUInt32BE(1),
+          hour,
+          n: b.readUInt32BE(9),
+          decidedAt,
+          expiresAt,
+        },
+      };
+    },
+  };
+}
