@@ -4,7 +4,7 @@
  * start: migrations take an advisory lock and each file is applied once.
  */
 import pg from 'pg';
-import { migratePostgres } from './store/postgres-migrate.js';
+import { migratePostgres } from './db/postgres-migrate.js';
 
 async function main(): Promise<number> {
   const url = process.env.DATABASE_URL;

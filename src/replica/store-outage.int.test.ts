@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tcpProxy } from '../../test/e2e/tracking-load.js';
 import { adBody, expectError, Client } from '../../test/http/helpers.js';
 import { createTestApp } from '../../test/support/test-app.js';
-import { migratePostgres } from '../store/postgres-migrate.js';
+import { migratePostgres } from '../db/postgres-migrate.js';
 import { createPostgresStore } from '../store/postgres-store.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

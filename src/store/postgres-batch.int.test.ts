@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entry } from '../statemachine/entries.js';
-import { migratePostgres } from './postgres-migrate.js';
+import { migratePostgres } from '../db/postgres-migrate.js';
 import { createPostgresStore } from './postgres-store.js';
 import { append, testAd } from './store.contract.js';
 import { IDEMPOTENCY_KEY_TTL_MS, type Store } from './store.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateEntry, Entry, EntryDraft } from '../statemachine/entries.js';
-import { migratePostgres } from './postgres-migrate.js';
+import { migratePostgres } from '../db/postgres-migrate.js';
 import { createPostgresStore } from './postgres-store.js';
 import { append, checkKeyPruning, storeContract, testAd } from './store.contract.js';
 import type { CommitContext, Store } from './store.js';

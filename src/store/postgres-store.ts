@@ -9,9 +9,9 @@ import pg from 'pg';
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { invariantFailed } from '../model/errors.js';
-import { withStoreErrors } from './postgres-errors.js';
+import { withStoreErrors } from '../db/postgres-errors.js';
 import { openBatchSql, writeBatchSql } from './postgres-batch.js';
-import { inOwnTransaction, inTransaction } from './postgres-tx.js';
+import { inOwnTransaction, inTransaction } from '../db/postgres-tx.js';
 import { partsOf } from './snapshot-parts.js';
 import {
   IDEMPOTENCY_KEY_TTL_MS,

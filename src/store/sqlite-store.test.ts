@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrateSqlite } from './sqlite-migrate.js';
-import { walFilename } from './sqlite-connection.js';
+import { migrateSqlite } from '../db/sqlite-migrate.js';
+import { walFilename } from '../db/sqlite-connection.js';
 import { createSqliteStore, sqliteFilename } from './sqlite-store.js';
 import { append, checkKeyPruning, storeContract, testAd } from './store.contract.js';
 

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { systemClock, type Clock } from '../clock/clock.js';
-import { createWalSync, openSqlite, type Datasync } from './sqlite-connection.js';
-import { migrateSqlite } from './sqlite-migrate.js';
+import { createWalSync, openSqlite, type Datasync } from '../db/sqlite-connection.js';
+import { migrateSqlite } from '../db/sqlite-migrate.js';
 import { nextTurn, partsOf } from './snapshot-parts.js';
 import {
   IDEMPOTENCY_KEY_TTL_MS,

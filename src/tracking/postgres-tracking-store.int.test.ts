@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import { migratePostgres } from '../store/postgres-migrate.js';
+import { migratePostgres } from '../db/postgres-migrate.js';
 import { createPostgresTrackingStore } from './postgres-tracking-store.js';
 import { trackingStoreContract } from './tracking-store.contract.js';
 

@@ -8,7 +8,7 @@
 import pg from 'pg';
 import type { BucketCounts } from './buckets.js';
 import type { CountBatch, StoredCounts, TrackingStore } from './tracking-store.js';
-import { inTransaction } from '../store/postgres-tx.js';
+import { inTransaction } from '../db/postgres-tx.js';
 
 export interface PostgresTrackingStoreDeps {
   /** Borrowed: `close()` leaves it open. */

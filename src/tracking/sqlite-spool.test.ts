@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventRecord } from './deltas.js';
-import { createSqliteSpool } from './sqlite-spool.js';
+import { createSqliteSpool, openSpoolIn, spoolFilename } from './sqlite-spool.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -64,6 +64,25 @@ describe('sqlite spool', () => {
       expect((await again.append([[record('d')]]))[0]!.seq).toBe(3);
     } finally {
       again.close();
+    }
+  });
+
+  it('is held by one opener: a second one is refused naming SPOOL_DIR, and a directory hands out the next free file', () => {
+    const dir = join(tempFile(), '..', 'spools');
+    const first = openSpoolIn(dir);
+    const second = openSpoolIn(dir);
+    try {
+      expect(() => createSqliteSpool({ filename: spoolFilename(dir, 0) })).toThrow(
+        /spool-0\.sqlite is in use by another adsm process \(one process per SPOOL_DIR\)/,
+      );
+      expect(second.id).not.toBe(first.id);
+      first.close();
+      const third = openSpoolIn(dir);
+      expect(third.id).toBe(first.id);
+      third.close();
+    } finally {
+      first.close();
+      second.close();
     }
   });
 });

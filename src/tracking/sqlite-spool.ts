@@ -6,10 +6,8 @@
  * EXCLUSIVE locking: a second process cannot use the same spool.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { createWalSync, type Datasync } from '../store/sqlite-connection.js';
+import { join } from 'node:path';
+import { createWalSync, openSqlite, type Datasync } from '../db/sqlite-connection.js';
 import type { EventRecord } from './deltas.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
@@ -43,22 +41,15 @@ export interface SqliteSpoolDeps {
 
 export function createSqliteSpool(deps: SqliteSpoolDeps): Spool {
   const { filename } = deps;
-  mkdirSync(dirname(filename), { recursive: true });
-  const db = new BetterSqlite3(filename);
+  // Commits do not sync; `append` flushes the WAL itself before it resolves.
+  const db = openSqlite(filename, { exclusive: true, setting: 'SPOOL_DIR', syncOnCommit: false });
   try {
-    db.pragma('busy_timeout = 200');
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.pragma('journal_mode = WAL');
-    // Commits do not sync; `append` flushes the WAL itself before it resolves.
-    db.pragma('synchronous = NORMAL');
     db.exec(`CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
       CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL) STRICT;`);
     db.prepare("INSERT INTO meta (name, value) VALUES ('id', ?) ON CONFLICT DO NOTHING").run(randomUUID());
   } catch (err) {
     db.close();
-    throw new Error(`${filename} cannot be opened (is another adsm process using this SPOOL_DIR?)`, {
-      cause: err,
-    });
+    throw err;
   }
   const walSync = createWalSync(filename, deps.datasync);
   const id = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE name = 'id'").get()!.value;

@@ -3,11 +3,10 @@
  * `synchronous=FULL`) beside the ads database, so counting never contends with the ad log.
  * Schema from `migrations/sqlite/tracking/`. Calls are synchronous under async signatures.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import BetterSqlite3 from 'better-sqlite3';
-import { migrateSqlite } from '../store/sqlite-migrate.js';
+import { openSqlite } from '../db/sqlite-connection.js';
+import { migrateSqlite } from '../db/sqlite-migrate.js';
 import type { BucketCounts } from './buckets.js';
 import type { CountBatch, StoredCounts, TrackingStore } from './tracking-store.js';
 
@@ -20,13 +19,8 @@ export const trackingFilename = (dataDir: string): string => join(dataDir, 'trac
 type Row = { k: string; a: number | null; b: number | null; c: number | null };
 
 export function createSqliteTrackingStore(deps: { readonly filename: string }): TrackingStore {
-  const { filename } = deps;
-  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-  const db = new BetterSqlite3(filename);
-  db.pragma('journal_mode = WAL');
-  // The spool drops what a flush stored: the flush must survive power loss too.
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  // The spool drops what a flush stored: the flush must survive power loss too (syncs on commit).
+  const db = openSqlite(deps.filename);
   migrateSqlite(db, SQLITE_TRACKING_MIGRATIONS_DIR);
 
   const upsert = (table: string) =>

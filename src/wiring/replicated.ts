@@ -7,7 +7,7 @@ import { createRedisStreamLog } from '../log/redis-stream-log.js';
 import { createRepairLoop } from '../log/repair.js';
 import { createBullmqScheduler } from '../scheduler/bullmq-scheduler.js';
 import { createRedisSnapshotClaim } from '../snapshot/redis-snapshot-claim.js';
-import { migratePostgres } from '../store/postgres-migrate.js';
+import { migratePostgres } from '../db/postgres-migrate.js';
 import { createPostgresStore } from '../store/postgres-store.js';
 import { createRedisRateLimiter } from '../ratelimit/rate-limiter.js';
 import { createPostgresTrackingStore } from '../tracking/postgres-tracking-store.js';

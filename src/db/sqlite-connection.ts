@@ -1,11 +1,12 @@
 /**
- * The one place a SQLite connection of the embedded store is opened and configured: WAL journal,
- * a busy timeout for other connections on the same file, optionally an exclusive lock, and
- * durability. An acknowledged write must survive power loss, not only a process crash: either
- * SQLite syncs the WAL inside every commit (`synchronous=FULL`, the default), or the caller
- * syncs it itself before acknowledging (`syncOnCommit: false`, then `synchronous=NORMAL` and a
- * `WalSync`): same guarantee, but the sync runs on libuv's thread pool instead of blocking the
- * event loop for the length of a disk flush on every commit.
+ * The one place a SQLite connection is opened and configured (the ads store, the tracking store
+ * and the spool all open theirs here): WAL journal, a busy timeout for other connections on the
+ * same file, optionally an exclusive lock, and durability. An acknowledged write must survive
+ * power loss, not only a process crash: either SQLite syncs the WAL inside every commit
+ * (`synchronous=FULL`, the default), or the caller syncs it itself before acknowledging
+ * (`syncOnCommit: false`, then `synchronous=NORMAL` and a `WalSync`): same guarantee, but the
+ * sync runs on libuv's thread pool instead of blocking the event loop for the length of a disk
+ * flush on every commit.
  */
 import { mkdirSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -13,8 +14,13 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
 export interface SqliteOpenOptions {
-  /** Hold the file's lock for the connection's lifetime, so a second process cannot open it. */
+  /**
+   * Hold the file's lock for the connection's lifetime, so a second process cannot open it
+   * (opening then throws, naming the file and `setting`, the variable that chose it).
+   */
   readonly exclusive?: boolean;
+  /** The setting that chose the file, named when it is held by another process (`DATA_DIR`). */
+  readonly setting?: string;
   /**
    * false: commits do not sync (`synchronous=NORMAL`; checkpoints still do); the caller must
    * await a `WalSync` after committing and before acknowledging. Default true (`FULL`).
@@ -25,7 +31,7 @@ export interface SqliteOpenOptions {
 export function openSqlite(filename: string, opts: SqliteOpenOptions = {}): BetterSqlite3.Database {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
   const db = new BetterSqlite3(filename);
-  if (opts.exclusive) takeExclusiveLock(db, filename);
+  if (opts.exclusive) takeExclusiveLock(db, filename, opts.setting ?? 'DATA_DIR');
   db.pragma('journal_mode = WAL');
   db.pragma(opts.syncOnCommit === false ? 'synchronous = NORMAL' : 'synchronous = FULL');
   db.pragma('busy_timeout = 5000');
@@ -33,10 +39,11 @@ export function openSqlite(filename: string, opts: SqliteOpenOptions = {}): Bett
 }
 
 /**
- * One process owns an embedded data directory: its in-process log cannot tell another process
- * about writes. EXCLUSIVE locking mode keeps the lock taken by the first write until close.
+ * One process owns the file (an embedded data directory: its in-process log cannot tell another
+ * process about writes; a spool: its id is one replica's identity). EXCLUSIVE locking mode keeps
+ * the lock taken by the first write until close.
  */
-function takeExclusiveLock(db: BetterSqlite3.Database, filename: string): void {
+function takeExclusiveLock(db: BetterSqlite3.Database, filename: string, setting: string): void {
   try {
     db.pragma('busy_timeout = 200');
     db.pragma('locking_mode = EXCLUSIVE');
@@ -44,7 +51,7 @@ function takeExclusiveLock(db: BetterSqlite3.Database, filename: string): void {
     db.exec('BEGIN IMMEDIATE; COMMIT');
   } catch (err) {
     db.close();
-    throw new Error(`${filename} is in use by another adsm process (one process per DATA_DIR)`, {
+    throw new Error(`${filename} is in use by another adsm process (one process per ${setting})`, {
       cause: err,
     });
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from 'better-sqlite3';
 
-/** `migrations/sqlite/`, found the same way from `src/store/` (tsx) and `dist/store/` (build). */
+/** `migrations/sqlite/`, found the same way from `src/db/` (tsx) and `dist/db/` (build). */
 export const SQLITE_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/sqlite/', import.meta.url));
 
 /**

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { inTransaction } from './postgres-tx.js';
 
-/** `migrations/`, found the same way from `src/store/` (tsx) and `dist/store/` (build). */
+/** `migrations/`, found the same way from `src/db/` (tsx) and `dist/db/` (build). */
 export const POSTGRES_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
 export interface MigratePostgresOptions {
