@@ -11,7 +11,7 @@ export default {
     'src/model/ad.ts',
     'src/statemachine/**/*.ts',
     'src/index/**/*.ts',
-    'src/http/query.ts',
+    'src/http/ads/query.ts',
     'src/replica/write-path.ts',
     '!**/*.test.ts',
     // The reference the index is checked against, not served code.

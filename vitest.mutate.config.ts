@@ -15,7 +15,7 @@ export default defineConfig({
       'src/model/**/*.test.ts',
       'src/statemachine/**/*.test.ts',
       'src/index/**/*.test.ts',
-      'src/http/query.test.ts',
+      'src/http/ads/query.test.ts',
       'src/replica/determinism.test.ts',
       'src/replica/replica.test.ts',
       // The write path without the HTTP layer (its HTTP-level test costs seconds per mutant).

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AdsService } from '../service/ads-service.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from './ops/metrics.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import type { TrackingRoutesDeps } from './tracking/stats-routes.js';
 

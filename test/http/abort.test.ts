@@ -4,9 +4,9 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
-import { createEnvelope } from '../../src/http/envelope.js';
-import { createMetrics, type Metrics } from '../../src/http/metrics.js';
-import { createHttpServer } from '../../src/http/server.js';
+import { createEnvelope } from '../../src/http/edge/envelope.js';
+import { createMetrics, type Metrics } from '../../src/http/ops/metrics.js';
+import { createHttpServer } from '../../src/http/edge/server.js';
 import { rawConnect } from '../support/raw-http.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { decodeCursor, encodeCursor } from '../../src/http/admin-list.js';
+import { decodeCursor, encodeCursor } from '../../src/http/ads/admin-list.js';
 import { DAY, expectError, HOUR, iso, setup, T0, type AdJson, type Client } from './helpers.js';
 
 interface ListJson {

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
-import { AUTH_FAILURES } from '../../src/http/auth-limit.js';
+import { AUTH_FAILURES } from '../../src/http/edge/auth-limit.js';
 import { createMemoryRateLimiter } from '../../src/ratelimit/rate-limiter.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { adBody, expectError } from './helpers.js';

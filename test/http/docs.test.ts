@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOCS_CSP } from '../../src/http/docs.js';
-import { createEnvelope } from '../../src/http/envelope.js';
-import { createMetrics } from '../../src/http/metrics.js';
-import { createHttpServer } from '../../src/http/server.js';
+import { DOCS_CSP } from '../../src/http/docs/docs.js';
+import { createEnvelope } from '../../src/http/edge/envelope.js';
+import { createMetrics } from '../../src/http/ops/metrics.js';
+import { createHttpServer } from '../../src/http/edge/server.js';
 import { blockAllBut, launchBrowser } from '../support/browser.js';
 import { setup, type Client } from './helpers.js';
 

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEnvelope } from '../../src/http/envelope.js';
-import { createFastPublicRoute } from '../../src/http/fast-public.js';
-import { createMetrics } from '../../src/http/metrics.js';
+import { createEnvelope } from '../../src/http/edge/envelope.js';
+import { createFastPublicRoute } from '../../src/http/ads/fast-public.js';
+import { createMetrics } from '../../src/http/ops/metrics.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { DAY, HOUR, T0 } from './helpers.js';
 

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
-import { createMetrics } from '../../src/http/metrics.js';
+import { createMetrics } from '../../src/http/ops/metrics.js';
 import type { AdsService } from '../../src/service/ads-service.js';
 import { adBody, expectError, setup, type Client } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { createManualClock, type ManualClock } from '../../src/clock/clock.js';
 import { createApp } from '../../src/http/app.js';
-import { createMetrics } from '../../src/http/metrics.js';
+import { createMetrics } from '../../src/http/ops/metrics.js';
 import { createTargetingIndex } from '../../src/index/targeting-index.js';
 import { createLocalLock } from '../../src/lock/local-lock.js';
 import { createMemoryLog } from '../../src/log/memory-log.js';

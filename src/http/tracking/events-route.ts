@@ -20,10 +20,10 @@ import {
   isJsonContentType,
   parseJsonBytes,
   readBodyUpTo,
-} from '../body.js';
-import { fingerprint } from '../canonical-json.js';
-import { parseWriteHeaders } from '../headers.js';
-import { errorBody, requestIdOf, type Envelope } from '../envelope.js';
+} from '../input/body.js';
+import { fingerprint } from '../input/canonical-json.js';
+import { parseWriteHeaders } from '../input/headers.js';
+import { errorBody, requestIdOf, type Envelope } from '../edge/envelope.js';
 import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
 import type { Tracker } from '../../tracking/tracker.js';
 import { validateEvents } from './schemas.js';

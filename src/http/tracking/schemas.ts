@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { validationFailed, type ErrorDetail } from '../../model/errors.js';
-import { parseRfc3339 } from '../time.js';
-import { issueDetails } from '../validation.js';
+import { parseRfc3339 } from '../input/time.js';
+import { issueDetails } from '../input/validation.js';
 import { EVENT_TYPES, MAX_HISTORY_PERIODS, WINDOW_NAMES } from '../../tracking/buckets.js';
 import type { TrackedEvent } from '../../tracking/tracker.js';
 

@@ -1,10 +1,10 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { notReady, validationFailed, type ErrorDetail } from '../../model/errors.js';
-import { createAdminAuth } from '../auth.js';
-import { methodNotAllowedHandler } from '../errors.js';
-import { ErrorSchema } from '../schemas.js';
-import { parseRfc3339, toIso } from '../time.js';
+import { createAdminAuth } from '../edge/auth.js';
+import { methodNotAllowedHandler } from '../edge/errors.js';
+import { ErrorSchema } from '../ads/schemas.js';
+import { parseRfc3339, toIso } from '../input/time.js';
 import { ctr, MAX_HISTORY_PERIODS, periodCount, WINDOW_NAMES, type Period } from '../../tracking/buckets.js';
 import type { AdStats, Tracker } from '../../tracking/tracker.js';
 import { EVENTS_PATH, MAX_EVENTS_BODY_BYTES } from './events-route.js';

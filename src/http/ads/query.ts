@@ -1,5 +1,5 @@
-import { validationFailed, type ErrorDetail } from '../model/errors.js';
-import type { AdQuery, Gender, Platform } from '../model/ad.js';
+import { validationFailed, type ErrorDetail } from '../../model/errors.js';
+import type { AdQuery, Gender, Platform } from '../../model/ad.js';
 import { COUNTRY_CODES } from './countries.js';
 import { DEFAULT_LIMIT, MAX_LIMIT } from './query-schema.js';
 

@@ -14,7 +14,7 @@ import {
   internal,
   requestTimeout,
   validationFailed,
-} from '../model/errors.js';
+} from '../../model/errors.js';
 import { errorBody, requestIdOf, type Envelope } from './envelope.js';
 
 /**

@@ -6,11 +6,11 @@ import {
   AdWithStatusSchema,
   ErrorSchema,
   IdParamSchema,
-} from './schemas.js';
-import { PublicQuerySchema } from './query-schema.js';
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from './headers.js';
+} from '../ads/schemas.js';
+import { PublicQuerySchema } from '../ads/query-schema.js';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../input/headers.js';
 import { API_NOTES } from './api-notes.js';
-import { ADMIN_ADS_PATH, AdListPageSchema, AdminListQuerySchema } from './admin-list.js';
+import { ADMIN_ADS_PATH, AdListPageSchema, AdminListQuerySchema } from '../ads/admin-list.js';
 
 /**
  * Route descriptions for /openapi.json, built from the schemas that validate requests. Handlers

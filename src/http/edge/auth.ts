@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
-import { unauthorized } from '../model/errors.js';
+import { unauthorized } from '../../model/errors.js';
 
 const BEARER = /^Bearer +(\S+) *$/i;
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { normalizeConditions, type AdInput, type ConditionSetInput } from '../model/ad.js';
+import { normalizeConditions, type AdInput, type ConditionSetInput } from '../../model/ad.js';
 import { ConditionSetOutSchema, ConditionsSchema } from './conditions-schema.js';
-import { parseRfc3339 } from './time.js';
+import { parseRfc3339 } from '../input/time.js';
 
 /** Request and response schemas of the ad routes; the same objects validate requests and build /openapi.json. */
 

@@ -1,12 +1,12 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { validationFailed } from '../model/errors.js';
-import type { ListPosition } from '../service/ad-listing.js';
-import { createAdminAuth } from './auth.js';
+import { validationFailed } from '../../model/errors.js';
+import type { ListPosition } from '../../service/ad-listing.js';
+import { createAdminAuth } from '../edge/auth.js';
 import { ensureReady } from './paths.js';
 import { renderAdWithStatus } from './render.js';
 import { AdWithStatusSchema } from './schemas.js';
-import type { AppDeps } from './types.js';
-import { issueDetails } from './validation.js';
+import type { AppDeps } from '../types.js';
+import { issueDetails } from '../input/validation.js';
 
 /** `GET /api/v1/admin/ads`: every ad this replica holds, newest first, paged by an opaque cursor. */
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { notFound } from '../model/errors.js';
+import { notFound } from '../../model/errors.js';
 
 /**
  * `/docs`: Swagger UI served from the installed `swagger-ui-dist` package (pinned in

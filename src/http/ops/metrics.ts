@@ -1,6 +1,6 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { RequestMetrics } from './request-metrics.js';
-import type { AdsService } from '../service/ads-service.js';
+import type { AdsService } from '../../service/ads-service.js';
 
 /** Prometheus metrics of one app, in their own registry (never prom-client's global one). */
 export interface Metrics {

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { AD_PATH } from './paths.js';
+import { AD_PATH } from '../ads/paths.js';
 
 /**
  * `X-Content-Type-Options: nosniff` on every answer, and `Cache-Control: no-store` on every

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { GENDERS, PLATFORMS } from '../model/ad.js';
+import { GENDERS, PLATFORMS } from '../../model/ad.js';
 import { toCountryCode } from './countries.js';
 
 /** Request schemas of targeting conditions. `null` fields mean "absent"; unknown fields are errors. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { AppError, internal } from '../model/errors.js';
-import type { Metrics } from './metrics.js';
+import { AppError, internal } from '../../model/errors.js';
+import type { Metrics } from '../ops/metrics.js';
 import { newRequestId } from './request-id.js';
 
 /**

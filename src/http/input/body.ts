@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
-import { incomingOf } from './node-request.js';
+import { incomingOf } from '../edge/node-request.js';
 import {
   clientClosed,
   invalidJson,
   payloadTooLarge,
   unsupportedEncoding,
   unsupportedMediaType,
-} from '../model/errors.js';
+} from '../../model/errors.js';
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../model/errors.js';
+import { AppError } from '../../model/errors.js';
 import { toAdInput } from './schemas.js';
-import { validateAdBody } from './validation.js';
+import { validateAdBody } from '../input/validation.js';
 
 const base = { title: 'AD 55', startAt: '2026-12-10T03:00:00Z', endAt: '2026-12-31T16:00:00Z' };
 

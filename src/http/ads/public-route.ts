@@ -2,7 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { AD_PATH, ensureReady } from './paths.js';
 import { parsePublicQuery } from './query.js';
 import { renderPage } from './render.js';
-import type { AppDeps } from './types.js';
+import type { AppDeps } from '../types.js';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;
 

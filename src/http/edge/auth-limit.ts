@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { AppError } from '../model/errors.js';
-import type { RateLimiter } from '../ratelimit/rate-limiter.js';
+import { AppError } from '../../model/errors.js';
+import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
 import { incomingOf } from './node-request.js';
-import { AD_PATH } from './paths.js';
+import { AD_PATH } from '../ads/paths.js';
 
 /** Failed admin authentications allowed per address and window before it is refused. */
 export const AUTH_FAILURES = { points: 20, durationSeconds: 60 } as const;

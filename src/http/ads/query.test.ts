@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../model/errors.js';
+import { AppError } from '../../model/errors.js';
 import { parsePublicQuery, type PublicQuery } from './query.js';
 import { PublicQuerySchema } from './query-schema.js';
-import { propertyRuns } from '../../test/support/property-runs.js';
+import { propertyRuns } from '../../../test/support/property-runs.js';
 
 const BASE = 'http://localhost/api/v1/ad';
 

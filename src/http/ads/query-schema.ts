@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { GENDERS, PLATFORMS } from '../model/ad.js';
+import { GENDERS, PLATFORMS } from '../../model/ad.js';
 import { toCountryCode } from './countries.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { notReady } from '../model/errors.js';
+import { notReady } from '../../model/errors.js';
 import type { Metrics } from './metrics.js';
-import { openApiDocument } from './openapi.js';
-import { registerDocs } from './docs.js';
-import type { AppDeps } from './types.js';
+import { openApiDocument } from '../docs/openapi.js';
+import { registerDocs } from '../docs/docs.js';
+import type { AppDeps } from '../types.js';
 
 /** Probes, metrics, the OpenAPI document, its browsable reference and `/` pointing at them. None needs auth. */
 export function registerServiceRoutes(app: OpenAPIHono, { service }: AppDeps, metrics: Metrics): void {

@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
-import { validationFailed, type ErrorDetail } from '../model/errors.js';
-import { AdBodySchema, type AdBody } from './schemas.js';
+import { validationFailed, type ErrorDetail } from '../../model/errors.js';
+import { AdBodySchema, type AdBody } from '../ads/schemas.js';
 
 type Issue = z.core.$ZodIssue;
 type Path = readonly PropertyKey[];

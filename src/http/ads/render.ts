@@ -1,5 +1,5 @@
-import { statusAt, type Ad, type ConditionSet } from '../model/ad.js';
-import { toIso } from './time.js';
+import { statusAt, type Ad, type ConditionSet } from '../../model/ad.js';
+import { toIso } from '../input/time.js';
 
 /** JSON shapes of ads as the API answers them (times as `toISOString()`, conditions always a list). */
 

@@ -7,7 +7,7 @@ import {
   methodNotAllowed,
   notFound,
   type ErrorCode,
-} from '../model/errors.js';
+} from '../../model/errors.js';
 import { errorBody, type Envelope } from './envelope.js';
 import { incomingOf } from './node-request.js';
 

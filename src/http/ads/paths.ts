@@ -1,5 +1,5 @@
-import { notReady } from '../model/errors.js';
-import type { AdsService } from '../service/ads-service.js';
+import { notReady } from '../../model/errors.js';
+import type { AdsService } from '../../service/ads-service.js';
 
 export const AD_PATH = '/api/v1/ad';
 export const ONE_AD_PATH = '/api/v1/ad/:id';

@@ -1,5 +1,5 @@
-import type { ErrorDetail } from '../model/errors.js';
-import type { IfMatch } from '../statemachine/decide.js';
+import type { ErrorDetail } from '../../model/errors.js';
+import type { IfMatch } from '../../statemachine/decide.js';
 
 const IF_MATCH = /^(?:W\/"(\d{1,15})"|"(\d{1,15})"|(\d{1,15}))$/;
 

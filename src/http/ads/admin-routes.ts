@@ -1,15 +1,15 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { notFound, validationFailed } from '../model/errors.js';
-import { createAdminAuth } from './auth.js';
-import { readJsonBody } from './body.js';
-import { fingerprint } from './canonical-json.js';
-import { parseWriteHeaders } from './headers.js';
+import { notFound, validationFailed } from '../../model/errors.js';
+import { createAdminAuth } from '../edge/auth.js';
+import { readJsonBody } from '../input/body.js';
+import { fingerprint } from '../input/canonical-json.js';
+import { parseWriteHeaders } from '../input/headers.js';
 import { AD_PATH, ensureReady, ONE_AD_PATH } from './paths.js';
 import { etagOf, locationOf, renderAd, renderAdWithStatus } from './render.js';
 import { toAdInput } from './schemas.js';
-import type { AppDeps } from './types.js';
-import { validateAdBody } from './validation.js';
+import type { AppDeps } from '../types.js';
+import { validateAdBody } from '../input/validation.js';
 
 /**
  * Admin routes. Each runs the contract's checks in order: readiness, auth (401), body size (413),

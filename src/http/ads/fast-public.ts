@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AdsService } from '../service/ads-service.js';
-import { errorBody, requestIdOf, type Envelope } from './envelope.js';
+import type { AdsService } from '../../service/ads-service.js';
+import { errorBody, requestIdOf, type Envelope } from '../edge/envelope.js';
 import { AD_PATH, ensureReady } from './paths.js';
 import { parsePublicQuery } from './query.js';
 import { renderPage } from './render.js';
