@@ -233,7 +233,10 @@ describe('with a fake service', () => {
     expect(text).toMatch(/^adsm_replication_lag_seconds 1\.5$/m);
     expect(text).toMatch(/^adsm_live_ads 2$/m);
     expect(text).toMatch(/^adsm_active_ads 1$/m);
+    expect(text).toMatch(/^adsm_ready 1$/m);
     expect(text).not.toContain('process_cpu');
+    const draining = createMetrics(service, { defaultMetrics: false, ready: () => false });
+    expect(await draining.registry.metrics()).toMatch(/^adsm_ready 0$/m);
 
     const fresh = createMetrics(
       { ...service, stats: () => ({ ...service.stats(), lastAppliedAt: 0 }) },

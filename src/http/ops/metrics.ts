@@ -12,13 +12,15 @@ export interface Metrics {
 export interface MetricsOptions {
   /** Process metrics (CPU, memory, event loop, GC); default true. */
   readonly defaultMetrics?: boolean;
+  /** What `/readyz` answers (true: 200); defaults to the service's own readiness. */
+  readonly ready?: () => boolean;
 }
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
-type Service = Pick<AdsService, 'stats' | 'now'>;
+type Service = Pick<AdsService, 'stats' | 'now' | 'isReady'>;
 
-function serviceGauges(registry: Registry, service: Service): void {
+function serviceGauges(registry: Registry, service: Service, ready: () => boolean): void {
   // One `stats()` (which counts active ads, O(ads)) per scrape, not one per gauge: a registry
   // collects its metrics in the order they were registered, so the first gauge below takes the
   // figures of this scrape and the others read them.
@@ -49,6 +51,9 @@ function serviceGauges(registry: Registry, service: Service): void {
     '1 while the store (Postgres or SQLite) answers, 0 from a failure to reach it until it answers again.',
     (s) => (s.storeAvailable ? 1 : 0),
   );
+  gauge('adsm_ready', '1 while /readyz answers 200 (recovered, caught up, not draining), else 0.', () =>
+    ready() ? 1 : 0,
+  );
   gauge('adsm_live_ads', 'Ads held in live state (not deleted, not expired).', (s) => s.liveAds);
   gauge('adsm_active_ads', 'Ads active now.', (s) => s.activeAds);
   gauge(
@@ -68,7 +73,7 @@ function serviceGauges(registry: Registry, service: Service): void {
 export function createMetrics(service: Service, options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
-  serviceGauges(registry, service);
+  serviceGauges(registry, service, options.ready ?? (() => service.isReady()));
   const requests = new RequestMetrics();
   requests.register(registry);
 
