@@ -9,6 +9,7 @@
  */
 import { pruneFloors, windowFloors, DAY } from './buckets.js';
 import { Deltas, type EventRecord } from './deltas.js';
+import type { FireRecord } from './fires.js';
 import type { Spool } from './spool.js';
 import type { TrackingStore } from './tracking-store.js';
 
@@ -20,7 +21,16 @@ export interface AggregatorDeps {
   /** Idempotency keys are kept this long (at least 24 hours). */
   readonly keyRetentionMs?: number;
   readonly onFlushed?: (info: { seconds: number; rows: number; at: number }) => void;
+  /** Fires of tracking URLs settled by a flush: whether each counted (first fire) or not. */
+  readonly onFiresSettled?: (fires: readonly FireRecord[], fresh: readonly boolean[]) => void;
 }
+
+/**
+ * First-fire records are kept this long past the expiry of their URLs: a fire accepted just
+ * before its URL expired may reach the store this late (a replica cut off from it) and still
+ * meet the record of an earlier fire of the same URL.
+ */
+export const FIRE_RECORD_MARGIN_MS = DAY;
 
 interface Batch {
   readonly deltas: Deltas;
@@ -96,8 +106,19 @@ export function createAggregator(deps: AggregatorDeps) {
     }
     const batch = inflight;
     const started = performance.now();
-    const rows = batch.deltas.toRows(windowFloors(now).minuteFrom);
-    await store.flush({ replicaId: spool.id, watermark: batch.watermark, ...rows });
+    const minutesFrom = windowFloors(now).minuteFrom;
+    const rows = batch.deltas.toRows(minutesFrom);
+    const fires = batch.deltas.fires;
+    await store.flush({
+      replicaId: spool.id,
+      watermark: batch.watermark,
+      ...rows,
+      ...(fires.length > 0 && {
+        fires,
+        minutesFrom,
+        settled: (fresh: readonly boolean[]) => deps.onFiresSettled?.(fires, fresh),
+      }),
+    });
     inflight = undefined;
     flushes++;
     release(batch.watermark);
@@ -115,6 +136,7 @@ export function createAggregator(deps: AggregatorDeps) {
     await store.prune({
       ...pruneFloors(now, deps.retentionDays),
       keysBefore: now - (deps.keyRetentionMs ?? 2 * DAY),
+      firesBefore: now - FIRE_RECORD_MARGIN_MS,
     });
   };
 

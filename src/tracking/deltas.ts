@@ -3,9 +3,19 @@
  * per type. Pure data: no I/O, no clock. Memory is bounded by what arrives between two flushes.
  */
 import { floorTo, HOUR, MINUTE, type BucketCounts, type TypeIndex } from './buckets.js';
+import type { FireRecord } from './fires.js';
 
-/** One accepted event as the spool stores it: type, ad, `at` (epoch ms), count. */
-export type EventRecord = readonly [type: TypeIndex, adId: string, at: number, count: number];
+/**
+ * One accepted event as the spool stores it: type, ad, `at` (epoch ms), count; a tracking URL's
+ * fire also carries its URL's decision (signer, hour, n) and expiry, and counts only if it is
+ * the URL's first fire (settled when flushed, see `fires.ts`).
+ */
+export type EventRecord =
+  | readonly [type: TypeIndex, adId: string, at: number, count: number]
+  | readonly [type: TypeIndex, adId: string, at: number, count: 1, fire: FireOf];
+
+/** A fire's URL: decision signer, hour and number, and expiry (epoch ms). */
+export type FireOf = readonly [signer: number, hour: number, n: number, expiresAt: number];
 
 /** Two sums: impressions at 0, clicks at 1. */
 type Pair = [number, number];
@@ -43,15 +53,21 @@ const byKey = (a: CountRow, b: CountRow): number =>
 
 export class Deltas {
   private readonly ads = new Map<string, AdDelta>();
+  /** Fires of tracking URLs, counted only once settled by the store. */
+  readonly fires: FireRecord[] = [];
   /** Events added (sum of counts). */
   events = 0;
 
   get isEmpty(): boolean {
-    return this.ads.size === 0;
+    return this.ads.size === 0 && this.fires.length === 0;
   }
 
   add(record: EventRecord): void {
-    const [type, adId, at, count] = record;
+    const [type, adId, at, count, fire] = record;
+    if (fire) {
+      this.fires.push({ type, adId, at, signer: fire[0], hour: fire[1], n: fire[2], expiresAt: fire[3] });
+      return;
+    }
     let ad = this.ads.get(adId);
     if (!ad) {
       ad = { minutes: new Map(), hours: new Map(), last: [-1, -1] };

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll } from 'vitest';
 import { migratePostgres } from '../db/postgres-migrate.js';
 import { createPostgresTrackingStore } from './postgres-tracking-store.js';
+import { firesContract } from './fires.contract.js';
 import { trackingStoreContract } from './tracking-store.contract.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -15,6 +16,11 @@ afterAll(async () => {
 });
 
 trackingStoreContract('postgres', async () => {
+  await migratePostgres(pool, { schema });
+  return { store: createPostgresTrackingStore({ pool, schema }), done: () => Promise.resolve() };
+});
+
+firesContract('postgres', async () => {
   await migratePostgres(pool, { schema });
   return { store: createPostgresTrackingStore({ pool, schema }), done: () => Promise.resolve() };
 });

@@ -9,6 +9,8 @@ import pg from 'pg';
 import type { BucketCounts } from './buckets.js';
 import type { CountBatch, StoredCounts, TrackingStore } from './tracking-store.js';
 import { inTransaction } from '../db/postgres-tx.js';
+import { withFreshFires } from './fires.js';
+import { settleFires } from './postgres-fires.js';
 
 export interface PostgresTrackingStoreDeps {
   /** Borrowed: `close()` leaves it open. */
@@ -24,12 +26,13 @@ const numOrNull = (v: string | null): number | null => (v === null ? null : Numb
 export function createPostgresTrackingStore(deps: PostgresTrackingStoreDeps): TrackingStore {
   const { pool, schema } = deps;
   const t = (name: string) => (schema === undefined ? name : `${pg.escapeIdentifier(schema)}.${name}`);
-  const [minutes, hours, last, watermarks, keys] = [
+  const [minutes, hours, last, watermarks, keys, fired] = [
     t('tracking_minutes'),
     t('tracking_hours'),
     t('tracking_last'),
     t('tracking_watermarks'),
     t('tracking_keys'),
+    t('tracking_fired'),
   ];
 
   const sumsInto = (table: string, from: number) =>
@@ -77,6 +80,7 @@ export function createPostgresTrackingStore(deps: PostgresTrackingStoreDeps): Tr
       ORDER BY 1`,
     prune: `WITH m AS (DELETE FROM ${minutes} WHERE start < $1), h AS (DELETE FROM ${hours} WHERE start < $2)
       DELETE FROM ${keys} WHERE at < $3`,
+    pruneFires: `DELETE FROM ${fired} WHERE keep_until < $1`,
   };
 
   const isEmpty = (b: CountBatch) => b.minutes.length + b.hours.length + b.last.length === 0;
@@ -87,15 +91,22 @@ export function createPostgresTrackingStore(deps: PostgresTrackingStoreDeps): Tr
       return rows[0] ? Number(rows[0].watermark) : 0;
     },
 
-    flush: (batch) =>
-      inTransaction(pool, async (client) => {
+    flush: async (batch) => {
+      const fires = batch.fires ?? [];
+      let fresh: boolean[] = [];
+      const stored = await inTransaction(pool, async (client) => {
         await client.query(sql.ensureWatermark, [batch.replicaId]);
         const locked = await client.query<{ watermark: string }>(sql.lockWatermark, [batch.replicaId]);
         if (Number(locked.rows[0]?.watermark ?? 0) >= batch.watermark) return false;
-        if (!isEmpty(batch)) await client.query(addBatch, batchValues(batch));
+        if (fires.length > 0) fresh = await settleFires(client, fired, fires);
+        const sums = withFreshFires(batch, fires, fresh, batch.minutesFrom ?? 0);
+        if (!isEmpty(sums)) await client.query(addBatch, batchValues(sums));
         await client.query(sql.setWatermark, [batch.replicaId, batch.watermark]);
         return true;
-      }),
+      });
+      if (stored && fires.length > 0) batch.settled?.(fresh);
+      return stored;
+    },
 
     recordKeyed: (batch) =>
       inTransaction(pool, async (client) => {
@@ -153,6 +164,7 @@ export function createPostgresTrackingStore(deps: PostgresTrackingStoreDeps): Tr
 
     async prune(f) {
       await pool.query(sql.prune, [f.minutesBefore, f.hoursBefore, f.keysBefore]);
+      if (f.firesBefore !== undefined) await pool.query(sql.pruneFires, [f.firesBefore]);
     },
 
     close: () => Promise.resolve(),

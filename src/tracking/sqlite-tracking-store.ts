@@ -9,6 +9,8 @@ import { openSqlite } from '../db/sqlite-connection.js';
 import { migrateSqlite } from '../db/sqlite-migrate.js';
 import type { BucketCounts } from './buckets.js';
 import type { CountBatch, StoredCounts, TrackingStore } from './tracking-store.js';
+import { withFreshFires } from './fires.js';
+import { createSqliteFires } from './sqlite-fires.js';
 
 export const SQLITE_TRACKING_MIGRATIONS_DIR = fileURLToPath(
   new URL('../../migrations/sqlite/tracking/', import.meta.url),
@@ -72,12 +74,15 @@ export function createSqliteTrackingStore(deps: { readonly filename: string }): 
     for (const r of batch.last) sql.last.run(r.adId, r.impression, r.click);
   };
 
-  const flushTx = db.transaction((batch: Parameters<TrackingStore['flush']>[0]): boolean => {
+  const fires = createSqliteFires(db);
+  const flushTx = db.transaction((batch: Parameters<TrackingStore['flush']>[0]): boolean[] | false => {
     const stored = sql.watermark.get(batch.replicaId)?.watermark ?? 0;
     if (stored >= batch.watermark) return false;
-    add(batch);
+    const fired = batch.fires ?? [];
+    const fresh = fired.length > 0 ? fires.settle(fired) : [];
+    add(withFreshFires(batch, fired, fresh, batch.minutesFrom ?? 0));
     sql.setWatermark.run(batch.replicaId, batch.watermark, Date.now());
-    return true;
+    return fresh;
   });
 
   const keyedTx = db.transaction((batch: Parameters<TrackingStore['recordKeyed']>[0]) => {
@@ -113,11 +118,18 @@ export function createSqliteTrackingStore(deps: { readonly filename: string }): 
     sql.pruneMinutes.run(f.minutesBefore);
     sql.pruneHours.run(f.hoursBefore);
     sql.pruneKeys.run(f.keysBefore);
+    if (f.firesBefore !== undefined) fires.prune(f.firesBefore);
   });
 
   return {
     watermark: (replicaId) => call(() => sql.watermark.get(replicaId)?.watermark ?? 0),
-    flush: (batch) => call(() => flushTx.immediate(batch)),
+    flush: (batch) =>
+      call(() => {
+        const fresh = flushTx.immediate(batch);
+        if (fresh === false) return false;
+        if (fresh.length > 0) batch.settled?.(fresh);
+        return true;
+      }),
     recordKeyed: (batch) => call(() => keyedTx.immediate(batch)),
     read: (adId, replicaId, minuteFrom, hourFrom) =>
       call(() => readTx(adId, replicaId, minuteFrom, hourFrom)),

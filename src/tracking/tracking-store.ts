@@ -1,5 +1,6 @@
 import type { BucketCounts } from './buckets.js';
 import type { CountRow, LastRow } from './deltas.js';
+import type { FireRecord } from './fires.js';
 
 /** Sums to add: minute and hour rows and greatest `at` per type, each sorted by key. */
 export interface CountBatch {
@@ -14,6 +15,15 @@ export interface FlushBatch extends CountBatch {
   readonly replicaId: string;
   /** The last spool position whose events are in this batch; higher than any previous flush's. */
   readonly watermark: number;
+  /**
+   * Fires of tracking URLs: each counts one (at its `at`, as an impression or click) only when
+   * no fire of the same URL was ever stored before (by any replica) nor earlier in this list.
+   */
+  readonly fires?: readonly FireRecord[];
+  /** Minute rows of fires before this are not stored (as for the batch's own minute rows). */
+  readonly minutesFrom?: number;
+  /** Called once the flush committed, with whether each fire counted (`fires`' order). */
+  readonly settled?: (fresh: readonly boolean[]) => void;
 }
 
 /** A request's counts stored directly, together with its idempotency key and answer. */
@@ -46,7 +56,8 @@ export interface TrackingStore {
   watermark(replicaId: string): Promise<number>;
 
   /**
-   * One transaction: adds the batch's sums, raises `last` (never lowers it), and records
+   * One transaction: adds the batch's sums and its fresh fires (recording them as fired), raises
+   * `last` (never lowers it), and records
    * `watermark` for the replica. When the stored watermark is already `>= batch.watermark` (a
    * flush replayed after a crash or after a lost COMMIT answer), adds nothing and resolves false.
    * Rows are written in the batch's order, so concurrent flushes never deadlock. A rejection
@@ -77,8 +88,16 @@ export interface TrackingStore {
     to: number,
   ): Promise<{ hours: BucketCounts[]; watermark: number }>;
 
-  /** Deletes minute rows before `minutesBefore`, hour rows before `hoursBefore`, keys older than `keysBefore`. */
-  prune(floors: { minutesBefore: number; hoursBefore: number; keysBefore: number }): Promise<void>;
+  /**
+   * Deletes minute rows before `minutesBefore`, hour rows before `hoursBefore`, keys older than
+   * `keysBefore`, and first-fire records whose URLs all expired before `firesBefore`.
+   */
+  prune(floors: {
+    minutesBefore: number;
+    hoursBefore: number;
+    keysBefore: number;
+    firesBefore?: number;
+  }): Promise<void>;
 
   /** Releases what the adapter owns (never a borrowed client). */
   close(): Promise<void>;
