@@ -104,7 +104,8 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
   }
   // A key of its own, so the configured secret could sign other things without confusion.
   const key = createHmac('sha256', options.secret).update('adsm tracking url v1').digest();
-  const mac = (b: Buffer, end: number): Buffer => createHmac('sha256', key).update(b.subarray(0, end)).digest();
+  const mac = (b: Buffer, end: number): Buffer =>
+    createHmac('sha256', key).update(b.subarray(0, end)).digest();
   const { signer, ttlSeconds } = options;
   // Next n per hour; an hour seen again after the clock stepped back continues where it was.
   const counters = new Map<number, number>();
@@ -147,11 +148,13 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
       if (token.length < 48 || token.length > 800) return { ok: false, reason: 'invalid' };
       const b = Buffer.from(token, 'base64url');
       // Re-encoding must give the token back: no second spelling of the same bytes is accepted.
-      if (b.length < HEADER + 1 + MAC || b.toString('base64url') !== token) return { ok: false, reason: 'invalid' };
+      if (b.length < HEADER + 1 + MAC || b.toString('base64url') !== token)
+        return { ok: false, reason: 'invalid' };
       const end = b.length - MAC;
       const flags = b[0] ?? 0;
       if ((flags & 0x0f) !== VERSION || (flags & ~0x3f) !== 0) return { ok: false, reason: 'invalid' };
-      if (!timingSafeEqual(mac(b, end).subarray(0, MAC), b.subarray(end))) return { ok: false, reason: 'invalid' };
+      if (!timingSafeEqual(mac(b, end).subarray(0, MAC), b.subarray(end)))
+        return { ok: false, reason: 'invalid' };
       const uuid = (flags & UUID_BIT) !== 0;
       if (uuid && end - HEADER !== 16) return { ok: false, reason: 'invalid' };
       const hour = b.readUInt32BE(5);

@@ -62,9 +62,16 @@ export function firesContract(
       const a = ad();
       const s = ++signers;
       expect(await flush('fa', [fire(a, s, 5)])).toEqual({ stored: true, said: [true] });
-      expect(await flush('fb', [fire(a, s, 5, { at: T + 2 * MINUTE })])).toEqual({ stored: true, said: [false] });
+      expect(await flush('fb', [fire(a, s, 5, { at: T + 2 * MINUTE })])).toEqual({
+        stored: true,
+        said: [false],
+      });
       expect(await flush('fa', [fire(a, s, 5)])).toEqual({ stored: true, said: [false] });
-      expect(await counts(a)).toEqual({ minutes: [1, 0], hours: [1, 0], last: { impression: T + 1000, click: null } });
+      expect(await counts(a)).toEqual({
+        minutes: [1, 0],
+        hours: [1, 0],
+        last: { impression: T + 1000, click: null },
+      });
     });
 
     it('counts a URL once within one batch, and the impression and click of a decision apart', async () => {
@@ -124,9 +131,14 @@ export function firesContract(
     it('forgets records whose URLs all expired before the floor, and only those', async () => {
       const a = ad();
       const s = ++signers;
-      await flush('fa', [fire(a, s, 1, { expiresAt: T + HOUR }), fire(a, s, CHUNK_BITS, { expiresAt: T + 3 * HOUR })]);
+      await flush('fa', [
+        fire(a, s, 1, { expiresAt: T + HOUR }),
+        fire(a, s, CHUNK_BITS, { expiresAt: T + 3 * HOUR }),
+      ]);
       await store.prune({ minutesBefore: 0, hoursBefore: 0, keysBefore: 0, firesBefore: T + 2 * HOUR });
-      expect((await flush('fb', [fire(a, s, CHUNK_BITS, { expiresAt: T + 3 * HOUR })])).said).toEqual([false]);
+      expect((await flush('fb', [fire(a, s, CHUNK_BITS, { expiresAt: T + 3 * HOUR })])).said).toEqual([
+        false,
+      ]);
       expect((await flush('fb', [fire(a, s, 1, { expiresAt: T + HOUR })])).said).toEqual([true]);
     });
   });

@@ -34,7 +34,13 @@ export async function settleFires(
      ON CONFLICT DO NOTHING`,
     cols,
   );
-  const { rows } = await client.query<{ signer: string; hour: number; kind: number; chunk: number; bits: Buffer }>(
+  const { rows } = await client.query<{
+    signer: string;
+    hour: number;
+    kind: number;
+    chunk: number;
+    bits: Buffer;
+  }>(
     `SELECT signer, hour, kind, chunk, bits FROM ${table}
      WHERE (signer, hour, kind, chunk) IN (SELECT * FROM unnest($1::bigint[], $2::int[], $3::smallint[], $4::int[]))
      ORDER BY signer, hour, kind, chunk
@@ -45,7 +51,10 @@ export async function settleFires(
   for (const r of rows) {
     const bits = new Uint8Array(CHUNK_BYTES);
     bits.set(r.bits.subarray(0, CHUNK_BYTES));
-    chunks.set(chunkId({ signer: Number(r.signer), hour: r.hour, kind: r.kind as 0 | 1, chunk: r.chunk }), bits);
+    chunks.set(
+      chunkId({ signer: Number(r.signer), hour: r.hour, kind: r.kind as 0 | 1, chunk: r.chunk }),
+      bits,
+    );
   }
   const fresh = markFires(fires, chunks);
   const until = keepUntil(fires);
@@ -53,11 +62,7 @@ export async function settleFires(
     `UPDATE ${table} AS f SET bits = u.b, keep_until = greatest(f.keep_until, u.ku)
      FROM unnest($1::bigint[], $2::int[], $3::smallint[], $4::int[], $5::bytea[], $6::bigint[]) AS u(s, h, k, c, b, ku)
      WHERE f.signer = u.s AND f.hour = u.h AND f.kind = u.k AND f.chunk = u.c`,
-    [
-      ...cols,
-      keys.map((k) => trimmed(chunks.get(chunkId(k))!)),
-      keys.map((k) => until.get(chunkId(k)) ?? 0),
-    ],
+    [...cols, keys.map((k) => trimmed(chunks.get(chunkId(k))!)), keys.map((k) => until.get(chunkId(k)) ?? 0)],
   );
   return fresh;
 }

@@ -33,7 +33,14 @@ export function createSqliteFires(db: Database) {
         const bits = chunks.get(chunkId(k))!;
         let end = bits.length;
         while (end > 0 && bits[end - 1] === 0) end--;
-        put.run(k.signer, k.hour, k.kind, k.chunk, Buffer.from(bits.buffer, 0, end), until.get(chunkId(k)) ?? 0);
+        put.run(
+          k.signer,
+          k.hour,
+          k.kind,
+          k.chunk,
+          Buffer.from(bits.buffer, 0, end),
+          until.get(chunkId(k)) ?? 0,
+        );
       }
       return fresh;
     },
