@@ -90,3 +90,24 @@ describe('replicated write lock', () => {
     );
   });
 });
+
+describe('tracking URLs', () => {
+  it('takes a TRACKING_SECRET of 32+ characters and never shows a refused one', () => {
+    const secret = 's3cr3t-'.repeat(5);
+    expect(loadConfig({ TRACKING_SECRET: secret }).TRACKING_SECRET).toBe(secret);
+    expect(loadConfig({}).TRACKING_SECRET).toBeUndefined();
+    const message = refusal({ TRACKING_SECRET: 'short-secret-value' });
+    expect(message).toMatch(/^invalid configuration: TRACKING_SECRET must be at least 32 characters/);
+    expect(message).not.toContain('short-secret-value');
+    expect(message).not.toContain('\n');
+    expect(refusal({ TRACKING_SECRET: 'replace-me-' + 'x'.repeat(30) })).toContain('TRACKING_SECRET');
+  });
+
+  it('TRACKING_URL_TTL_S defaults to a day, 60 s to 30 days', () => {
+    expect(loadConfig({}).TRACKING_URL_TTL_S).toBe(86_400);
+    expect(loadConfig({ TRACKING_URL_TTL_S: '60' }).TRACKING_URL_TTL_S).toBe(60);
+    for (const bad of ['59', '2592001', '1.5', '-1', 'day']) {
+      expect(refusal({ TRACKING_URL_TTL_S: bad })).toMatch(/^invalid configuration: TRACKING_URL_TTL_S /);
+    }
+  });
+});

@@ -58,6 +58,15 @@ const schema = z
     SPOOL_MAX_MB: int(256, 1, 1_000_000),
     FLUSH_INTERVAL_MS: int(5000, 10, 10_000),
     STATS_RETENTION_DAYS: int(400, 3, 100_000),
+    TRACKING_SECRET: z
+      .string()
+      .min(32, 'must be at least 32 characters')
+      .refine(
+        (v) => !v.startsWith('replace-me'),
+        'is still the placeholder of .env.example; set a long random secret',
+      )
+      .optional(),
+    TRACKING_URL_TTL_S: int(86_400, 60, 30 * 86_400),
   })
   .refine((c) => c.HEADERS_TIMEOUT_MS <= c.REQUEST_TIMEOUT_MS, {
     path: ['REQUEST_TIMEOUT_MS'],
