@@ -1,3 +1,5 @@
+import { DEFAULT_DELIVERY, type Creative, type DeliverySettings } from './delivery.js';
+
 /**
  * The ad model. Times are epoch milliseconds inside the core; the HTTP layer renders ISO strings.
  * Condition sets are always stored normalised (see `normalizeConditions`).
@@ -23,6 +25,10 @@ export interface Ad {
   readonly endAt: number;
   /** Empty list = targets everyone; otherwise the ad matches when ANY set matches. */
   readonly conditions: readonly ConditionSet[];
+  /** Absent on ads written before delivery settings existed: read it with `deliveryOf`. */
+  readonly delivery?: DeliverySettings;
+  /** Absent or `null`: none. Read it with `creativeOf`. */
+  readonly creative?: Creative | null;
   readonly version: number;
   readonly createdAt: number;
   readonly updatedAt: number;
@@ -34,7 +40,13 @@ export interface AdInput {
   readonly startAt: number;
   readonly endAt: number;
   readonly conditions: readonly ConditionSet[];
+  /** Absent: the defaults. A replace always sets the whole settings. */
+  readonly delivery?: DeliverySettings;
+  readonly creative?: Creative | null;
 }
+
+export const deliveryOf = (ad: Ad): DeliverySettings => ad.delivery ?? DEFAULT_DELIVERY;
+export const creativeOf = (ad: Ad): Creative | null => ad.creative ?? null;
 
 /** A public query; a missing field does not filter. */
 export interface AdQuery {
@@ -60,7 +72,8 @@ export function setMatches(set: ConditionSet, q: AdQuery): boolean {
   }
   if (q.gender !== undefined && set.gender !== undefined && !set.gender.includes(q.gender)) return false;
   if (q.country !== undefined && set.country !== undefined && !set.country.includes(q.country)) return false;
-  if (q.platform !== undefined && set.platform !== undefined && !set.platform.includes(q.platform)) return false;
+  if (q.platform !== undefined && set.platform !== undefined && !set.platform.includes(q.platform))
+    return false;
   return true;
 }
 

@@ -12,7 +12,18 @@ function busyState(): State {
   const s = emptyState(createTargetingIndex());
   const a = makeAd({ conditions: [{ country: ['TW'], platform: ['ios'] }] });
   const b = makeAd({ conditions: [{ ageStart: 20, ageEnd: 30, gender: ['F'] }] });
-  const c = makeAd();
+  const c = makeAd({
+    id: 'with-delivery',
+    delivery: {
+      priority: 1,
+      weight: 9,
+      goals: { impressions: 10, clicks: 2, dailyImpressions: null, dailyClicks: null },
+      pacing: 'even',
+      frequencyCaps: [{ impressions: 1, seconds: 600 }],
+    },
+    creative: { landingUrl: 'https://a.example/', data: { k: ['v', 1] } },
+  });
+  const e = makeAd({ creative: null });
   const d = makeAd({ endAt: T0 + 2 * HOUR });
   const entries: Entry[] = [
     { seq: 1, at: T0, type: 'create', ad: a, idempotency: { key: 'k-a', fingerprint: 'fa' } },
@@ -20,7 +31,8 @@ function busyState(): State {
     { seq: 3, at: T0 + 2, type: 'create', ad: c },
     { seq: 4, at: T0 + 3, type: 'create', ad: d },
     { seq: 5, at: T0 + 4, type: 'update', ad: { ...b, title: 'changed', version: 2, updatedAt: T0 + 4 } },
-    { seq: 6, at: T0 + 5, type: 'delete', id: c.id },
+    { seq: 6, at: T0 + 5, type: 'delete', id: d.id },
+    { seq: 7, at: T0 + 6, type: 'create', ad: e },
   ];
   for (const e of entries) apply(s, e);
   return s;
@@ -30,14 +42,16 @@ describe('snapshot codec', () => {
   it('encode → decode → encode gives the same snapshot, replies and daily counts included', () => {
     const state = busyState();
     expect(state.replies.size).toBe(2);
-    expect(state.createsByDay.get(utcDay(T0))).toBe(4);
+    expect(state.createsByDay.get(utcDay(T0))).toBe(5);
+    expect(state.ads.get('with-delivery')?.delivery?.frequencyCaps).toHaveLength(1);
 
     const data = encodeState(state);
     const decoded = decodeState(data, createTargetingIndex());
     expect(encodeState(decoded)).toBe(data);
-    expect(decoded.seq).toBe(6);
+    expect(decoded.seq).toBe(7);
     expect(decoded.at).toBe(state.at);
     expect(decoded.ads).toEqual(state.ads);
+    expect(decoded.ads.get('with-delivery')).toEqual(state.ads.get('with-delivery'));
     expect(decoded.replies).toEqual(state.replies);
     expect([...decoded.replies.keys()]).toEqual([...state.replies.keys()]);
     expect(decoded.createsByDay).toEqual(state.createsByDay);
@@ -57,7 +71,7 @@ describe('snapshot codec', () => {
       decide(
         decoded,
         { type: 'create', id: 'new', input: makeInput() },
-        { now, limits: { maxAdsPerDay: 4, maxActiveAds: 0 } },
+        { now, limits: { maxAdsPerDay: 5, maxActiveAds: 0 } },
       ),
     ).toThrow(/per UTC day/);
   });

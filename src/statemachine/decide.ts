@@ -8,7 +8,12 @@ import { idempotencyKeyReused, notFound, quotaExceeded, versionMismatch } from '
 export type IfMatch = number | '*';
 
 export type Command =
-  | { readonly type: 'create'; readonly id: string; readonly input: AdInput; readonly idempotency?: IdempotencyStamp }
+  | {
+      readonly type: 'create';
+      readonly id: string;
+      readonly input: AdInput;
+      readonly idempotency?: IdempotencyStamp;
+    }
   | { readonly type: 'update'; readonly id: string; readonly input: AdInput; readonly ifMatch?: IfMatch }
   | { readonly type: 'delete'; readonly id: string; readonly ifMatch?: IfMatch }
   | { readonly type: 'expire'; readonly id: string; readonly version: number };
@@ -62,8 +67,10 @@ export function decide(state: State, command: Command, ctx: DecideContext): Deci
     case 'update': {
       const current = existing(state, command.id, ctx);
       checkIfMatch(current, command.ifMatch);
+      // A replace sets the whole ad: settings the input leaves out go back to their defaults.
+      const { delivery: _delivery, creative: _creative, ...kept } = current;
       const ad: Ad = {
-        ...current,
+        ...kept,
         ...command.input,
         version: current.version + 1,
         updatedAt: now,

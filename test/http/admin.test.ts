@@ -40,6 +40,14 @@ describe('POST /api/v1/ad', () => {
       conditions: [
         { ageStart: 20, ageEnd: 30, gender: ['M', 'F'], country: ['TW', 'JP'], platform: ['ios'] },
       ],
+      delivery: {
+        priority: 50,
+        weight: 1,
+        goals: { impressions: null, clicks: null, dailyImpressions: null, dailyClicks: null },
+        pacing: 'asap',
+        frequencyCaps: [],
+      },
+      creative: null,
       version: 1,
       createdAt: iso(T0),
       updatedAt: iso(T0),

@@ -14,6 +14,14 @@ export interface AdJson {
   startAt: string;
   endAt: string;
   conditions: Record<string, unknown>[];
+  delivery: {
+    priority: number;
+    weight: number;
+    goals: Record<'impressions' | 'clicks' | 'dailyImpressions' | 'dailyClicks', number | null>;
+    pacing: string;
+    frequencyCaps: { impressions: number; seconds: number }[];
+  };
+  creative: { landingUrl: string | null; data: Record<string, unknown> | null } | null;
   version: number;
   createdAt: string;
   updatedAt: string;

@@ -1,4 +1,5 @@
-import { statusAt, type Ad, type ConditionSet } from '../../model/ad.js';
+import { creativeOf, deliveryOf, statusAt, type Ad, type ConditionSet } from '../../model/ad.js';
+import type { Creative, DeliverySettings } from '../../model/delivery.js';
 import { toIso } from '../input/time.js';
 
 /** JSON shapes of ads as the API answers them (times as `toISOString()`, conditions always a list). */
@@ -9,6 +10,8 @@ export interface AdJson {
   readonly startAt: string;
   readonly endAt: string;
   readonly conditions: readonly ConditionSet[];
+  readonly delivery: DeliverySettings;
+  readonly creative: Creative | null;
   readonly version: number;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -20,6 +23,8 @@ export const renderAd = (ad: Ad): AdJson => ({
   startAt: toIso(ad.startAt),
   endAt: toIso(ad.endAt),
   conditions: ad.conditions,
+  delivery: deliveryOf(ad),
+  creative: creativeOf(ad),
   version: ad.version,
   createdAt: toIso(ad.createdAt),
   updatedAt: toIso(ad.updatedAt),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_DELIVERY } from '../../model/delivery.js';
 import { AppError } from '../../model/errors.js';
 import { toAdInput } from './schemas.js';
 import { validateAdBody } from '../input/validation.js';
@@ -24,6 +25,8 @@ describe('create/replace body', () => {
       startAt: Date.UTC(2026, 11, 10, 3),
       endAt: Date.UTC(2026, 11, 31, 16),
       conditions: [],
+      delivery: DEFAULT_DELIVERY,
+      creative: null,
     });
   });
 

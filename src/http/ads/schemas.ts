@@ -1,6 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { normalizeConditions, type AdInput, type ConditionSetInput } from '../../model/ad.js';
 import { ConditionSetOutSchema, ConditionsSchema } from './conditions-schema.js';
+import {
+  CreativeOutSchema,
+  CreativeSchema,
+  DeliveryOutSchema,
+  DeliverySchema,
+  toCreative,
+  toDelivery,
+} from './delivery-schema.js';
 import { parseRfc3339 } from '../input/time.js';
 
 /** Request and response schemas of the ad routes; the same objects validate requests and build /openapi.json. */
@@ -46,6 +54,8 @@ export const AdBodySchema = z
         example: '2026-12-31T16:00:00Z',
       }),
       conditions: ConditionsSchema,
+      delivery: DeliverySchema,
+      creative: CreativeSchema,
     },
     { error: (iss) => (iss.code === 'invalid_type' ? 'request body must be a JSON object' : undefined) },
   )
@@ -70,6 +80,8 @@ export function toAdInput(body: AdBody): AdInput {
     startAt: parseRfc3339(body.startAt)!,
     endAt: parseRfc3339(body.endAt)!,
     conditions: normalizeConditions(sets),
+    delivery: toDelivery(body.delivery),
+    creative: toCreative(body.creative),
   };
 }
 
@@ -84,6 +96,8 @@ export const AdSchema = z
     startAt: IsoTime,
     endAt: IsoTime,
     conditions: z.array(ConditionSetOutSchema).openapi({ description: 'Normalised; [] targets everyone.' }),
+    delivery: DeliveryOutSchema,
+    creative: CreativeOutSchema,
     version: z.int().min(1).openapi({ description: '+1 on every change.' }),
     createdAt: IsoTime,
     updatedAt: IsoTime,

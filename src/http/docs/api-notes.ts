@@ -21,6 +21,11 @@ GET or DELETE is ignored.
 **Validation.** All problems of a body are reported at once. A title of 1..256 code points after
 trimming; control characters are kept.
 
+**Delivery settings.** A missing or \`null\` field of \`delivery\` (or of its \`goals\`) takes its
+default, and every answer shows the settings whole. \`creative\` is answered with both fields
+(\`landingUrl\`, \`data\`), \`null\` where not sent; \`data\` counts UTF-8 bytes of its compact
+JSON. A \`PUT\` without \`delivery\` or \`creative\` puts back the defaults (it replaces the ad).
+
 **Times.** RFC 3339 with a zone; \`T\`/\`Z\` may be lower case; fractions past milliseconds are
 truncated; a leap second (\`:60\`) is rejected. The year as written must be 1970-9999 and so must
 the UTC instant. Times in the past are accepted.
