@@ -1,27 +1,22 @@
-import countries from 'i18n-iso-countries';
+import { vocabulary } from './vocabulary.js';
 
 /** The console's one HTML page: a shell the client module fills in; no inline script or style. */
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+/** JSON inside a `<script type="application/json">` block: nothing in it can close the element. */
+const scriptJson = (value: unknown): string =>
+  JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 
-/** Every assigned alpha-2 code with its English name, sorted by name, for the country pickers. */
-function countryOptions(codes: ReadonlySet<string>): string {
-  const names = countries.getNames('en', { select: 'official' });
-  return [...codes]
-    .map((code) => ({ code, name: names[code] ?? code }))
-    .sort((a, b) => a.name.localeCompare(b.name, 'en'))
-    .map(({ code, name }) => `<option value="${escapeHtml(name)} (${code})"></option>`)
-    .join('');
-}
-
-let options: string | undefined;
+let data: string | undefined;
 
 export function consolePage(opts: {
   readonly authRequired: boolean;
   readonly assetVersion: string;
   readonly countryCodes: ReadonlySet<string>;
 }): string {
-  options ??= countryOptions(opts.countryCodes);
+  data ??= scriptJson(vocabulary(opts.countryCodes));
   const v = encodeURIComponent(opts.assetVersion);
   return `<!doctype html>
 <html lang="en">
@@ -31,6 +26,7 @@ export function consolePage(opts: {
 <title>adsm console</title>
 <link rel="icon" href="/admin/assets/icon.svg?v=${v}" type="image/svg+xml">
 <link rel="stylesheet" href="/admin/assets/console.css?v=${v}">
+<script type="application/json" id="vocabulary">${data}</script>
 <script type="module" src="/admin/assets/main.js?v=${v}"></script>
 </head>
 <body data-auth="${opts.authRequired ? 'required' : 'open'}">
@@ -45,7 +41,7 @@ export function consolePage(opts: {
   </nav>
 </header>
 <main id="main" tabindex="-1"><p>Loading…</p><noscript>The console needs JavaScript.</noscript></main>
-<datalist id="countries">${options}</datalist>
+<datalist id="countries"></datalist>
 </body>
 </html>`;
 }

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectError, setup, type Client } from './helpers.js';
+import { COUNTRY_CODES } from '../../src/http/countries.js';
+import { GENDERS, PLATFORMS } from '../../src/model/ad.js';
 
 let client: Client | undefined;
 afterEach(async () => {
@@ -33,7 +35,21 @@ describe('the console at /admin', () => {
         }
       }
     }
-    expect(html).toContain('<option value="Taiwan, Province of China (TW)">');
+    // The pickers' lists come from the API's own (one source), countries by their common name.
+    const block = /<script type="application\/json" id="vocabulary">([^<]*)<\/script>/.exec(html);
+    const vocabulary = JSON.parse(block![1]!) as {
+      countries: [string, string][];
+      genders: [string, string][];
+      platforms: [string, string][];
+    };
+    expect(vocabulary.genders.map(([v]) => v)).toEqual([...GENDERS]);
+    expect(vocabulary.platforms.map(([v]) => v)).toEqual([...PLATFORMS]);
+    expect(vocabulary.countries.map(([code]) => code).sort()).toEqual([...COUNTRY_CODES].sort());
+    const names = new Map(vocabulary.countries);
+    expect(names.get('TW')).toBe('Taiwan');
+    expect(names.get('KR')).toBe('South Korea');
+    expect(names.get('GB')).toBe('United Kingdom');
+    expect(new Set(names.values()).size, 'no two countries share a name').toBe(names.size);
   });
 
   it('tells the page when the server runs without a token', async () => {

@@ -1,239 +1,145 @@
+// @ts-check
 /** Create and edit forms for every field of an ad, with the API's validation errors beside each field. */
-import { adPath, api, ApiError } from './api.js';
-import { confirmDialog, flash, fromLocalInput, h, heading, newId, TIME_ZONE, toLocalInput } from './dom.js';
-import { conditionSet, readSet } from './condition-set.js';
+import { ApiError, createAd, deleteAd, getAd, replaceAd } from './api.js';
+import {
+  confirmDialog,
+  flash,
+  focusTitle,
+  fromLocalInput,
+  h,
+  heading,
+  messageOf,
+  newId,
+  TIME_ZONE,
+  toLocalInput,
+} from './dom.js';
+import { conditionSet } from './condition-set.js';
+
+/** @typedef {import('../api-types.js').AdJson} AdJson */
+/** @typedef {import('../api-types.js').AdBody} AdBody */
+/** @typedef {import('../api-types.js').ConditionSetJson} ConditionSetJson */
+/** @typedef {import('../api-types.js').ErrorDetail} ErrorDetail */
+/** @typedef {import('./dom.js').Child} Child */
 
 const DAY = 86_400_000;
 
+/**
+ * The form for a new ad (`id` undefined) or for the ad with this id.
+ * @param {HTMLElement} view
+ * @param {string} [id]
+ */
 export async function adFormView(view, id) {
-  let ad;
-  if (id !== undefined) {
-    try {
-      ad = (await api('GET', adPath(id))).body;
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) {
-        view.append(
-          heading('Ad not found'),
-          h('p', { role: 'alert', class: 'alert' }, 'No ad has this id: it may have been deleted.'),
-          h('p', {}, h('a', { href: '#/ads' }, 'Back to the ads')),
-        );
-        return;
-      }
-      throw err;
-    }
-  }
-  renderForm(view, ad);
-}
-
-function renderForm(view, ad, notice = '') {
-  const editing = ad !== undefined;
-  /** One key per opened create form: a double click or a retry creates one ad. */
-  let idempotencyKey = crypto.randomUUID();
-  let submitting = false;
-
-  const alertBox = h(
-    'div',
-    { class: notice ? 'flash' : 'flash empty', role: 'status', id: 'form-alert' },
-    notice,
-  );
-  const title = field(
-    'title',
-    'Title',
-    h('input', { type: 'text', value: ad?.title ?? '', maxlength: '300', autocomplete: 'off' }),
-  );
-  // A new ad starts at the current minute (already begun) and runs a week.
-  const minute = Math.floor(Date.now() / 60_000) * 60_000;
-  const start = dateField('startAt', 'Start', ad?.startAt ?? new Date(minute).toISOString());
-  const end = dateField('endAt', 'End', ad?.endAt ?? new Date(minute + 7 * DAY).toISOString());
-
-  const sets = h('div', { class: 'sets' });
-  const addSet = h('button', { type: 'button' }, 'Add condition set');
-  const renumber = () =>
-    [...sets.children].forEach((el, i) => el.dispatchEvent(new CustomEvent('renumber', { detail: i })));
-  const appendSet = (set) => {
-    const el = conditionSet(set, () => {
-      el.remove();
-      renumber();
-      addSet.focus();
-    });
-    sets.append(el);
-    renumber();
-    return el;
-  };
-  for (const set of ad?.conditions ?? []) appendSet(set);
-  addSet.addEventListener('click', () => appendSet({}).querySelector('input')?.focus());
-
-  const targeting = h(
-    'fieldset',
-    { class: 'field targeting', 'data-path': 'conditions' },
-    h('legend', {}, 'Targeting'),
-    h(
-      'p',
-      { class: 'hint' },
-      'No condition set: everyone sees the ad. With sets, a viewer sees it when they match at least one set; inside a set, every filled-in field must match.',
-    ),
-    sets,
-    h('p', { class: 'error', id: newId('err') }),
-    addSet,
-  );
-
-  const submit = h('button', { type: 'submit', class: 'primary' }, editing ? 'Save changes' : 'Create ad');
-  const actions = h(
-    'div',
-    { class: 'actions' },
-    submit,
-    h('a', { href: '#/ads', class: 'button' }, 'Cancel'),
-  );
-  if (editing) {
-    const del = h('button', { type: 'button', class: 'danger' }, 'Delete ad');
-    del.addEventListener('click', () => void removeAd());
-    actions.append(
-      h('a', { href: `#/ads/${encodeURIComponent(ad.id)}/delivery`, class: 'button' }, 'Delivery'),
-      del,
+  if (id === undefined) return renderForm(view, undefined);
+  try {
+    renderForm(view, await getAd(id));
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) throw err;
+    view.append(
+      heading('Ad not found'),
+      h('p', { role: 'alert', class: 'alert' }, 'No ad has this id: it may have been deleted.'),
+      h('p', {}, h('a', { href: '#/ads' }, 'Back to the ads')),
     );
   }
+}
 
+/**
+ * The whole form: its sections, the alert above them, and what a submit does.
+ * @param {HTMLElement} view
+ * @param {AdJson | undefined} ad The ad being edited; undefined for a new one.
+ * @param {string} [notice] A message shown above the form from the start.
+ */
+function renderForm(view, ad, notice = '') {
+  const alert = alertBox(notice);
+  const basics = basicFields(ad);
+  const targeting = targetingSection(ad?.conditions ?? []);
+  const submit = h('button', { type: 'submit', class: 'primary' }, ad ? 'Save changes' : 'Create ad');
   const form = h(
     'form',
     { novalidate: true, class: 'ad-form', 'aria-labelledby': 'view-title' },
-    alertBox,
-    title.el,
-    start.el,
-    end.el,
-    targeting,
-    actions,
+    alert.el,
+    ...basics.els,
+    targeting.el,
+    actionBar(ad, submit, () => void removeAd()),
   );
+  const sender = ad ? replacer(ad) : creator();
+
+  /** @returns {AdBody} */
+  const body = () => ({ ...basics.read(), conditions: targeting.read() });
+
+  let submitting = false;
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void save();
   });
 
-  const meta = editing
+  const meta = ad
     ? h(
         'p',
         { class: 'muted' },
         `Version ${ad.version} · id ${ad.id} · created ${new Date(ad.createdAt).toISOString()}`,
       )
     : null;
-  view.replaceChildren(...[heading(editing ? `Edit “${ad.title}”` : 'New ad'), meta, form].filter(Boolean));
-
-  function body() {
-    return {
-      title: title.input.value,
-      startAt: start.value(),
-      endAt: end.value(),
-      conditions: [...sets.children].map(readSet),
-    };
-  }
-
-  function clearErrors() {
-    for (const el of form.querySelectorAll('.error')) el.textContent = '';
-    for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
-    alertBox.textContent = '';
-    alertBox.className = 'flash empty';
-    alertBox.replaceChildren();
-  }
-
-  function say(kind, ...content) {
-    alertBox.className = kind === 'error' ? 'alert' : 'flash';
-    alertBox.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-    alertBox.replaceChildren(...content);
-  }
-
-  /** Puts each `details` message beside the field its path names (the longest matching prefix). */
-  function showDetails(details) {
-    const fields = [...form.querySelectorAll('[data-path]')];
-    const unplaced = [];
-    let first;
-    for (const d of details) {
-      let target;
-      for (const el of fields) {
-        const p = el.dataset.path;
-        if (
-          (d.path === p || d.path.startsWith(`${p}.`)) &&
-          (!target || p.length > target.dataset.path.length)
-        )
-          target = el;
-      }
-      if (!target) {
-        unplaced.push(`${d.path || 'request'}: ${d.message}`);
-        continue;
-      }
-      const error = target.querySelector(':scope > .error');
-      const rest = d.path.slice(target.dataset.path.length + 1);
-      const text = rest ? `${rest}: ${d.message}` : d.message;
-      error.textContent = error.textContent ? `${error.textContent} ${text}` : text;
-      for (const input of target.querySelectorAll(':scope > input, :scope > .control input'))
-        input.setAttribute('aria-invalid', 'true');
-      first ??= target.querySelector('input, button');
-    }
-    say(
-      'error',
-      `The ad was not saved: ${details.length === 1 ? 'one field needs' : 'some fields need'} fixing.`,
-      ...unplaced.map((u) => h('span', { class: 'block' }, u)),
-    );
-    first?.focus();
-  }
+  view.replaceChildren(
+    ...[heading(ad ? `Edit “${ad.title}”` : 'New ad'), meta, form].filter((el) => el !== null),
+  );
 
   async function save() {
     if (submitting) return;
     submitting = true;
     submit.disabled = true;
-    clearErrors();
+    clearErrors(form, alert);
     try {
-      const sent = body();
-      const res = editing
-        ? await api('PUT', adPath(ad.id), { body: sent, headers: { 'If-Match': `"${ad.version}"` } })
-        : await api('POST', '/api/v1/ad', { body: sent, headers: { 'Idempotency-Key': idempotencyKey } });
-      flash(
-        editing ? `Saved “${res.body.title}” (version ${res.body.version}).` : `Created “${res.body.title}”.`,
-      );
+      const saved = await sender.send(body());
+      flash(ad ? `Saved “${saved.title}” (version ${saved.version}).` : `Created “${saved.title}”.`);
       location.hash = '#/ads';
     } catch (err) {
-      if (!(err instanceof ApiError)) {
-        say(
+      if (err instanceof ApiError) explain(err);
+      else
+        alert.say(
           'error',
-          `The server could not be reached; nothing is known to be saved. ${err instanceof Error ? err.message : ''}`,
+          `The server could not be reached; nothing is known to be saved. ${messageOf(err)}`,
         );
-        return;
-      }
-      explain(err);
     } finally {
       submitting = false;
       submit.disabled = false;
     }
   }
 
+  /** @param {ApiError} err */
   function explain(err) {
-    if (err.status === 400) return showDetails(err.details);
-    if (err.status === 412) return conflict();
+    if (err.status === 400) return showDetails(form, alert, err.details);
+    if (err.status === 412 && ad) return void conflict(ad);
     if (err.status === 429)
-      return say(
+      return alert.say(
         'error',
         h('strong', {}, 'Quota reached: nothing was saved. '),
         `${err.message}. The server limits how many ads are created per UTC day (MAX_ADS_PER_DAY) and how many are active at any one instant (MAX_ACTIVE_ADS). Shorten the dates, wait for other ads to end, or ask the operator to raise the limit.`,
       );
     if (err.status === 404)
-      return say(
+      return alert.say(
         'error',
         'This ad no longer exists: someone deleted it. ',
         h('a', { href: '#/ads' }, 'Back to the ads'),
       );
     if (err.status === 422) {
-      idempotencyKey = crypto.randomUUID();
-      return say(
+      sender.renew();
+      return alert.say(
         'error',
         'This form was already submitted with other values. Submit again to create a new ad.',
       );
     }
-    say('error', `The server refused: ${err.message} (${err.code}).`);
+    alert.say('error', `The server refused: ${err.message} (${err.code}).`);
   }
 
-  /** 412: someone changed the ad since it was opened; offer to load their version. */
-  async function conflict() {
+  /**
+   * 412: someone changed the ad since it was opened; offer to load their version.
+   * @param {AdJson} mine
+   */
+  async function conflict(mine) {
+    /** @type {AdJson | undefined} */
     let current;
     try {
-      current = (await api('GET', adPath(ad.id))).body;
+      current = await getAd(mine.id);
     } catch {
       current = undefined;
     }
@@ -242,13 +148,13 @@ function renderForm(view, ad, notice = '') {
       if (current)
         renderForm(view, current, `Reloaded version ${current.version}. Make your changes again and save.`);
       else location.hash = '#/ads';
-      view.querySelector('#view-title')?.focus();
+      focusTitle(view);
     });
-    say(
+    alert.say(
       'error',
       h('strong', {}, 'Someone else changed this ad while you were editing it. '),
       current
-        ? `You edited version ${ad.version}; it is now version ${current.version}. Your changes were not saved. Reload to see theirs (your edits here will be lost).`
+        ? `You edited version ${mine.version}; it is now version ${current.version}. Your changes were not saved. Reload to see theirs (your edits here will be lost).`
         : 'It has since been deleted. Your changes were not saved.',
       ' ',
       reload,
@@ -257,9 +163,9 @@ function renderForm(view, ad, notice = '') {
   }
 
   async function removeAd() {
-    if (!(await confirmDialog(`Delete “${ad.title}”? This cannot be undone.`, 'Delete'))) return;
+    if (!ad || !(await confirmDialog(`Delete “${ad.title}”? This cannot be undone.`, 'Delete'))) return;
     try {
-      await api('DELETE', adPath(ad.id), { headers: { 'If-Match': `"${ad.version}"` } });
+      await deleteAd(ad);
       flash(`Deleted “${ad.title}”.`);
       location.hash = '#/ads';
     } catch (err) {
@@ -269,8 +175,205 @@ function renderForm(view, ad, notice = '') {
   }
 }
 
-/** A labelled input with its error line; `data-path` names the API field it reports. */
-function field(path, label, input, ...extra) {
+/**
+ * @typedef {object} Sender
+ * @property {(body: AdBody) => Promise<AdJson>} send
+ * @property {() => void} renew Forgets what was sent: the next send is a new request.
+ */
+
+/**
+ * Creates with one `Idempotency-Key` per opened form: a double click, or a retry after an answer
+ * lost on the way back, creates one ad.
+ * @returns {Sender}
+ */
+function creator() {
+  let key = crypto.randomUUID();
+  return {
+    send: (body) => createAd(body, key),
+    renew: () => void (key = crypto.randomUUID()),
+  };
+}
+
+/**
+ * Replaces the version of `ad` the form was opened on (`If-Match`): a change made meanwhile is a 412.
+ * @param {AdJson} ad
+ * @returns {Sender}
+ */
+function replacer(ad) {
+  return {
+    send: (body) => replaceAd(ad, body),
+    renew: () => undefined,
+  };
+}
+
+/**
+ * The message line above the form.
+ * @param {string} notice
+ */
+function alertBox(notice) {
+  const el = h('div', { class: notice ? 'flash' : 'flash empty', role: 'status', id: 'form-alert' }, notice);
+  return {
+    el,
+    /**
+     * @param {'error' | 'info'} kind
+     * @param {...Child} content
+     */
+    say(kind, ...content) {
+      el.className = kind === 'error' ? 'alert' : 'flash';
+      el.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+      el.replaceChildren(h('span', {}, ...content));
+    },
+    clear() {
+      el.className = 'flash empty';
+      el.replaceChildren();
+    },
+  };
+}
+
+/** @typedef {ReturnType<typeof alertBox>} AlertBox */
+
+/**
+ * Title, start and end.
+ * @param {AdJson | undefined} ad
+ */
+function basicFields(ad) {
+  const title = field(
+    'title',
+    'Title',
+    h('input', { type: 'text', value: ad?.title ?? '', maxlength: '300', autocomplete: 'off' }),
+  );
+  // A new ad starts at the current minute (already begun) and runs a week.
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  const start = dateField('startAt', 'Start', ad?.startAt ?? new Date(minute).toISOString());
+  const end = dateField('endAt', 'End', ad?.endAt ?? new Date(minute + 7 * DAY).toISOString());
+  return {
+    els: [title.el, start.el, end.el],
+    read: () => ({ title: title.input.value, startAt: start.value(), endAt: end.value() }),
+  };
+}
+
+/**
+ * The condition sets, added and removed by the admin, each named by its place.
+ * @param {readonly ConditionSetJson[]} conditions
+ */
+function targetingSection(conditions) {
+  const list = h('div', { class: 'sets' });
+  const addSet = h('button', { type: 'button' }, 'Add condition set');
+  /** @type {import('./condition-set.js').ConditionSetEditor[]} */
+  const editors = [];
+  const renumber = () => editors.forEach((e, i) => e.number(i));
+  /** @param {ConditionSetJson} set */
+  const append = (set) => {
+    const editor = conditionSet(set, () => {
+      editors.splice(editors.indexOf(editor), 1);
+      editor.el.remove();
+      renumber();
+      addSet.focus();
+    });
+    editors.push(editor);
+    list.append(editor.el);
+    renumber();
+    return editor;
+  };
+  for (const set of conditions) append(set);
+  addSet.addEventListener('click', () => append({}).el.querySelector('input')?.focus());
+  const el = h(
+    'fieldset',
+    { class: 'field targeting', 'data-path': 'conditions' },
+    h('legend', {}, 'Targeting'),
+    h(
+      'p',
+      { class: 'hint' },
+      'No condition set: everyone sees the ad. With sets, a viewer sees it when they match at least one set; inside a set, every filled-in field must match.',
+    ),
+    list,
+    h('p', { class: 'error', id: newId('err') }),
+    addSet,
+  );
+  return { el, read: () => editors.map((e) => e.read()) };
+}
+
+/**
+ * Submit and cancel; for an ad being edited, its delivery page and delete too.
+ * @param {AdJson | undefined} ad
+ * @param {HTMLButtonElement} submit
+ * @param {() => void} onDelete
+ */
+function actionBar(ad, submit, onDelete) {
+  const bar = h('div', { class: 'actions' }, submit, h('a', { href: '#/ads', class: 'button' }, 'Cancel'));
+  if (ad) {
+    bar.append(
+      h('a', { href: `#/ads/${encodeURIComponent(ad.id)}/delivery`, class: 'button' }, 'Delivery'),
+      h('button', { type: 'button', class: 'danger', onclick: onDelete }, 'Delete ad'),
+    );
+  }
+  return bar;
+}
+
+/**
+ * @param {HTMLFormElement} form
+ * @param {AlertBox} alert
+ */
+function clearErrors(form, alert) {
+  for (const el of form.querySelectorAll('.error')) el.textContent = '';
+  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  alert.clear();
+}
+
+/**
+ * Puts each `details` message beside the field its path names (the longest matching `data-path`);
+ * the rest go to the alert.
+ * @param {HTMLFormElement} form
+ * @param {AlertBox} alert
+ * @param {readonly ErrorDetail[]} details
+ */
+function showDetails(form, alert, details) {
+  const fields = [...form.querySelectorAll('[data-path]')].filter((el) => el instanceof HTMLElement);
+  /** @type {string[]} */
+  const unplaced = [];
+  /** @type {HTMLElement | null | undefined} */
+  let first;
+  /** @type {(el: HTMLElement) => HTMLElement | null} */
+  const control = (el) => el.querySelector('input, select, textarea, button');
+  for (const d of details) {
+    /** @type {{ el: HTMLElement, path: string } | undefined} */
+    let target;
+    for (const el of fields) {
+      const p = el.dataset.path ?? '';
+      if ((d.path === p || d.path.startsWith(`${p}.`)) && (!target || p.length > target.path.length))
+        target = { el, path: p };
+    }
+    const error = target?.el.querySelector(':scope > .error');
+    if (!target || !error) {
+      unplaced.push(`${d.path || 'request'}: ${d.message}`);
+      continue;
+    }
+    const rest = d.path.slice(target.path.length + 1);
+    const text = rest ? `${rest}: ${d.message}` : d.message;
+    error.textContent = error.textContent ? `${error.textContent} ${text}` : text;
+    for (const input of target.el.querySelectorAll(
+      ':scope > input, :scope > select, :scope > textarea, :scope > .control input',
+    ))
+      input.setAttribute('aria-invalid', 'true');
+    first ??= control(target.el);
+  }
+  alert.say(
+    'error',
+    `The ad was not saved: ${details.length === 1 ? 'one field needs' : 'some fields need'} fixing.`,
+    ...unplaced.map((u) => h('span', { class: 'block' }, u)),
+  );
+  first?.focus();
+}
+
+/**
+ * A labelled control with its error line; `data-path` names the API field it reports.
+ * @template {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} I
+ * @param {string} path
+ * @param {string} label
+ * @param {I} input
+ * @param {...HTMLElement} extra
+ */
+export function field(path, label, input, ...extra) {
   const id = newId(path);
   const errId = newId('err');
   input.id = id;
@@ -287,7 +390,12 @@ function field(path, label, input, ...extra) {
   return { el, input };
 }
 
-/** A `datetime-local` input in the admin's time zone, with the UTC instant it stands for. */
+/**
+ * A `datetime-local` input in the admin's time zone, with the UTC instant it stands for.
+ * @param {string} path
+ * @param {string} label
+ * @param {string} iso
+ */
 function dateField(path, label, iso) {
   const initial = toLocalInput(iso);
   const utc = h('output', { id: newId('utc'), class: 'utc' });

@@ -1,28 +1,48 @@
+// @ts-check
 /** The ads list: status tabs, title search, cursor paging, delivery figures per row, delete. */
-import { adPath, api, ApiError } from './api.js';
+import { adStats, ApiError, deleteAd, listAds } from './api.js';
 import {
   confirmDialog,
   count,
   describeConditions,
   flash,
+  focusTitle,
   h,
   heading,
-  localTime,
   percent,
   takeFlash,
+  timeEl,
 } from './dom.js';
 
+/** @typedef {import('../api-types.js').AdJson} AdJson */
+/** @typedef {import('../api-types.js').Stats} Stats */
+/** @typedef {import('../api-types.js').Window5} Window5 */
+
+/** @type {ReadonlyArray<readonly [string, string]>} */
 const TABS = [
   ['', 'All'],
   ['scheduled', 'Scheduled'],
   ['active', 'Active'],
   ['expired', 'Expired'],
 ];
+/** The figures columns: class, header. */
+const STAT_COLUMNS = [
+  ['impressions', 'Impressions 5m / 1h / 1d'],
+  ['clicks', 'Clicks 5m / 1h / 1d'],
+  ['ctr', 'CTR 5m / 1h / 1d'],
+];
 const PAGE_SIZE = 50;
 
-/** Cursors of the pages seen for the current filter: `stack[i]` opens page i + 1. */
+/**
+ * Cursors of the pages seen for the current filter: `stack[i]` opens page i + 1.
+ * @type {{ key: string, stack: Array<string | null>, index: number }}
+ */
 let paging = { key: '', stack: [null], index: 0 };
 
+/**
+ * @param {string} status
+ * @param {string} q
+ */
 const listHash = (status, q) => {
   const p = new URLSearchParams();
   if (status) p.set('status', status);
@@ -31,6 +51,10 @@ const listHash = (status, q) => {
   return s ? `#/ads?${s}` : '#/ads';
 };
 
+/**
+ * @param {HTMLElement} view
+ * @param {URLSearchParams} params
+ */
 export async function adsView(view, params) {
   const status = params.get('status') ?? '';
   const q = params.get('q') ?? '';
@@ -75,9 +99,7 @@ export async function adsView(view, params) {
           'Start',
           'End',
           'Targeting',
-          'Impressions 5m / 1h / 1d',
-          'Clicks 5m / 1h / 1d',
-          'CTR 5m / 1h / 1d',
+          ...STAT_COLUMNS.map(([, label]) => label),
           'Actions',
         ].map((t) => h('th', { scope: 'col' }, t)),
       ),
@@ -111,7 +133,7 @@ export async function adsView(view, params) {
     if (q) p.set('q', q);
     if (cursor) p.set('cursor', cursor);
     newer.disabled = older.disabled = true;
-    const { body: page } = await api('GET', `/api/v1/admin/ads?${p}`);
+    const page = await listAds(p);
     if (page.nextCursor) paging.stack[paging.index + 1] = page.nextCursor;
     else paging.stack.length = paging.index + 1;
     body.replaceChildren(...page.items.map(row));
@@ -137,16 +159,10 @@ export async function adsView(view, params) {
     void load().then(() => older.disabled || older.focus());
   });
 
+  /** @param {AdJson} ad */
   function row(ad) {
-    const stats = ['impressions', 'clicks', 'ctr'].map((k) =>
-      h(
-        'td',
-        {
-          'data-label': k === 'ctr' ? 'CTR 5m / 1h / 1d' : `${k[0].toUpperCase()}${k.slice(1)} 5m / 1h / 1d`,
-          class: `num stat-${k}`,
-        },
-        '…',
-      ),
+    const stats = STAT_COLUMNS.map(([k, label]) =>
+      h('td', { 'data-label': label, class: `num stat-${k}` }, '…'),
     );
     const remove = h(
       'button',
@@ -163,16 +179,8 @@ export async function adsView(view, params) {
         h('a', { href: `#/ads/${encodeURIComponent(ad.id)}`, 'aria-label': `Edit “${ad.title}”` }, ad.title),
       ),
       h('td', { 'data-label': 'Status' }, h('span', { class: `badge ${ad.status}` }, ad.status)),
-      h(
-        'td',
-        { 'data-label': 'Start' },
-        h('time', { datetime: ad.startAt, title: ad.startAt }, localTime(ad.startAt)),
-      ),
-      h(
-        'td',
-        { 'data-label': 'End' },
-        h('time', { datetime: ad.endAt, title: ad.endAt }, localTime(ad.endAt)),
-      ),
+      h('td', { 'data-label': 'Start' }, timeEl(ad.startAt)),
+      h('td', { 'data-label': 'End' }, timeEl(ad.endAt)),
       h('td', { 'data-label': 'Targeting', class: 'targeting' }, describeConditions(ad.conditions)),
       stats,
       h(
@@ -195,26 +203,38 @@ export async function adsView(view, params) {
     );
   }
 
+  /** @param {AdJson} ad */
   async function fillStats(ad) {
-    const cells = body.querySelector(`tr[data-id="${CSS.escape(ad.id)}"]`)?.querySelectorAll('td.num');
-    if (!cells) return;
+    const tr = body.querySelector(`tr[data-id="${CSS.escape(ad.id)}"]`);
+    if (!tr) return;
+    /** @type {Stats | undefined} */
     let s;
     try {
-      s = (await api('GET', `${adPath(ad.id)}/stats`)).body;
+      s = await adStats(ad.id);
     } catch {
       s = undefined;
     }
+    /** @type {Window5[]} */
     const windows = ['5m', '1h', '1d'];
-    const show = (obj, fmt) => (obj ? windows.map((w) => fmt(obj[w])).join(' / ') : '–');
-    cells[0].textContent = show(s?.impressions, count);
-    cells[1].textContent = show(s?.clicks, count);
-    cells[2].textContent = show(s?.ctr, percent);
+    /**
+     * @param {string} kind
+     * @param {Record<Window5, number | null> | undefined} figures
+     * @param {(n: number | null) => string} fmt
+     */
+    const show = (kind, figures, fmt) => {
+      const cell = tr.querySelector(`td.stat-${kind}`);
+      if (cell) cell.textContent = figures ? windows.map((w) => fmt(figures[w])).join(' / ') : '–';
+    };
+    show('impressions', s?.impressions, count);
+    show('clicks', s?.clicks, count);
+    show('ctr', s?.ctr, percent);
   }
 
+  /** @param {AdJson} ad */
   async function removeAd(ad) {
     if (!(await confirmDialog(`Delete “${ad.title}”? This cannot be undone.`, 'Delete'))) return;
     try {
-      await api('DELETE', adPath(ad.id), { headers: { 'If-Match': `"${ad.version}"` } });
+      await deleteAd(ad);
       flash(`Deleted “${ad.title}”.`);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
@@ -228,7 +248,7 @@ export async function adsView(view, params) {
     }
     view.replaceChildren();
     await adsView(view, params);
-    view.querySelector('#view-title')?.focus();
+    focusTitle(view);
   }
 
   await load();

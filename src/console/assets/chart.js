@@ -1,3 +1,4 @@
+// @ts-check
 /** Line charts in plain SVG: no library, nothing fetched, readable by screen readers through a title and a table. */
 import { h, newId } from './dom.js';
 
@@ -5,7 +6,10 @@ const W = 720;
 const H = 240;
 const M = { top: 16, right: 16, bottom: 36, left: 56 };
 
-/** A pleasant axis maximum: 1, 2 or 5 times a power of ten, at least `max`. */
+/**
+ * A pleasant axis maximum: 1, 2 or 5 times a power of ten, at least `max`.
+ * @param {number} max
+ */
 function niceMax(max) {
   if (max <= 0) return 1;
   const p = 10 ** Math.floor(Math.log10(max));
@@ -14,14 +18,25 @@ function niceMax(max) {
 }
 
 /**
- * `series`: `[{ name, values, className }]` over the same `labels`. `format` writes the y ticks.
+ * @typedef {object} Series
+ * @property {string} name
+ * @property {ReadonlyArray<number | null>} values One per label; `null` leaves a gap.
+ * @property {string} className
+ * @property {boolean} [dashed] Drawn dashed, without dots (a reference line).
+ */
+
+/**
+ * `series` over the same `labels`. `format` writes the y ticks.
  * Answers a figure: the SVG plus a legend.
+ * @param {{ title: string, labels: readonly string[], series: readonly Series[], format?: (v: number) => string }} chart
  */
 export function lineChart({ title, labels, series, format = String }) {
   const n = labels.length;
   const all = series.flatMap((s) => s.values.filter((v) => v !== null));
   const top = niceMax(Math.max(0, ...all));
+  /** @param {number} i */
   const x = (i) => M.left + (n <= 1 ? 0 : (i * (W - M.left - M.right)) / (n - 1));
+  /** @param {number} v */
   const y = (v) => H - M.bottom - (v / top) * (H - M.top - M.bottom);
   const titleId = newId('chart');
   const svg = h(
@@ -52,7 +67,8 @@ export function lineChart({ title, labels, series, format = String }) {
       if (v === null) return;
       d += `${d && s.values[i - 1] !== null ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
     });
-    svg.append(h('svg:path', { d, class: `line ${s.className}` }));
+    svg.append(h('svg:path', { d, class: `line ${s.className}${s.dashed ? ' dashed' : ''}` }));
+    if (s.dashed) continue;
     s.values.forEach((v, i) => {
       if (v !== null && v > 0)
         svg.append(h('svg:circle', { cx: x(i), cy: y(v), r: 2.5, class: `dot ${s.className}` }));

@@ -1,10 +1,13 @@
+// @ts-check
 /** This replica's place in the cluster: applied seq, lag, snapshot age, readiness; refreshed every 5 s. */
-import { api } from './api.js';
-import { h, heading } from './dom.js';
+import { clusterFacts } from './api.js';
+import { h, heading, localTime } from './dom.js';
 
+/** @param {number} s */
 const seconds = (s) =>
   s < 60 ? `${s.toFixed(1)} s` : s < 3600 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`;
 
+/** @param {HTMLElement} view */
 export async function clusterView(view) {
   const list = h('dl', { class: 'facts' });
   const updated = h('p', { class: 'muted', role: 'status' });
@@ -19,7 +22,7 @@ export async function clusterView(view) {
     updated,
   );
   const load = async () => {
-    const { body: s } = await api('GET', '/admin/cluster.json');
+    const s = await clusterFacts();
     const rows = [
       ['Readiness', s.ready ? 'ready: recovered and caught up' : 'not ready: still recovering'],
       ['Applied seq', String(s.appliedSeq)],
@@ -31,7 +34,7 @@ export async function clusterView(view) {
       [
         'Snapshot',
         s.snapshot
-          ? `seq ${s.snapshot.seq}, taken ${seconds(s.snapshot.ageSeconds)} ago (${s.snapshot.takenAt})`
+          ? `seq ${s.snapshot.seq}, taken ${seconds(s.snapshot.ageSeconds)} ago (${localTime(s.snapshot.takenAt)})`
           : 'none yet',
       ],
       ['Live ads (memory)', String(s.liveAds)],

@@ -1,25 +1,33 @@
+// @ts-check
 /** The console's entry: sign-in, navigation between views (hash routes), and the view lifecycle. */
 import { api, auth, ApiError, whenSignedOut } from './api.js';
-import { h, heading } from './dom.js';
+import { byId, fillCountryList, focusTitle, h, heading, messageOf } from './dom.js';
 import { adsView } from './ads-list.js';
 import { adFormView } from './ad-form.js';
 import { whoView } from './who.js';
 import { deliveryView } from './delivery.js';
 import { clusterView } from './cluster.js';
 
-const main = document.getElementById('main');
-const nav = document.getElementById('nav');
-const signOut = document.getElementById('sign-out');
+const main = byId('main');
+const nav = byId('nav');
+const signOut = byId('sign-out');
 
+/**
+ * A view draws itself into `el`; it may answer a function that stops its timers.
+ * @typedef {(el: HTMLElement, params: URLSearchParams) => Promise<void | (() => void)>} View
+ */
+
+/** @type {ReadonlyArray<readonly [RegExp, (m: RegExpExecArray) => View]>} */
 const ROUTES = [
   [/^\/ads\/new$/, () => (el) => adFormView(el)],
-  [/^\/ads\/([^/]+)\/delivery$/, (m) => (el) => deliveryView(el, decodeURIComponent(m[1]))],
-  [/^\/ads\/([^/]+)$/, (m) => (el) => adFormView(el, decodeURIComponent(m[1]))],
+  [/^\/ads\/([^/]+)\/delivery$/, (m) => (el) => deliveryView(el, decodeURIComponent(m[1] ?? ''))],
+  [/^\/ads\/([^/]+)$/, (m) => (el) => adFormView(el, decodeURIComponent(m[1] ?? ''))],
   [/^\/who$/, () => (el, params) => whoView(el, params)],
   [/^\/cluster$/, () => (el) => clusterView(el)],
   [/^\/ads$/, () => (el, params) => adsView(el, params)],
 ];
 
+/** @type {void | (() => void)} */
 let cleanup;
 let generation = 0;
 
@@ -34,13 +42,15 @@ async function route() {
   const hash = location.hash.replace(/^#/, '') || '/ads';
   const [path, query = ''] = hash.split('?');
   const params = new URLSearchParams(query);
-  const found = ROUTES.map(([re, make]) => [re.exec(path), make]).find(([m]) => m);
-  if (!found) {
+  const found = ROUTES.map(([re, make]) => /** @type {const} */ ([re.exec(path ?? ''), make])).find(
+    ([m]) => m,
+  );
+  if (!found?.[0]) {
     location.replace('#/ads');
     return;
   }
   for (const link of nav.querySelectorAll('a')) {
-    const here = path.startsWith(link.getAttribute('href').slice(1));
+    const here = path?.startsWith((link.getAttribute('href') ?? '').slice(1));
     if (here) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
@@ -55,11 +65,11 @@ async function route() {
     if (err instanceof ApiError && err.status === 401) return;
     view.replaceChildren(
       heading('Something went wrong'),
-      h('p', { role: 'alert', class: 'alert' }, err instanceof Error ? err.message : String(err)),
+      h('p', { role: 'alert', class: 'alert' }, messageOf(err)),
       h('p', {}, h('a', { href: '#/ads' }, 'Back to the ads')),
     );
   }
-  if (mine === generation) document.getElementById('view-title')?.focus();
+  if (mine === generation) focusTitle();
 }
 
 function signInView(message = '') {
@@ -104,7 +114,7 @@ function signInView(message = '') {
       const wrong = err instanceof ApiError && err.status === 401;
       error.textContent = wrong
         ? 'That token is wrong: the server refused it. Check it and try again.'
-        : `Could not sign in: ${err instanceof Error ? err.message : String(err)}`;
+        : `Could not sign in: ${messageOf(err)}`;
       input.setAttribute('aria-invalid', 'true');
       input.select();
       input.focus();
@@ -128,10 +138,11 @@ signOut.addEventListener('click', () => {
 });
 
 window.addEventListener('hashchange', () => void route());
+fillCountryList();
 if (!auth.required) {
   document
     .querySelector('.top')
-    .append(
+    ?.append(
       h('p', { class: 'open-note' }, 'Open admin: this server runs without ADMIN_TOKEN (local access only).'),
     );
 }

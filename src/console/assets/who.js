@@ -1,7 +1,15 @@
+// @ts-check
 /** "Who sees what": one viewer's answer from the public query, exactly as ad platforms get it. */
-import { api, ApiError } from './api.js';
-import { h, heading, localTime, newId, resolveCountry } from './dom.js';
+import { ApiError, publicQuery } from './api.js';
+import { h, heading, newId, resolveCountry, timeEl, vocabulary } from './dom.js';
 
+/** @typedef {import('../api-types.js').PublicPage} PublicPage */
+
+/**
+ * @param {string} label
+ * @param {HTMLInputElement | HTMLSelectElement} input
+ * @param {HTMLElement} [hint]
+ */
 const field = (label, input, hint) => {
   const id = newId('who');
   input.id = id;
@@ -17,6 +25,11 @@ const field = (label, input, hint) => {
   );
 };
 
+/**
+ * @param {string} name
+ * @param {ReadonlyArray<readonly [string, string]>} options
+ * @param {string} value
+ */
 const select = (name, options, value) =>
   h(
     'select',
@@ -24,6 +37,10 @@ const select = (name, options, value) =>
     options.map(([v, label]) => h('option', { value: v, selected: v === value }, label)),
   );
 
+/**
+ * @param {HTMLElement} view
+ * @param {URLSearchParams} params
+ */
 export async function whoView(view, params) {
   const age = h('input', {
     name: 'age',
@@ -33,15 +50,7 @@ export async function whoView(view, params) {
     inputmode: 'numeric',
     value: params.get('age') ?? '',
   });
-  const gender = select(
-    'gender',
-    [
-      ['', 'Any'],
-      ['F', 'Female'],
-      ['M', 'Male'],
-    ],
-    params.get('gender') ?? '',
-  );
+  const gender = select('gender', [['', 'Any'], ...vocabulary.genders], params.get('gender') ?? '');
   const country = h('input', {
     name: 'country',
     type: 'text',
@@ -50,16 +59,7 @@ export async function whoView(view, params) {
     placeholder: 'Taiwan or TW',
     value: params.get('country') ?? '',
   });
-  const platform = select(
-    'platform',
-    [
-      ['', 'Any'],
-      ['android', 'Android'],
-      ['ios', 'iOS'],
-      ['web', 'Web'],
-    ],
-    params.get('platform') ?? '',
-  );
+  const platform = select('platform', [['', 'Any'], ...vocabulary.platforms], params.get('platform') ?? '');
   const limit = select(
     'limit',
     [
@@ -116,15 +116,17 @@ export async function whoView(view, params) {
     const p = query();
     results.replaceChildren(h('p', { role: 'status' }, 'Asking…'));
     history.replaceState(null, '', `#/who?${p}`);
+    /** @type {PublicPage} */
     let page;
     try {
-      page = (await api('GET', `/api/v1/ad?${p}`)).body;
+      page = await publicQuery(p);
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 400) throw err;
       for (const d of err.details) {
         const target = form.querySelector(`[data-path="${CSS.escape(d.path)}"]`);
-        if (!target) continue;
-        target.querySelector('.error').textContent = d.message;
+        const error = target?.querySelector('.error');
+        if (!target || !error) continue;
+        error.textContent = d.message;
         target.querySelector('input, select')?.setAttribute('aria-invalid', 'true');
       }
       results.replaceChildren(
@@ -181,11 +183,7 @@ export async function whoView(view, params) {
                       { 'data-label': 'Title' },
                       h('a', { href: `#/ads/${encodeURIComponent(item.id)}` }, item.title),
                     ),
-                    h(
-                      'td',
-                      { 'data-label': 'Ends' },
-                      h('time', { datetime: item.endAt, title: item.endAt }, localTime(item.endAt)),
-                    ),
+                    h('td', { 'data-label': 'Ends' }, timeEl(item.endAt)),
                     h('td', { 'data-label': 'Id', class: 'mono' }, item.id),
                   ),
                 ),
@@ -204,7 +202,7 @@ export async function whoView(view, params) {
           h('summary', {}, 'Raw answer'),
           h('pre', { class: 'mono' }, `GET /api/v1/ad?${p}\n\n${JSON.stringify(page, null, 2)}`),
         ),
-      ].filter(Boolean),
+      ].filter((el) => el !== null),
     );
   }
 
