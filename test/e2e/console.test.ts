@@ -193,6 +193,41 @@ describe.each(MODES)('console, %s mode', (mode, make) => {
     await c.shot('who-sees-not-matching');
   });
 
+  it('a create whose answer was lost, clicked again, makes one ad', async () => {
+    const c = await open();
+    const { page } = c;
+    await signIn(c);
+    await page.getByRole('link', { name: 'New ad' }).click();
+    await page.getByLabel('Title', { exact: true }).fill('Lost answer');
+
+    // The first create reaches the server and is committed; its answer never reaches the page
+    // (the connection is reset). Later requests pass.
+    const creates: string[] = [];
+    let answered: number | undefined;
+    await page.route(`${target.url}/api/v1/ad`, async (route) => {
+      const request = route.request();
+      if (request.method() !== 'POST') return route.fallback();
+      creates.push(request.headers()['idempotency-key'] ?? '');
+      if (creates.length > 1) return route.fallback();
+      answered = (await route.fetch()).status();
+      await route.abort('connectionreset');
+    });
+    await page.getByRole('button', { name: 'Create ad' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('could not be reached');
+    expect(answered, 'the first create was committed').toBe(201);
+    await eventually(async () => expect(await onBrowserReplica.list('q=lost%20answer')).toHaveLength(1));
+    await c.shot('create-answer-lost');
+
+    await page.getByRole('button', { name: 'Create ad' }).click();
+    await page.getByRole('heading', { name: 'Ads', exact: true }).waitFor();
+    await expect
+      .poll(() => page.getByRole('status').first().textContent())
+      .toContain('Created “Lost answer”');
+    expect(creates, 'two create requests were sent').toHaveLength(2);
+    expect(await onBrowserReplica.list('q=lost%20answer'), 'the retry created nothing more').toHaveLength(1);
+    expect(await api.list('q=lost%20answer')).toHaveLength(1);
+  });
+
   it('shows a validation error beside the field it names', async () => {
     const c = await open();
     const { page } = c;
