@@ -24,6 +24,8 @@ export default defineConfig({
           globalSetup: ['test/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
+          // A browser on a busy machine can take seconds to draw a page: poll up to 10 s, not 1 s.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],
