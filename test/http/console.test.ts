@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectError, setup, type Client } from './helpers.js';
-import { COUNTRY_CODES } from '../../src/http/countries.js';
+import { COUNTRY_CODES } from '../../src/http/ads/countries.js';
 import { GENDERS, PLATFORMS } from '../../src/model/ad.js';
 
 let client: Client | undefined;
