@@ -48,7 +48,8 @@ export interface TrackingToken {
 
 export type TokenCheck =
   | { readonly ok: true; readonly token: TrackingToken }
-  | { readonly ok: false; readonly reason: 'invalid' | 'expired' };
+  | { readonly ok: false; readonly reason: 'expired'; readonly token: TrackingToken }
+  | { readonly ok: false; readonly reason: 'invalid' };
 
 /** Checks tokens without any store. */
 export interface TrackingTokenVerifier {
@@ -144,11 +145,11 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
       };
     },
 
-    verify(token, now) {
-      if (token.length < 48 || token.length > 800) return { ok: false, reason: 'invalid' };
-      const b = Buffer.from(token, 'base64url');
+    verify(text, now) {
+      if (text.length < 48 || text.length > 800) return { ok: false, reason: 'invalid' };
+      const b = Buffer.from(text, 'base64url');
       // Re-encoding must give the token back: no second spelling of the same bytes is accepted.
-      if (b.length < HEADER + 1 + MAC || b.toString('base64url') !== token)
+      if (b.length < HEADER + 1 + MAC || b.toString('base64url') !== text)
         return { ok: false, reason: 'invalid' };
       const end = b.length - MAC;
       const flags = b[0] ?? 0;
@@ -159,20 +160,16 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
       if (uuid && end - HEADER !== 16) return { ok: false, reason: 'invalid' };
       const hour = b.readUInt32BE(5);
       const decidedAt = hour * HOUR_MS + b.readUInt32BE(13);
-      const expiresAt = decidedAt + b.readUInt32BE(17) * 1000;
-      if (now > expiresAt) return { ok: false, reason: 'expired' };
-      return {
-        ok: true,
-        token: {
-          kind: flags & KIND_BIT ? 'click' : 'impression',
-          adId: uuid ? decodeUuid(b, HEADER) : b.toString('utf8', HEADER, end),
-          signer: b.readUInt32BE(1),
-          hour,
-          n: b.readUInt32BE(9),
-          decidedAt,
-          expiresAt,
-        },
+      const token: TrackingToken = {
+        kind: flags & KIND_BIT ? 'click' : 'impression',
+        adId: uuid ? decodeUuid(b, HEADER) : b.toString('utf8', HEADER, end),
+        signer: b.readUInt32BE(1),
+        hour,
+        n: b.readUInt32BE(9),
+        decidedAt,
+        expiresAt: decidedAt + b.readUInt32BE(17) * 1000,
       };
+      return now > token.expiresAt ? { ok: false, reason: 'expired', token } : { ok: true, token };
     },
   };
 }

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'invalid_json'
   | 'unauthorized'
   | 'not_found'
+  | 'gone'
   | 'method_not_allowed'
   | 'version_mismatch'
   | 'payload_too_large'
@@ -75,6 +76,7 @@ export const unauthorized = () =>
   new AppError({ code: 'unauthorized', status: 401, message: 'missing or wrong bearer token' });
 export const notFound = (what = 'resource') =>
   new AppError({ code: 'not_found', status: 404, message: `${what} not found` });
+export const gone = (message: string) => new AppError({ code: 'gone', status: 410, message });
 export const methodNotAllowed = () =>
   new AppError({ code: 'method_not_allowed', status: 405, message: 'method not allowed on this route' });
 export const versionMismatch = (current: number) =>

@@ -5,7 +5,7 @@
  * the spool.
  */
 import type { Logger } from 'pino';
-import { createAggregator } from './aggregator.js';
+import { createAggregator, type AggregatorDeps } from './aggregator.js';
 import type { Spool } from './spool.js';
 import { createTracker, type RecordAnswer, type TrackedEvent } from './tracker.js';
 import type { TrackingStore } from './tracking-store.js';
@@ -23,6 +23,7 @@ export interface TrackingDeps {
   readonly logger: Pick<Logger, 'warn' | 'info'>;
   readonly onRecorded?: (events: readonly TrackedEvent[], answer: RecordAnswer) => void;
   readonly onFlushed?: (info: { seconds: number; rows: number; at: number }) => void;
+  readonly onFiresSettled?: AggregatorDeps['onFiresSettled'];
 }
 
 export function createTracking(deps: TrackingDeps) {
@@ -32,6 +33,7 @@ export function createTracking(deps: TrackingDeps) {
     now: deps.now,
     retentionDays: deps.retentionDays,
     onFlushed: deps.onFlushed,
+    onFiresSettled: deps.onFiresSettled,
   });
   const tracker = createTracker({
     store: deps.store,
