@@ -25,6 +25,11 @@ import { openSpoolIn } from './tracking/sqlite-spool.js';
 import { createTracking } from './tracking/tracking.js';
 import { createTrackingMetrics } from './tracking/tracking-metrics.js';
 import type { TrackingStore } from './tracking/tracking-store.js';
+import type { TrackingKeys } from './delivery/tracking-keys.js';
+import { openTrackingUrls } from './delivery/tracking-urls.js';
+import { createFire } from './delivery/fire.js';
+import { createFireMetrics } from './delivery/fire-metrics.js';
+import { createFireRoute } from './http/tracking/fire-route.js';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -33,6 +38,7 @@ type Adapters = Pick<
   'store' | 'log' | 'lock' | 'scheduler' | 'snapshotClaim' | 'pollIntervalMs' | 'batchPauseMs'
 > & {
   readonly trackingStore: TrackingStore;
+  readonly trackingKeys: TrackingKeys;
   /** A budget of `points` per key per window (default 1 s), named `name`. */
   createRateLimiter(name: string, points: number, durationSeconds?: number): RateLimiter;
   close(): Promise<void>;
@@ -125,6 +131,7 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
   });
   const metrics = createMetrics(node.service);
   const trackingMetrics = createTrackingMetrics(metrics.registry, () => tracking.aggregator);
+  const fireMetrics = createFireMetrics(metrics.registry);
   const spoolDir = config.SPOOL_DIR ?? join(config.DATA_DIR, 'spool');
   const tracking = createTracking({
     store: adapters.trackingStore,
@@ -136,6 +143,19 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
     spoolMaxBytes: config.SPOOL_MAX_MB * 1024 * 1024,
     logger,
     ...trackingMetrics,
+    onFiresSettled: fireMetrics.onFiresSettled,
+  });
+  const trackingUrls = await openTrackingUrls({
+    secret: config.TRACKING_SECRET,
+    ttlSeconds: config.TRACKING_URL_TTL_S,
+    keys: adapters.trackingKeys,
+  });
+  const fire = createFire({
+    verifier: trackingUrls,
+    now: () => systemClock.now(),
+    accept: (records) => tracking.aggregator.accept(records),
+    landingUrlOf: async (id) => (await node.service.get(id))?.creative?.landingUrl,
+    onRefused: fireMetrics.onRefused,
   });
   const isReady = () => node.service.isReady() && trackingReady;
   let trackingReady = false;
@@ -161,9 +181,16 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
     spoolFull: tracking.spoolFull,
     spoolRetryAfter: tracking.retryAfterSeconds,
   });
+  const fires = createFireRoute({
+    fire,
+    isReady,
+    envelope,
+    spoolFull: tracking.spoolFull,
+    spoolRetryAfter: tracking.retryAfterSeconds,
+  });
   const server = createHttpServer({
     fetch: app.fetch,
-    fastPath: (req, res) => fastPublic(req, res) || events(req, res),
+    fastPath: (req, res) => fastPublic(req, res) || events(req, res) || fires(req, res),
     envelope,
     limits: {
       headersTimeoutMs: config.HEADERS_TIMEOUT_MS,

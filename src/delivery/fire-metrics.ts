@@ -24,10 +24,10 @@ export function createFireMetrics(registry: Registry) {
   for (const k of kinds) fires.labels(k, 'expired');
   fires.labels('unknown', 'invalid');
   return {
-    onRefused(kind: FireKind | 'unknown', outcome: RefusedFire): void {
+    onRefused: (kind: FireKind | 'unknown', outcome: RefusedFire): void => {
       fires.labels(kind, outcome).inc();
     },
-    onFiresSettled(records: readonly FireRecord[], fresh: readonly boolean[]): void {
+    onFiresSettled: (records: readonly FireRecord[], fresh: readonly boolean[]): void => {
       records.forEach((f, i) => settled[f.type]![fresh[i] ? 'counted' : 'duplicate'].inc());
     },
   };

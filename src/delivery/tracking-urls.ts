@@ -15,7 +15,8 @@
  *   21..   ad id: 16 bytes for a lower-case UUID, else its UTF-8 bytes
  *   last 16 bytes: HMAC-SHA256 of everything before, truncated to 128 bits
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { TrackingKeys } from './tracking-keys.js';
 
 export type FireKind = 'impression' | 'click';
 
@@ -172,4 +173,18 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
       return now > token.expiresAt ? { ok: false, reason: 'expired', token } : { ok: true, token };
     },
   };
+}
+
+/**
+ * This process's tracking URLs: signed with `secret` (TRACKING_SECRET) or, without one, with the
+ * cluster's stored secret (made now by the first process that asks), under a fresh signer id.
+ */
+export async function openTrackingUrls(options: {
+  readonly secret?: string | undefined;
+  readonly ttlSeconds: number;
+  readonly keys: Pick<TrackingKeys, 'secret' | 'newSigner'>;
+}): Promise<TrackingUrls & TrackingTokenVerifier> {
+  const secret = options.secret ?? (await options.keys.secret(randomBytes(32).toString('base64url')));
+  const signer = await options.keys.newSigner();
+  return createTrackingUrls({ secret, signer, ttlSeconds: options.ttlSeconds });
 }

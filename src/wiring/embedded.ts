@@ -6,6 +6,7 @@ import { createTimerScheduler } from '../scheduler/timer-scheduler.js';
 import { createSqliteStore } from '../store/sqlite-store.js';
 import { createMemoryRateLimiter } from '../ratelimit/rate-limiter.js';
 import { createSqliteTrackingStore, trackingFilename } from '../tracking/sqlite-tracking-store.js';
+import { createSqliteTrackingKeys } from '../delivery/sqlite-tracking-keys.js';
 
 /**
  * Embedded mode: SQLite under DATA_DIR (ads, and tracking in its own file), an in-process log,
@@ -14,6 +15,7 @@ import { createSqliteTrackingStore, trackingFilename } from '../tracking/sqlite-
 export function createEmbeddedAdapters(config: Pick<Config, 'DATA_DIR'>) {
   const store = createSqliteStore({ dataDir: config.DATA_DIR, exclusive: true });
   const trackingStore = createSqliteTrackingStore({ filename: trackingFilename(config.DATA_DIR) });
+  const trackingKeys = createSqliteTrackingKeys({ filename: trackingFilename(config.DATA_DIR) });
   const log = createMemoryLog();
   const lock = createLocalLock();
   const scheduler = createTimerScheduler({ clock: systemClock });
@@ -23,9 +25,11 @@ export function createEmbeddedAdapters(config: Pick<Config, 'DATA_DIR'>) {
     lock,
     scheduler,
     trackingStore,
+    trackingKeys,
     createRateLimiter: (_name: string, points: number, durationSeconds = 1) =>
       createMemoryRateLimiter({ points, durationSeconds }),
     async close() {
+      await trackingKeys.close();
       await trackingStore.close();
       await log.close();
       await lock.close();

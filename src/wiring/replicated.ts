@@ -11,6 +11,7 @@ import { migratePostgres } from '../db/postgres-migrate.js';
 import { createPostgresStore } from '../store/postgres-store.js';
 import { createRedisRateLimiter } from '../ratelimit/rate-limiter.js';
 import { createPostgresTrackingStore } from '../tracking/postgres-tracking-store.js';
+import { createPostgresTrackingKeys } from '../delivery/postgres-tracking-keys.js';
 import type { ReplicatedClients } from './clients.js';
 import type { Config } from './config.js';
 
@@ -37,6 +38,7 @@ export async function createReplicatedAdapters(
 
   const store = createPostgresStore({ pool });
   const trackingStore = createPostgresTrackingStore({ pool });
+  const trackingKeys = createPostgresTrackingKeys({ pool });
   const log = createRedisStreamLog({
     redis,
     createReader: () => clients.createStreamReader(),
@@ -77,6 +79,7 @@ export async function createReplicatedAdapters(
     batchPauseMs: redisLock ? 2 : 0,
     snapshotClaim: createRedisSnapshotClaim({ redis, prefix }),
     trackingStore,
+    trackingKeys,
     /** A budget per key per second shared by the cluster (per process while Redis is down). */
     createRateLimiter: (name: string, points: number, durationSeconds = 1) =>
       createRedisRateLimiter({ redis, keyPrefix: `${prefix}:rl:${name}`, points, durationSeconds }),

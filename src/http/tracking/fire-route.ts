@@ -6,7 +6,7 @@
  * sent with `POST` is ignored. Other methods on the path are 405.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError, methodNotAllowed, notFound, notReady } from '../../model/errors.js';
+import { AppError, methodNotAllowed, notReady } from '../../model/errors.js';
 import { TRACKING_PATH } from '../../delivery/tracking-urls.js';
 import type { Fire } from '../../delivery/fire.js';
 import { errorBody, requestIdOf, type Envelope } from '../edge/envelope.js';
@@ -41,7 +41,6 @@ export function tokenOf(url: string): string | undefined {
 export function createFireRoute(deps: FireRouteDeps) {
   const { envelope } = deps;
   const wrongMethod = methodNotAllowed().withHeaders({ Allow: 'GET, POST' });
-  const noToken = notFound('tracking URL');
   const spoolFull = new AppError({
     code: 'spool_full',
     status: 503,
@@ -80,7 +79,6 @@ export function createFireRoute(deps: FireRouteDeps) {
 
     if (method !== 'GET' && method !== 'POST') fail(wrongMethod);
     else if (!deps.isReady()) fail(notReady());
-    else if (token === '') fail(noToken);
     else {
       if (method === 'POST') req.resume();
       try {
