@@ -7,7 +7,8 @@ import cluster from 'node:cluster';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadConfig, ConfigError, type Config } from './wiring/config.js';
-import { systemClock } from './clock/clock.js';
+import { registerClockMetrics } from './clock/clock-metrics.js';
+import type { SyncedClock } from './clock/synced-clock.js';
 import { createApp } from './http/app.js';
 import { AUTH_FAILURES } from './http/edge/auth-limit.js';
 import { createEnvelope } from './http/edge/envelope.js';
@@ -37,6 +38,8 @@ type Adapters = Pick<
   AdsNodeDeps,
   'store' | 'log' | 'lock' | 'scheduler' | 'snapshotClaim' | 'pollIntervalMs' | 'batchPauseMs'
 > & {
+  /** The store's clock as this process reads it: every time read (reads included) comes from it. */
+  readonly clock: SyncedClock;
   readonly trackingStore: TrackingStore;
   readonly trackingKeys: TrackingKeys;
   /** A budget of `points` per key per window (default 1 s), named `name`. */
@@ -103,6 +106,7 @@ function runPrimary(config: Config, logger: Logger): void {
 
 async function runReplica(config: Config, logger: Logger): Promise<void> {
   const adapters = await createAdapters(config, logger);
+  const { clock } = adapters;
   const log = config.ADSM_FAILPOINT === 'slow-log' ? withDelayedDelivery(adapters.log, 500) : adapters.log;
   // Sibling workers behind the same port apply each write before it is answered.
   const barrier = cluster.isWorker ? workerBarrier((seq) => node.waitFor(seq)) : undefined;
@@ -110,7 +114,8 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
     afterApplied: barrier,
     ...adapters,
     log,
-    clock: systemClock,
+    clock,
+    clockSynced: () => clock.synced(),
     createIndex: createTargetingIndex,
     limits: { maxAdsPerDay: config.MAX_ADS_PER_DAY, maxActiveAds: config.MAX_ACTIVE_ADS },
     snapshotEvery: config.SNAPSHOT_EVERY,
@@ -130,13 +135,14 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
       : undefined,
   });
   const metrics = createMetrics(node.service);
+  registerClockMetrics(metrics.registry, clock);
   const trackingMetrics = createTrackingMetrics(metrics.registry, () => tracking.aggregator);
   const fireMetrics = createFireMetrics(metrics.registry);
   const spoolDir = config.SPOOL_DIR ?? join(config.DATA_DIR, 'spool');
   const tracking = createTracking({
     store: adapters.trackingStore,
     spool: openSpoolIn(spoolDir, Number(process.env[WORKER_INDEX_ENV] ?? 0)),
-    now: () => systemClock.now(),
+    now: () => clock.now(),
     adExists: (id) => node.service.exists(id),
     flushIntervalMs: config.FLUSH_INTERVAL_MS,
     retentionDays: config.STATS_RETENTION_DAYS,
@@ -237,6 +243,7 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   try {
+    await clock.start();
     await node.start();
     await tracking.start();
     trackingReady = true;

@@ -29,7 +29,10 @@ export interface AdsNodeDeps {
   readonly log: Log;
   readonly lock: WriteLock;
   readonly scheduler: Scheduler;
+  /** The store's clock as this process reads it: the time of every read (statuses, the public query). */
   readonly clock: Clock;
+  /** False while `clock` could not be checked against the store for long (default: always true). */
+  readonly clockSynced?: (() => boolean) | undefined;
   readonly createIndex: () => AdIndex;
   readonly limits: Limits;
   /** Write a snapshot after every this many entries (0 = only on shutdown). */
@@ -126,6 +129,7 @@ export function createAdsNode(deps: AdsNodeDeps): AdsNode {
     execute,
     newId: deps.newId,
     storeAvailable: store.available,
+    clockSynced: deps.clockSynced,
   });
 
   return {

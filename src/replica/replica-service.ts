@@ -19,6 +19,7 @@ export interface ReplicaServiceDeps {
   readonly execute: Execute;
   readonly newId?: (() => string) | undefined;
   readonly storeAvailable?: (() => boolean) | undefined;
+  readonly clockSynced?: (() => boolean) | undefined;
 }
 
 /** `AdsService` over one replica: reads from its memory, writes through the write path. */
@@ -112,6 +113,7 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
         lastAppliedAt: state.at,
         knownHeadSeq: Math.max(replica.knownHead, state.seq),
         storeAvailable: deps.storeAvailable?.() ?? true,
+        clockSynced: deps.clockSynced?.() ?? true,
       };
     },
   };

@@ -130,7 +130,12 @@ describe('BullMQ scheduler', () => {
       sent.push(command.name);
       return send(command, ...rest);
     };
-    const restarted = createBullmqScheduler({ connection: client, prefix: PREFIX, queueName, clock: systemClock });
+    const restarted = createBullmqScheduler({
+      connection: client,
+      prefix: PREFIX,
+      queueName,
+      clock: systemClock,
+    });
     open.push(restarted);
     try {
       await restarted.scheduleMany(jobs);
@@ -141,9 +146,9 @@ describe('BullMQ scheduler', () => {
       await redis.zrem(delayed, expiryJobId('ad-7', jobs[7]!.version));
       await restarted.scheduleMany(jobs);
       expect(await redis.zcard(delayed)).toBe(300);
-      expect(await redis.hget(`${PREFIX}:${queueName}:${expiryJobId('ad-7', jobs[7]!.version)}`, 'name')).toBe(
-        'expire',
-      );
+      expect(
+        await redis.hget(`${PREFIX}:${queueName}:${expiryJobId('ad-7', jobs[7]!.version)}`, 'name'),
+      ).toBe('expire');
     } finally {
       await restarted.close();
       client.disconnect();
@@ -162,5 +167,48 @@ describe('BullMQ scheduler', () => {
     await ahead.schedule('ad-1', 1, at);
     await waitFor(() => r.calls.length > 0);
     expect(r.calls[0]!.at).toBeGreaterThanOrEqual(at + 500);
+  });
+
+  /** The store's clock 30 s behind this host's: BullMQ, reading the host's, hands every job over 30 s early. */
+  const storeBehind = { now: () => Date.now() - 30_000 };
+  const schedulerOn = (queueName: string, clock = storeBehind): Scheduler => {
+    const s = createBullmqScheduler({ connection: redis, prefix: PREFIX, queueName, clock });
+    open.push(s);
+    return s;
+  };
+
+  it("files a job due at its time by the store's clock and holds one handed over early until then", async () => {
+    const queueName = `expiry-${++queues}`;
+    const s = schedulerOn(queueName);
+    const r = recorder(storeBehind);
+    const at = storeBehind.now() + 600;
+    await s.schedule('ad-1', 1, at);
+    // BullMQ keeps the store's due time, whatever this host's clock says.
+    const score = await redis.zscore(`${PREFIX}:${queueName}:delayed`, expiryJobId('ad-1', 1));
+    expect(Math.floor(Number(score) / 0x1000)).toBe(at);
+    s.start(r.onDue);
+    await waitFor(() => r.calls.length > 0, 3000);
+    expect(r.calls[0]!.at).toBeGreaterThanOrEqual(at);
+    expect(r.calls[0]!.at).toBeLessThan(at + 300);
+  });
+
+  it('hands a held job to another worker when closing, which fires it at its time', async () => {
+    const queueName = `expiry-${++queues}`;
+    const [a, b] = [schedulerOn(queueName), schedulerOn(queueName)];
+    const ra = recorder(storeBehind);
+    a.start(ra.onDue);
+    const at = storeBehind.now() + 1500;
+    await a.schedule('ad-1', 1, at);
+    await sleep(300); // a holds it
+    const closed = Date.now();
+    await a.close();
+    expect(Date.now() - closed).toBeLessThan(1000);
+    const rb = recorder(storeBehind);
+    b.start(rb.onDue);
+    await waitFor(() => rb.calls.length > 0, 4000);
+    expect(ra.calls).toEqual([]);
+    expect(fired(rb.calls)).toEqual([{ id: 'ad-1', version: 1 }]);
+    expect(rb.calls[0]!.at).toBeGreaterThanOrEqual(at);
+    expect(rb.calls[0]!.at).toBeLessThan(at + 500);
   });
 });

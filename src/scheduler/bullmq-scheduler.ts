@@ -18,7 +18,7 @@
  * Memory: the last version scheduled by this process per ad id (to remove superseded or
  * cancelled jobs), pruned once its time has passed.
  */
-import { DelayedError, Queue, Worker, type BackoffStrategy, type Job } from 'bullmq';
+import { DelayedError, Queue, WaitingError, Worker, type BackoffStrategy, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock/clock.js';
 import { silentLogger, type Logger } from '../model/logger.js';
@@ -48,11 +48,15 @@ const ATTEMPTS = 100;
 const MAX_RETRY_DELAY_MS = 60_000;
 const KEEP_COMPLETED = { age: 3600, count: 10_000 };
 const CONCURRENCY = 8;
+/**
+ * Longest wait a worker holds an early job for (see `processor`): BullMQ hands a job early by as
+ * much as a worker's host clock runs ahead of the store's.
+ */
+const MAX_HOLD_MS = 60_000;
 /** Jobs per round trip of `scheduleMany`. */
 const BATCH = 1000;
 
 export const expiryJobId = (id: string, version: number): string => `${encodeURIComponent(id)}@${version}`;
-
 
 export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
   const { connection, prefix, clock } = deps;
@@ -95,14 +99,22 @@ export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
     return run;
   };
 
-  const jobOptions = (id: string, version: number, at: number) => ({
-    jobId: expiryJobId(id, version),
-    delay: Math.max(0, at - clock.now()),
-    attempts: ATTEMPTS,
-    backoff: { type: 'expiry' },
-    removeOnComplete: KEEP_COMPLETED,
-    removeOnFail: true,
-  });
+  /**
+   * BullMQ files a delayed job at `timestamp + delay`. Both are given in the store's clock, so
+   * the due time it holds is `endAt` itself, whichever replica added the job.
+   */
+  const jobOptions = (id: string, version: number, at: number) => {
+    const now = clock.now();
+    return {
+      jobId: expiryJobId(id, version),
+      timestamp: now,
+      delay: Math.max(0, at - now),
+      attempts: ATTEMPTS,
+      backoff: { type: 'expiry' },
+      removeOnComplete: KEEP_COMPLETED,
+      removeOnFail: true,
+    };
+  };
 
   /**
    * One batch of `scheduleMany`: one pipelined EXISTS per job hash (the check BullMQ's own add
@@ -149,22 +161,52 @@ export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
   const backoffStrategy: BackoffStrategy = (attemptsMade) =>
     Math.min(retryDelayMs * 2 ** Math.max(attemptsMade - 1, 0), MAX_RETRY_DELAY_MS);
 
+  /** Waits in progress, woken (resolving false) when the scheduler closes. */
+  const holds = new Set<() => void>();
+  const hold = (ms: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        holds.delete(wake);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        holds.delete(wake);
+        resolve(true);
+      }, ms);
+      holds.add(wake);
+    });
+
+  /**
+   * Every wait is measured in the due time's own clock, the store's (`clock`), and waited on a
+   * timer. BullMQ hands a delayed job to whichever worker's own wall clock passes its due time
+   * first, so a worker whose host clock runs ahead gets it early: the job is then held here
+   * until the store's clock reaches `endAt` (never handed back with a delay that another
+   * worker's clock would read differently). An expire that the store still finds early (the
+   * offset to its clock is a few ms off) is held for what the store says and asked again.
+   */
   const processor =
     (onDue: OnDue) =>
     async (job: Job<ExpiryData>, token?: string): Promise<void> => {
       const { id, version, at } = job.data;
-      const early = at - clock.now();
-      if (early > 0) {
-        // Added by a replica whose clock runs ahead: firing now would be a no-op expire that
-        // completes the job for good, so wait for our own clock instead.
-        await job.moveToDelayed(Date.now() + early, token);
-        throw new DelayedError();
-      }
-      const waitMs = await onDue(id, version);
-      if (typeof waitMs === 'number' && waitMs > 0) {
-        // Not due by the store's clock (ours runs ahead of it): fire again when it is.
-        await job.moveToDelayed(Date.now() + waitMs, token);
-        throw new DelayedError();
+      let wait = at - clock.now();
+      for (;;) {
+        if (wait > 0) {
+          if (wait > MAX_HOLD_MS) {
+            // Only a host clock far ahead of the store's gets a job this early: back to the
+            // delayed set, at a time BullMQ reads with this worker's wall clock.
+            await job.moveToDelayed(Date.now() + wait, token);
+            throw new DelayedError();
+          }
+          if (closing || !(await hold(wait))) {
+            // Closing: another worker takes it (and holds it until due).
+            await job.moveToWait(token);
+            throw new WaitingError();
+          }
+        }
+        const dueInMs = await onDue(id, version);
+        if (typeof dueInMs !== 'number' || dueInMs <= 0) return;
+        wait = dueInMs;
       }
     };
 
@@ -218,6 +260,7 @@ export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
 
     close() {
       closing ??= (async () => {
+        for (const wake of [...holds]) wake();
         await worker?.close();
         await queue.close();
       })();

@@ -55,4 +55,6 @@ export interface ServiceStats {
   readonly knownHeadSeq: number;
   /** False while the store cannot be reached (writes answer 503 `store_unavailable`). */
   readonly storeAvailable: boolean;
+  /** False while this replica could not check its clock against the store's for long. */
+  readonly clockSynced: boolean;
 }

@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import { systemClock } from '../clock/clock.js';
+import { localClock } from '../clock/synced-clock.js';
 import { createLocalLock } from '../lock/local-lock.js';
 import { createMemoryLog } from '../log/memory-log.js';
 import { createTimerScheduler } from '../scheduler/timer-scheduler.js';
@@ -18,8 +18,11 @@ export function createEmbeddedAdapters(config: Pick<Config, 'DATA_DIR'>) {
   const trackingKeys = createSqliteTrackingKeys({ filename: trackingFilename(config.DATA_DIR) });
   const log = createMemoryLog();
   const lock = createLocalLock();
-  const scheduler = createTimerScheduler({ clock: systemClock });
+  // The store is on this host: its clock is the reference.
+  const clock = localClock();
+  const scheduler = createTimerScheduler({ clock });
   return {
+    clock,
     store,
     log,
     lock,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { systemClock } from '../clock/clock.js';
+import { createPostgresTimeSource } from '../clock/postgres-time-source.js';
+import { createSyncedClock } from '../clock/synced-clock.js';
 import { createLocalLock } from '../lock/local-lock.js';
 import { createQueuedLock } from '../lock/queued-lock.js';
 import { createRedisLock } from '../lock/redis-lock.js';
@@ -36,6 +37,14 @@ export async function createReplicatedAdapters(
   const applied = await migratePostgres(pool);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
+  // Every replica reads time as Postgres's clock: its offset is sampled every few seconds.
+  const clock = createSyncedClock({
+    source: createPostgresTimeSource({ pool }),
+    onSampling: (ok, err) =>
+      ok
+        ? logger.info("the store's clock can be read again")
+        : logger.warn({ err }, "cannot read the store's clock: time runs on from the last offset"),
+  });
   const store = createPostgresStore({ pool });
   const trackingStore = createPostgresTrackingStore({ pool });
   const trackingKeys = createPostgresTrackingKeys({ pool });
@@ -58,7 +67,7 @@ export async function createReplicatedAdapters(
   const scheduler = createBullmqScheduler({
     connection: clients.queueRedis,
     prefix,
-    clock: systemClock,
+    clock,
     logger,
   });
   const repair = createRepairLoop({
@@ -71,6 +80,7 @@ export async function createReplicatedAdapters(
   });
 
   return {
+    clock,
     store,
     log,
     lock,
@@ -84,6 +94,7 @@ export async function createReplicatedAdapters(
     createRateLimiter: (name: string, points: number, durationSeconds = 1) =>
       createRedisRateLimiter({ redis, keyPrefix: `${prefix}:rl:${name}`, points, durationSeconds }),
     async close(): Promise<void> {
+      clock.stop();
       await lock.close();
       await repair.stop();
       await log.close();

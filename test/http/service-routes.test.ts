@@ -126,7 +126,7 @@ describe('service routes on the real core', () => {
 });
 
 /** A service that can be made not ready or broken, for what the real core does not easily do. */
-function fakeService(state: { ready: boolean }): AdsService {
+function fakeService(state: { ready: boolean; clockSynced?: boolean }): AdsService {
   const boom = () => Promise.reject(new Error('database exploded at /secret/path.ts:12'));
   return {
     create: boom,
@@ -149,6 +149,7 @@ function fakeService(state: { ready: boolean }): AdsService {
       lastAppliedAt: Date.UTC(2026, 11, 1) - 1500,
       knownHeadSeq: 10,
       storeAvailable: true,
+      clockSynced: state.clockSynced ?? true,
     }),
   };
 }
@@ -193,6 +194,21 @@ describe('with a fake service', () => {
     expect((await app.request('/metrics')).status).toBe(200);
     state.ready = true;
     expect((await app.request('/readyz')).status).toBe(200);
+  });
+
+  it("says on /readyz when the store's clock could not be read for long, still ready", async () => {
+    const state = { ready: true, clockSynced: false };
+    const service = fakeService(state);
+    const app = createApp({
+      service,
+      logger: pino({ level: 'silent' }),
+      metrics: createMetrics(service, { defaultMetrics: false }),
+    });
+    const res = await app.request('/readyz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ready', clock: 'unsynced' });
+    state.clockSynced = true;
+    expect(await (await app.request('/readyz')).json()).toEqual({ status: 'ready' });
   });
 
   it('answers 500 internal without leaking the error, and logs it with the request id', async () => {

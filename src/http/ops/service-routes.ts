@@ -11,9 +11,14 @@ export function registerServiceRoutes(app: OpenAPIHono, { service }: AppDeps, me
 
   app.get('/readyz', (c) => {
     if (!service.isReady()) throw notReady();
-    // Reads go on from memory while the store is down: still ready, with the outage shown.
-    if (!service.stats().storeAvailable) return c.json({ status: 'ready', store: 'unavailable' });
-    return c.json({ status: 'ready' });
+    // Reads go on from memory while the store is down (and on the last clock offset while the
+    // store's clock cannot be read): still ready, with the trouble shown.
+    const { storeAvailable, clockSynced } = service.stats();
+    return c.json({
+      status: 'ready',
+      ...(storeAvailable ? {} : { store: 'unavailable' }),
+      ...(clockSynced ? {} : { clock: 'unsynced' }),
+    });
   });
 
   app.get('/metrics', async (c) =>
