@@ -1,7 +1,12 @@
+import type pg from 'pg';
 import { AppError, storeUnavailable } from '../model/errors.js';
 
-/** Socket-level failures and Postgres SQLSTATEs that say "cannot reach the database", not "bad query". */
-const CONNECTION_CODES = new Set([
+/**
+ * Socket-level failures, and SQLSTATEs that say "the database cannot serve us now" rather than
+ * "this query is wrong". Whole classes: 08 (connection exception), 53 (insufficient resources:
+ * too many connections, out of memory, disk full).
+ */
+const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -10,24 +15,44 @@ const CONNECTION_CODES = new Set([
   'ENOTFOUND',
   'EPIPE',
   'EAI_AGAIN',
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '53300', // too_many_connections
+  '57P01', // admin_shutdown: terminated by an administrator, or a fast shutdown
+  '57P02', // crash_shutdown: another backend crashed
+  '57P03', // cannot_connect_now: starting up, shutting down, in recovery
+  '57P05', // idle_session_timeout
+  '25P03', // idle_in_transaction_session_timeout
+  '25006', // read_only_sql_transaction: a failover left us on a standby
+  '57014', // query_canceled: statement_timeout
+  '55P03', // lock_not_available: lock_timeout
 ]);
+const UNAVAILABLE_CLASSES = ['08', '53'];
+/** 55000 is also raised by bad statements; only this message of it is an outage. */
+const NOT_ACCEPTING = /is not currently accepting connections/i;
 const CONNECTION_MESSAGES =
-  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused/i;
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused|not queryable|Client was closed/i;
 
-/** True when `err` means the database could not be reached (class 08 or a socket error). */
+/** Errors that pg-pool raised while getting a connection (see `watchConnects`). */
+const connectFailures = new WeakSet<object>();
+
+/**
+ * True when `err` means the database could not be reached or cannot serve us for now: any
+ * failure to get a connection, a socket error, a server going away, starting up or read-only,
+ * too many connections, a statement or lock timeout. False for everything else (a bad query, a
+ * constraint, a bug), which stays a 500.
+ */
 export function isConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
+  if (connectFailures.has(err)) return true;
   if (err instanceof AggregateError) return err.errors.some(isConnectionError);
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CLASSES.includes(code.slice(0, 2))) return true;
+    if (code === '55000') return NOT_ACCEPTING.test(err.message);
+    if (/^[0-9A-Z]{5}$/.test(code)) return false;
+  }
   return CONNECTION_MESSAGES.test(err.message);
 }
 
-/** Turns a connection failure into `store_unavailable`; any other error passes unchanged. */
+/** Turns an outage into `store_unavailable`; any other error passes unchanged. */
 export function asStoreError(err: unknown): unknown {
   return !(err instanceof AppError) && isConnectionError(err) ? storeUnavailable(err) : err;
 }
@@ -45,4 +70,34 @@ export function withStoreErrors<T extends object>(store: T): T {
         : value;
   }
   return wrapped as T;
+}
+
+type ConnectCallback = (err: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void;
+const watched = new WeakSet<pg.Pool>();
+
+/**
+ * Makes every error met while `pool` gets a connection (its own `query` included) count as an
+ * outage, whatever the server said: refused, not accepting connections, the database gone or
+ * renamed, authentication changed, no free connection within the connect timeout. Call once
+ * where the pool is made; calling again does nothing.
+ */
+export function watchConnects(pool: pg.Pool): pg.Pool {
+  if (watched.has(pool)) return pool;
+  watched.add(pool);
+  const connect = pool.connect.bind(pool) as unknown as (cb?: ConnectCallback) => Promise<pg.PoolClient> | undefined;
+  const mark = (err: unknown): void => {
+    if (typeof err === 'object' && err !== null) connectFailures.add(err);
+  };
+  const watchedConnect = (cb?: ConnectCallback) =>
+    cb
+      ? connect((err, client, done) => {
+          if (err) mark(err);
+          cb(err, client, done);
+        })
+      : connect()!.catch((err: unknown) => {
+          mark(err);
+          throw err;
+        });
+  (pool as unknown as { connect: typeof watchedConnect }).connect = watchedConnect;
+  return pool;
 }

@@ -8,6 +8,7 @@
 import pg from 'pg';
 import type { BucketCounts } from './buckets.js';
 import type { CountBatch, StoredCounts, TrackingStore } from './tracking-store.js';
+import { withStoreErrors } from '../db/postgres-errors.js';
 import { inTransaction } from '../db/postgres-tx.js';
 import { withFreshFires } from './fires.js';
 import { settleFires } from './postgres-fires.js';
@@ -85,7 +86,8 @@ export function createPostgresTrackingStore(deps: PostgresTrackingStoreDeps): Tr
 
   const isEmpty = (b: CountBatch) => b.minutes.length + b.hours.length + b.last.length === 0;
 
-  return {
+  // An outage is 503 store_unavailable (a keyed request is then safe to retry); a bug stays a 500.
+  return withStoreErrors({
     async watermark(replicaId) {
       const { rows } = await pool.query<{ watermark: string }>(sql.watermark, [replicaId]);
       return rows[0] ? Number(rows[0].watermark) : 0;
@@ -168,5 +170,5 @@ export function createPostgresTrackingStore(deps: PostgresTrackingStoreDeps): Tr
     },
 
     close: () => Promise.resolve(),
-  };
+  });
 }

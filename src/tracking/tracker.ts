@@ -3,7 +3,7 @@
  * store when the request carries an Idempotency-Key) and answers stats and history as the
  * store's sums plus this replica's not-yet-stored deltas.
  */
-import { AppError, idempotencyKeyReused, notFound, storeUnavailable } from '../model/errors.js';
+import { idempotencyKeyReused, notFound } from '../model/errors.js';
 import {
   ctr,
   floorTo,
@@ -55,15 +55,6 @@ export interface AdStats {
 
 const typeIndex = (type: EventType) => (type === 'impression' ? 0 : 1);
 
-/** A store call whose failure the client should retry later: 503 `store_unavailable`. */
-async function fromStore<T>(call: () => T | Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    throw err instanceof AppError ? err : storeUnavailable(err);
-  }
-}
-
 export function createTracker(deps: TrackerDeps) {
   const { store, aggregator } = deps;
 
@@ -78,7 +69,7 @@ export function createTracker(deps: TrackerDeps) {
       if (code === undefined) {
         let exists = known.get(e.adId);
         if (exists === undefined) {
-          exists = await fromStore(() => deps.adExists(e.adId));
+          exists = await deps.adExists(e.adId);
           known.set(e.adId, exists);
         }
         if (!exists) code = 'unknown_ad';
@@ -108,14 +99,12 @@ export function createTracker(deps: TrackerDeps) {
       if (idempotency) {
         const deltas = new Deltas();
         for (const r of records) deltas.add(r);
-        const stored = await fromStore(() =>
-          store.recordKeyed({
-            ...idempotency,
-            answer: JSON.stringify(answer),
-            at: now,
-            ...deltas.toRows(windowFloors(now).minuteFrom),
-          }),
-        );
+        const stored = await store.recordKeyed({
+          ...idempotency,
+          answer: JSON.stringify(answer),
+          at: now,
+          ...deltas.toRows(windowFloors(now).minuteFrom),
+        });
         if (stored) {
           if (stored.fingerprint !== idempotency.fingerprint) throw idempotencyKeyReused();
           return { answer: JSON.parse(stored.answer) as RecordAnswer, replayed: true };
@@ -131,8 +120,8 @@ export function createTracker(deps: TrackerDeps) {
     async stats(adId: string): Promise<AdStats> {
       const asOf = deps.now();
       const { minuteFrom, hourFrom } = windowFloors(asOf);
-      const [stored, unflushed] = await fromStore(() =>
-        aggregator.withUnflushed(() => store.read(adId, aggregator.replicaId, minuteFrom, hourFrom)),
+      const [stored, unflushed] = await aggregator.withUnflushed(() =>
+        store.read(adId, aggregator.replicaId, minuteFrom, hourFrom),
       );
       const minutes: BucketCounts[] = [...stored.minutes];
       const hours: BucketCounts[] = [...stored.hours];
@@ -149,7 +138,7 @@ export function createTracker(deps: TrackerDeps) {
         impression: lastImpression < 0 ? null : lastImpression,
         click: lastClick < 0 ? null : lastClick,
       };
-      if (last.impression === null && last.click === null) await fromStore(() => mustExist(adId));
+      if (last.impression === null && last.click === null) await mustExist(adId);
       return { id: adId, asOf, windows: windowTotals(asOf, minutes, hours), last };
     },
 
@@ -162,8 +151,8 @@ export function createTracker(deps: TrackerDeps) {
         const { last } = await tracker.stats(adId);
         if (last.impression === null && last.click === null) throw notFound('ad');
       }
-      const [stored, unflushed] = await fromStore(() =>
-        aggregator.withUnflushed(() => store.hours(adId, aggregator.replicaId, floorTo(from, HOUR), end)),
+      const [stored, unflushed] = await aggregator.withUnflushed(() =>
+        store.hours(adId, aggregator.replicaId, floorTo(from, HOUR), end),
       );
       const hours: BucketCounts[] = [...stored.hours];
       for (const d of unflushed) hours.push(...(d.of(adId)?.hours ?? []));

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { watchConnects } from '../db/postgres-errors.js';
 import type { Config } from './config.js';
 
 /**
@@ -28,12 +29,16 @@ export function createReplicatedClients(
 
   // A replica paused inside a transaction must not block every writer forever.
   // An unreachable Postgres fails a request within seconds (503 store_unavailable) instead of hanging it.
-  const pool = new pg.Pool({
-    connectionString: DATABASE_URL,
-    max: 8,
-    idle_in_transaction_session_timeout: 10_000,
-    connectionTimeoutMillis: 3_000,
-  });
+  // Any failure to get a connection (refused, not accepting connections, no free one in time) is
+  // an outage, whatever Postgres said: see watchConnects.
+  const pool = watchConnects(
+    new pg.Pool({
+      connectionString: DATABASE_URL,
+      max: 8,
+      idle_in_transaction_session_timeout: 10_000,
+      connectionTimeoutMillis: 3_000,
+    }),
+  );
   pool.on('error', (err) => logger.warn({ err }, 'idle Postgres client failed'));
 
   const redis = new Redis(REDIS_URL, {
