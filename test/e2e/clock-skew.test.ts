@@ -65,23 +65,23 @@ describe.each([
     expect(Math.abs(offset + (sign * SKEW_MS) / 1000)).toBeLessThan(1);
     expect(Math.abs(await metric(replicas[0]!, 'adsm_clock_offset_seconds'))).toBeLessThan(1);
 
-    // Twelve ads through every replica: some start in 2-3 s, all end 5-9 s from now.
+    // Twelve ads through every replica at once: some start in 4-5 s, all end 8-12 s from now.
     const base = Date.now();
-    const ads: Seen[] = [];
-    for (let i = 0; i < 12; i++) {
-      const startAt = i % 3 === 0 ? base + 2_000 + i * 100 : base - 60_000;
-      const endAt = base + 5_000 + i * 350;
-      const via = replicas[i % 3]!;
-      const res = await post(
-        via.url,
-        adBody(i, { startAt: new Date(startAt).toISOString(), endAt: new Date(endAt).toISOString() }),
-      );
-      expect(res.status, await res.clone().text()).toBe(201);
-      const ad = (await res.json()) as { id: string; createdAt: string };
-      // Stamped with the store's time, whichever replica took it.
-      expect(Math.abs(Date.parse(ad.createdAt) - Date.now())).toBeLessThan(2_000);
-      ads.push({ id: ad.id, startAt, endAt });
-    }
+    const ads: Seen[] = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const startAt = i % 3 === 0 ? base + 4_000 + i * 100 : base - 60_000;
+        const endAt = base + 8_000 + i * 350;
+        const res = await post(
+          replicas[i % 3]!.url,
+          adBody(i, { startAt: new Date(startAt).toISOString(), endAt: new Date(endAt).toISOString() }),
+        );
+        expect(res.status, await res.clone().text()).toBe(201);
+        const ad = (await res.json()) as { id: string; createdAt: string };
+        // Stamped with the store's time, whichever replica took it.
+        expect(Math.abs(Date.parse(ad.createdAt) - Date.now())).toBeLessThan(2_000);
+        return { id: ad.id, startAt, endAt };
+      }),
+    );
     const byId = new Map(ads.map((a) => [a.id, a]));
     const lastEnd = Math.max(...ads.map((a) => a.endAt));
 
