@@ -191,7 +191,7 @@ export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
       const { id, version, at } = job.data;
       let wait = at - clock.now();
       for (;;) {
-        if (wait > 0) {
+        while (wait > 0) {
           if (wait > MAX_HOLD_MS) {
             // Only a host clock far ahead of the store's gets a job this early: back to the
             // delayed set, at a time BullMQ reads with this worker's wall clock.
@@ -203,6 +203,8 @@ export function createBullmqScheduler(deps: BullmqSchedulerDeps): Scheduler {
             await job.moveToWait(token);
             throw new WaitingError();
           }
+          // A timer may wake a millisecond before the clock it was computed from says so.
+          wait = at - clock.now();
         }
         const dueInMs = await onDue(id, version);
         if (typeof dueInMs !== 'number' || dueInMs <= 0) return;
