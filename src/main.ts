@@ -158,7 +158,7 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
   });
   const fire = createFire({
     verifier: trackingUrls,
-    now: () => systemClock.now(),
+    now: () => clock.now(),
     accept: (records) => tracking.aggregator.accept(records),
     landingUrlOf: async (id) => (await node.service.get(id))?.creative?.landingUrl,
     onRefused: fireMetrics.onRefused,
