@@ -38,7 +38,10 @@ export function createRedisFrequencyCaps(deps: {
       }
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('frequency caps: redis did not answer in time')), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error('frequency caps: redis did not answer in time')),
+          timeoutMs,
+        );
       });
       return Promise.race([command(`${prefix}:caps:${userKey}`, ...args), timeout])
         .then((positions) => positions.map((p) => p - 1))

@@ -41,31 +41,20 @@ export function createSqliteFrequencyCaps(deps: {
          SELECT user_key, ad_id FROM frequency_caps WHERE keep_until < ? LIMIT ?)`,
     ),
   };
+  let writes = 0;
   const table: ServeTimesTable = {
-    get(userKey, adId) {
+    get: (userKey, adId) => {
       const row = sql.get.get(userKey, adId);
       return row ? row.times.split(',').map(Number) : undefined;
     },
-    set(userKey, adId, times, keepUntil) {
+    set: (userKey, adId, times, keepUntil) => {
+      writes++;
       sql.put.run(userKey, adId, times.join(','), keepUntil);
     },
   };
-  let writes = 0;
   const take = db.transaction(
     (userKey: string, candidates: Parameters<FrequencyCapStore['take']>[1], count: number, now: number) =>
-      takeFrom(
-        {
-          get: table.get,
-          set(...args) {
-            writes++;
-            table.set(...args);
-          },
-        },
-        userKey,
-        candidates,
-        count,
-        now,
-      ),
+      takeFrom(table, userKey, candidates, count, now),
   );
   let takes = 0;
 

@@ -16,6 +16,7 @@ import { requestContext } from './edge/request-context.js';
 import { securityHeaders } from './edge/security-headers.js';
 import { registerServiceRoutes } from './ops/service-routes.js';
 import { registerTrackingRoutes } from './tracking/stats-routes.js';
+import { describeDecisions } from './delivery/describe.js';
 import type { AppDeps } from './types.js';
 import { createMemoryRateLimiter } from '../ratelimit/rate-limiter.js';
 
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     countryCodes: COUNTRY_CODES,
   });
   if (deps.tracking) registerTrackingRoutes(app, deps.tracking);
+  describeDecisions(app);
   registerServiceRoutes(app, deps, metrics);
   describeRoutes(app);
   for (const [path, methods] of ROUTES) app.all(path, methodNotAllowedHandler(methods));

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { createManualClock, type ManualClock } from '../../src/clock/clock.js';
 import { createApp } from '../../src/http/app.js';
-import { createMetrics } from '../../src/http/ops/metrics.js';
+import { createMetrics, type Metrics } from '../../src/http/ops/metrics.js';
 import { createTargetingIndex } from '../../src/index/targeting-index.js';
 import { createLocalLock } from '../../src/lock/local-lock.js';
 import { createMemoryLog } from '../../src/log/memory-log.js';
@@ -29,6 +29,7 @@ export interface TestAppOptions {
 
 export interface TestApp {
   app: ReturnType<typeof createApp>;
+  metrics: Metrics;
   clock: ManualClock;
   service: AdsService;
   node: AdsNode;
@@ -58,14 +59,16 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   });
   await node.start();
   const logger = pino({ level: 'silent' });
+  const metrics = createMetrics(node.service);
   const app = createApp({
     service: node.service,
     adminToken: opts.adminToken,
     logger,
-    metrics: createMetrics(node.service),
+    metrics,
   });
   return {
     app,
+    metrics,
     clock,
     service: node.service,
     node,

@@ -1,0 +1,127 @@
+/**
+ * Decisions: which ads a viewer gets. Candidates are the ads the public query would answer for
+ * the viewer now (active, matching); then the draw order (priority, weights: `choice.ts`); then
+ * frequency caps, checked and recorded in one atomic step for the candidates that could be
+ * chosen; each chosen ad gets its tracking URLs.
+ */
+import type { Clock } from '../clock/clock.js';
+import { deliveryOf, type Ad, type AdQuery } from '../model/ad.js';
+import type { AdsService } from '../service/ads-service.js';
+import { drawOrder, type Random } from './choice.js';
+import type { CapCandidate, FrequencyCapStore } from './frequency-caps.js';
+import type { IssuedDecision, TrackingUrls } from './tracking-urls.js';
+
+export interface DecisionRequest {
+  /** Who is viewing; without a key, ads with caps are never chosen. */
+  readonly userKey?: string | undefined;
+  readonly viewer: AdQuery;
+  /** How many distinct ads are wanted (1..20). */
+  readonly count: number;
+  /** Ad ids that must not be chosen. */
+  readonly exclude: ReadonlySet<string>;
+}
+
+export interface DecidedAd extends IssuedDecision {
+  readonly ad: Ad;
+}
+
+export interface DecisionOutcome {
+  /** In the order chosen. */
+  readonly decided: readonly DecidedAd[];
+  /** Ads that would have been chosen but for a cap: full for this user, no user key, or caps unreachable. */
+  readonly cappedOut: readonly string[];
+  /** False when the caps could not be checked, so no capped ad was chosen. */
+  readonly capsReached: boolean;
+}
+
+export interface DeciderHooks {
+  /** One decision answered, with how many ads it chose. */
+  readonly decided?: (chosen: number) => void;
+  /** Capped ads left out, by why. */
+  readonly capRefused?: (reason: 'full' | 'no_user_key' | 'unavailable', ads: number) => void;
+  readonly capsFailed?: (err: unknown) => void;
+}
+
+export interface DeciderDeps extends DeciderHooks {
+  readonly service: Pick<AdsService, 'query'>;
+  readonly caps: FrequencyCapStore;
+  readonly urls: TrackingUrls;
+  readonly clock: Clock;
+  /** Default `Math.random`. */
+  readonly random?: Random;
+}
+
+export interface Decider {
+  decide(request: DecisionRequest): Promise<DecisionOutcome>;
+}
+
+const ALL = Number.MAX_SAFE_INTEGER;
+
+export function createDecider(deps: DeciderDeps): Decider {
+  const { service, caps, urls, clock } = deps;
+  const random = deps.random ?? Math.random;
+
+  return {
+    async decide({ userKey, viewer, count, exclude }) {
+      const now = clock.now();
+      const draw = drawOrder(service.query(viewer, 0, ALL, now), deliveryOf, random);
+      // The candidates that could be chosen, in order: up to the `count`-th one without caps
+      // (nothing after it can be), capped ones included only when there is a user key.
+      const line: Ad[] = [];
+      const cappedOut: string[] = [];
+      let free = 0;
+      let capped = 0;
+      let noKey = 0;
+      while (free < count) {
+        const ad = draw();
+        if (ad === undefined) break;
+        if (exclude.has(ad.id)) continue;
+        if (deliveryOf(ad).frequencyCaps.length === 0) free++;
+        else if (userKey === undefined) {
+          noKey++;
+          cappedOut.push(ad.id);
+          continue;
+        } else capped++;
+        line.push(ad);
+      }
+
+      let chosen: Ad[];
+      let capsReached = true;
+      if (capped === 0) chosen = line;
+      else {
+        const candidates: CapCandidate[] = line.map((ad) => ({
+          adId: ad.id,
+          caps: deliveryOf(ad).frequencyCaps,
+        }));
+        let taken: number[];
+        try {
+          taken = await caps.take(userKey!, candidates, count, now);
+        } catch (err) {
+          deps.capsFailed?.(err);
+          capsReached = false;
+          taken = [];
+          for (let i = 0; i < line.length && taken.length < count; i++) {
+            if (candidates[i]!.caps.length === 0) taken.push(i);
+          }
+        }
+        chosen = taken.map((i) => line[i]!);
+        const takenSet = new Set(taken);
+        // The walk stops at the `count`-th ad taken: capped ads after it were never checked.
+        const examined = taken.length === count ? taken[count - 1]! + 1 : line.length;
+        let refused = 0;
+        for (let i = 0; i < examined; i++) {
+          if (candidates[i]!.caps.length > 0 && !takenSet.has(i)) {
+            refused++;
+            cappedOut.push(line[i]!.id);
+          }
+        }
+        if (refused > 0) deps.capRefused?.(capsReached ? 'full' : 'unavailable', refused);
+      }
+      if (noKey > 0) deps.capRefused?.('no_user_key', noKey);
+
+      const decided = chosen.map((ad) => ({ ad, ...urls.issue(ad.id, now) }));
+      deps.decided?.(decided.length);
+      return { decided, cappedOut, capsReached };
+    },
+  };
+}
