@@ -31,6 +31,10 @@ import { openTrackingUrls } from './delivery/tracking-urls.js';
 import { createFire } from './delivery/fire.js';
 import { createFireMetrics } from './delivery/fire-metrics.js';
 import { createFireRoute } from './http/tracking/fire-route.js';
+import type { FrequencyCapStore } from './delivery/frequency-caps.js';
+import { createDecisionsRoute } from './http/delivery/decisions-route.js';
+import { createDecider } from './delivery/decider.js';
+import { createDeliveryMetrics } from './delivery/delivery-metrics.js';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -41,6 +45,7 @@ type Adapters = Pick<
   /** The store's clock as this process reads it: every time read (reads included) comes from it. */
   readonly clock: SyncedClock;
   readonly trackingStore: TrackingStore;
+  readonly frequencyCaps: FrequencyCapStore;
   readonly trackingKeys: TrackingKeys;
   /** A budget of `points` per key per window (default 1 s), named `name`. */
   createRateLimiter(name: string, points: number, durationSeconds?: number): RateLimiter;
@@ -174,6 +179,19 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
     tracking: { tracker: tracking.tracker, isReady, adminToken: config.ADMIN_TOKEN },
   });
   const envelope = createEnvelope(logger, metrics);
+  const decider = createDecider({
+    service: node.service,
+    caps: adapters.frequencyCaps,
+    urls: trackingUrls,
+    clock: systemClock,
+    ...createDeliveryMetrics(metrics.registry),
+  });
+  const decisions = createDecisionsRoute({
+    decider,
+    isReady,
+    envelope,
+    eventsToken: config.EVENTS_TOKEN,
+  });
   const fastPublic = createFastPublicRoute({ service: node.service, envelope });
   const events = createEventsRoute({
     tracker: tracking.tracker,
@@ -196,7 +214,8 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
   });
   const server = createHttpServer({
     fetch: app.fetch,
-    fastPath: (req, res) => fastPublic(req, res) || events(req, res) || fires(req, res),
+    fastPath: (req, res) =>
+      fastPublic(req, res) || events(req, res) || fires(req, res) || decisions(req, res),
     envelope,
     limits: {
       headersTimeoutMs: config.HEADERS_TIMEOUT_MS,

@@ -6,6 +6,7 @@ import { createTimerScheduler } from '../scheduler/timer-scheduler.js';
 import { createSqliteStore } from '../store/sqlite-store.js';
 import { createMemoryRateLimiter } from '../ratelimit/rate-limiter.js';
 import { createSqliteTrackingStore, trackingFilename } from '../tracking/sqlite-tracking-store.js';
+import { createSqliteFrequencyCaps, deliveryFilename } from '../delivery/sqlite-frequency-caps.js';
 import { createSqliteTrackingKeys } from '../delivery/sqlite-tracking-keys.js';
 
 /**
@@ -15,6 +16,7 @@ import { createSqliteTrackingKeys } from '../delivery/sqlite-tracking-keys.js';
 export function createEmbeddedAdapters(config: Pick<Config, 'DATA_DIR'>) {
   const store = createSqliteStore({ dataDir: config.DATA_DIR, exclusive: true });
   const trackingStore = createSqliteTrackingStore({ filename: trackingFilename(config.DATA_DIR) });
+  const frequencyCaps = createSqliteFrequencyCaps({ filename: deliveryFilename(config.DATA_DIR) });
   const trackingKeys = createSqliteTrackingKeys({ filename: trackingFilename(config.DATA_DIR) });
   const log = createMemoryLog();
   const lock = createLocalLock();
@@ -28,10 +30,12 @@ export function createEmbeddedAdapters(config: Pick<Config, 'DATA_DIR'>) {
     lock,
     scheduler,
     trackingStore,
+    frequencyCaps,
     trackingKeys,
     createRateLimiter: (_name: string, points: number, durationSeconds = 1) =>
       createMemoryRateLimiter({ points, durationSeconds }),
     async close() {
+      await frequencyCaps.close();
       await trackingKeys.close();
       await trackingStore.close();
       await log.close();

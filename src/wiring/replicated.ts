@@ -14,6 +14,7 @@ import { createRedisRateLimiter } from '../ratelimit/rate-limiter.js';
 import { createPostgresTrackingStore } from '../tracking/postgres-tracking-store.js';
 import { createPostgresTrackingKeys } from '../delivery/postgres-tracking-keys.js';
 import type { ReplicatedClients } from './clients.js';
+import { createRedisFrequencyCaps } from '../delivery/redis-frequency-caps.js';
 import type { Config } from './config.js';
 
 type ReplicatedConfig = Pick<
@@ -90,6 +91,7 @@ export async function createReplicatedAdapters(
     snapshotClaim: createRedisSnapshotClaim({ redis, prefix }),
     trackingStore,
     trackingKeys,
+    frequencyCaps: createRedisFrequencyCaps({ redis, prefix }),
     /** A budget per key per second shared by the cluster (per process while Redis is down). */
     createRateLimiter: (name: string, points: number, durationSeconds = 1) =>
       createRedisRateLimiter({ redis, keyPrefix: `${prefix}:rl:${name}`, points, durationSeconds }),
