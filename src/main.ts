@@ -183,7 +183,7 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
     service: node.service,
     caps: adapters.frequencyCaps,
     urls: trackingUrls,
-    clock: systemClock,
+    clock,
     ...createDeliveryMetrics(metrics.registry),
   });
   const decisions = createDecisionsRoute({
