@@ -193,3 +193,32 @@ describe('fast parser and PublicQuerySchema agree', () => {
     else expect(a).toEqual(b);
   });
 });
+
+describe('the plain path (known parameters, plain values) and the reference agree', () => {
+  const valid: Record<string, readonly string[]> = {
+    offset: ['0', '9', '007', '123456789012345', '1234567890123456'],
+    limit: ['1', '5', '100', '101', '0'],
+    age: ['1', '64', '100', '0', '101'],
+    gender: ['M', 'F', 'X', 'MM'],
+    country: ['TW', 'tw', 'uS', 'ZZ', 'XK', 'T'],
+    platform: ['android', 'ios', 'web', 'andro', 'webs'],
+  };
+  const pair = fc
+    .constantFrom(...Object.keys(valid))
+    .chain((k) => fc.constantFrom(...valid[k]!).map((v) => `${k}=${v}`));
+  const search = fc
+    .tuple(fc.array(pair, { minLength: 1, maxLength: 7 }), fc.constantFrom('', '&', '&&', '#x'))
+    .map(([pairs, tail]) => pairs.join('&') + tail);
+
+  it('on every order, repeat, bound and trailing separator', () => {
+    fc.assert(
+      fc.property(search, (s) => {
+        const a = fast(s);
+        const b = reference(s);
+        if (b === undefined) expect(a, s).toBeInstanceOf(AppError);
+        else expect(a, s).toEqual(b);
+      }),
+      { numRuns: propertyRuns(20_000) },
+    );
+  });
+});

@@ -72,10 +72,131 @@ function upperCountry(s: string): string | undefined {
 
 const DEFAULTS: PublicQuery = { offset: 0, limit: DEFAULT_LIMIT, query: {} };
 
+/** Assigned country codes by their two upper-case letters' char codes (`first * 128 + second`). */
+const COUNTRY_BY_CODES: readonly (string | undefined)[] = (() => {
+  const table: (string | undefined)[] = new Array<string | undefined>(128 * 128).fill(undefined);
+  for (const code of COUNTRY_CODES) table[code.charCodeAt(0) * 128 + code.charCodeAt(1)] = code;
+  return table;
+})();
+
+/** An ASCII letter's upper-case char code, or -1 for anything else. */
+const upperLetter = (c: number): number => (c >= 65 && c <= 90 ? c : c >= 97 && c <= 122 ? c - 32 : -1);
+
+/**
+ * The usual query (known parameters, each once, with valid plain values, nothing to decode)
+ * parsed without slicing the URL; `undefined` for anything else, which the general parser
+ * below then answers (errors, percent-encoding, unknown or repeated parameters, defaults).
+ */
+function parsePlain(url: string, q: number): PublicQuery | undefined {
+  const end = url.length;
+  let seen = 0;
+  let offset = 0;
+  let limit = DEFAULT_LIMIT;
+  let age = -1;
+  let gender: Gender | undefined;
+  let country: string | undefined;
+  let platform: Platform | undefined;
+  let i = q + 1;
+  while (i < end) {
+    // The key: one of the six names, followed by '='.
+    let bit: number;
+    let from: number;
+    switch (url.charCodeAt(i)) {
+      case 111: // o
+        bit = OFFSET;
+        from = i + 7;
+        if (!url.startsWith('offset=', i)) return undefined;
+        break;
+      case 108: // l
+        bit = LIMIT;
+        from = i + 6;
+        if (!url.startsWith('limit=', i)) return undefined;
+        break;
+      case 97: // a
+        bit = AGE;
+        from = i + 4;
+        if (!url.startsWith('age=', i)) return undefined;
+        break;
+      case 103: // g
+        bit = GENDER;
+        from = i + 7;
+        if (!url.startsWith('gender=', i)) return undefined;
+        break;
+      case 99: // c
+        bit = COUNTRY;
+        from = i + 8;
+        if (!url.startsWith('country=', i)) return undefined;
+        break;
+      case 112: // p
+        bit = PLATFORM;
+        from = i + 9;
+        if (!url.startsWith('platform=', i)) return undefined;
+        break;
+      default:
+        return undefined;
+    }
+    if (seen & bit) return undefined;
+    seen |= bit;
+    let to = url.indexOf('&', from);
+    if (to === -1) to = end;
+    const length = to - from;
+    if (bit & (OFFSET | LIMIT | AGE)) {
+      // 1 to 15 decimal digits: below 2^53, as the general parser's `digits` reads them.
+      if (length < 1 || length > 15) return undefined;
+      let v = 0;
+      for (let k = from; k < to; k++) {
+        const d = url.charCodeAt(k) - 48;
+        if (d < 0 || d > 9) return undefined;
+        v = v * 10 + d;
+      }
+      if (bit === OFFSET) offset = v;
+      else if (bit === LIMIT) {
+        if (v < 1 || v > MAX_LIMIT) return undefined;
+        limit = v;
+      } else {
+        if (v < 1 || v > 100) return undefined;
+        age = v;
+      }
+    } else if (bit === GENDER) {
+      if (length !== 1) return undefined;
+      const c = url.charCodeAt(from);
+      if (c === 77) gender = 'M';
+      else if (c === 70) gender = 'F';
+      else return undefined;
+    } else if (bit === COUNTRY) {
+      if (length !== 2) return undefined;
+      const a = upperLetter(url.charCodeAt(from));
+      const b = upperLetter(url.charCodeAt(from + 1));
+      country = a < 0 || b < 0 ? undefined : COUNTRY_BY_CODES[a * 128 + b];
+      if (country === undefined) return undefined;
+    } else {
+      if (length === 3 && url.startsWith('ios', from)) platform = 'ios';
+      else if (length === 3 && url.startsWith('web', from)) platform = 'web';
+      else if (length === 7 && url.startsWith('android', from)) platform = 'android';
+      else return undefined;
+    }
+    i = to + 1;
+    // A trailing '&' or an empty segment: the general parser's business.
+    if (i === end && to < end) return undefined;
+  }
+  if (seen === 0) return undefined;
+  const query: { -readonly [K in keyof AdQuery]: AdQuery[K] } = {};
+  if (age !== -1) query.age = age;
+  if (gender !== undefined) query.gender = gender;
+  if (country !== undefined) query.country = country;
+  if (platform !== undefined) query.platform = platform;
+  return { offset, limit, query };
+}
+
 /** Parses the public query of `url`; throws `validation_failed` listing every broken parameter. */
 export function parsePublicQuery(url: string): PublicQuery {
   const q = url.indexOf('?');
   if (q === -1) return DEFAULTS;
+  return parsePlain(url, q) ?? parseGeneral(url, q);
+}
+
+/** Any query: decoding, unknown and repeated parameters, and every error listed. */
+function parseGeneral(url: string, q: number): PublicQuery {
   let end = url.indexOf('#', q);
   if (end === -1) end = url.length;
 
