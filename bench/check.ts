@@ -117,11 +117,20 @@ export interface CheckResult {
   readonly examples: string[];
 }
 
-/** Sends `n` queries of the mix (PRNG `seed`) and compares every page with the reference. */
-export async function checkAnswers(baseUrl: string, ads: readonly CreatedAd[], n: number, seed: number) {
-  const sorted = byEndThenId(ads);
+/** `n` queries of the mix with optional filters (`seedQuery`), from PRNG `seed`. */
+export const mixQueries = (n: number, seed: number): SeedQuery[] => {
   const rng = createRng(seed);
-  const queries = Array.from({ length: n }, () => seedQuery(rng));
+  return Array.from({ length: n }, () => seedQuery(rng));
+};
+
+/** Sends `queries` and compares every page with the reference. */
+export async function checkAnswers(
+  baseUrl: string,
+  ads: readonly CreatedAd[],
+  queries: readonly SeedQuery[],
+) {
+  const n = queries.length;
+  const sorted = byEndThenId(ads);
   const client = httpClient(baseUrl, 8);
   let wrong = 0;
   let bytes = 0;

@@ -2,8 +2,8 @@
  * `npm run bench -- --events`: delivery tracking through the API against a bare node:http server
  * answering a fixed 202 to the same POSTs (bench/raw-events-server.js), interleaved round by
  * round: single-event POSTs and batches of 100 (wrk, bench/events.lua), `GET …/stats` latency
- * while ~10,000 events/s are recorded, the count check (every 202'd event stored once), and the
- * memory that 100,000 ads × 3 days of counts add (in process, through the tracking module).
+ * while ~10,000 events/s are recorded, and the count check (every 202'd event stored once). The
+ * catalogue backlog (memory under a three-day replay) is `events-backlog.ts`.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,10 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, ROOT, waitReady, type Server } from '../test/e2e/process.js';
-import { createAggregator } from '../src/tracking/aggregator.js';
-import type { EventRecord } from '../src/tracking/deltas.js';
-import { createSqliteSpool } from '../src/tracking/sqlite-spool.js';
-import { createSqliteTrackingStore } from '../src/tracking/sqlite-tracking-store.js';
 import { WRK } from './load.js';
 import { createStore } from './reads.js';
 import type { Options } from './run.js';
@@ -120,49 +116,6 @@ async function statsUnderLoad(server: Server, ads: readonly string[], dir: strin
   return { reads, eventsPerSec: Math.round((w.requests.total * 10) / durationS) };
 }
 
-/** RSS that 100,000 ads × 72 hours of counts (+ the last hour by minute) add to a process. */
-async function memoryScenario(ads = 100_000) {
-  const dir = mkdtempSync(join(tmpdir(), 'adsm-bench-mem-'));
-  try {
-    global.gc?.();
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const now = Date.now();
-    const store = createSqliteTrackingStore({ filename: join(dir, 'tracking.sqlite') });
-    const spool = createSqliteSpool({ filename: join(dir, 'spool.sqlite') });
-    const agg = createAggregator({ store, spool, now: () => now, retentionDays: 400 });
-    await agg.start();
-    const started = performance.now();
-    for (let h = 71; h >= 0; h--) {
-      // One flush interval in which every ad got events: the largest the deltas get.
-      const at = now - h * 3_600_000;
-      const accepted: Promise<void>[] = [];
-      for (let i = 0; i < ads; i += 1000) {
-        const records: EventRecord[] = [];
-        for (let k = i; k < i + 1000; k++) records.push([k % 7 === 0 ? 1 : 0, `ad-${k}`, at, 3]);
-        accepted.push(agg.accept(records));
-      }
-      await Promise.all(accepted);
-      peak = Math.max(peak, process.memoryUsage().rss);
-      await agg.flush();
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }
-    const loadS = (performance.now() - started) / 1000;
-    const read = await store.read('ad-12345', spool.id, now - 3_600_000, now - 72 * 3_600_000);
-    spool.close();
-    await store.close();
-    return {
-      ads,
-      hourRows: ads * 72,
-      addedRssMb: Math.round((peak - before) / 2 ** 20),
-      loadSeconds: Math.round(loadS),
-      check: read.hours.length === 72,
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 export async function eventsScenario(o: Options) {
   const store = await createStore(o);
   const { server } = await store.start(1);
@@ -218,10 +171,6 @@ export async function eventsScenario(o: Options) {
     );
     await new Promise((r) => setTimeout(r, 200));
     const stored = await totalImpressions(server.url, ads);
-    const memory = await memoryScenario();
-    console.log(
-      `  memory: ${memory.ads} ads × 72 h of counts added ${memory.addedRssMb} MB RSS (loaded in ${memory.loadSeconds} s)`,
-    );
     const rows = kinds.map(([name, , per]) => {
       const { raw: rs, adsm: as } = runs[name]!;
       const ratio = spread(as.map((a, i) => a.rps / Math.max(1, rs[i]!.rps)));
@@ -257,7 +206,7 @@ export async function eventsScenario(o: Options) {
       ],
     );
     console.log(`  count check: ${stored} impressions stored, ~${ackedEvents} answered 202 (wrk's counts)`);
-    return { rows, runs, statsUnderLoad: under, memory, stored, ackedEvents };
+    return { rows, runs, statsUnderLoad: under, stored, ackedEvents };
   } finally {
     raw.stop();
     await server.stop('SIGTERM');

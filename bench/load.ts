@@ -10,14 +10,20 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from '../test/e2e/process.js';
+import { zipfSampler } from './mix.js';
 
 export const WRK = '/usr/bin/wrk';
+
+/** How requests are drawn from a list of paths: each equally likely, or Zipf (rank k ~ 1/k^s). */
+export type Draw = { readonly kind: 'uniform' } | { readonly kind: 'zipf'; readonly s: number };
 export const hasWrk = (): boolean => existsSync(WRK);
 
 export interface LoadOptions {
   readonly url: string;
-  /** The request list (see above). */
+  /** The request list (see above), or with `draw` the paths to draw from, most popular first. */
   readonly file: string;
+  /** Every request a fresh draw from `file`'s paths (`bench/wrk-draw.lua`) instead of cycling through a list. */
+  readonly draw?: Draw;
   readonly connections: number;
   readonly durationS: number;
   readonly threads: number;
@@ -38,7 +44,11 @@ export const load = (o: LoadOptions): Promise<LoadResult> => (o.tool === 'wrk' ?
 async function wrk(o: LoadOptions): Promise<LoadResult> {
   const threads = String(Math.max(1, Math.min(o.threads, o.connections)));
   const args = ['-t', threads, '-c', String(o.connections), '-d', `${o.durationS}s`, '--timeout', '5s'];
-  args.push('-s', join(ROOT, 'bench', 'wrk.lua'), o.url, '--', o.file);
+  if (o.draw === undefined) args.push('-s', join(ROOT, 'bench', 'wrk.lua'), o.url, '--', o.file);
+  else {
+    args.push('-s', join(ROOT, 'bench', 'wrk-draw.lua'), o.url, '--', o.file, o.draw.kind);
+    if (o.draw.kind === 'zipf') args.push(String(o.draw.s));
+  }
   const { stdout } = await promisify(execFile)(WRK, args, { timeout: (o.durationS + 30) * 1000 });
   const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
   if (!line) throw new Error(`wrk printed no figures:\n${stdout}`);
@@ -67,18 +77,19 @@ async function autocannon(o: LoadOptions): Promise<LoadResult> {
     .trim()
     .split('\n')
     .map((line) => {
-      const [method, path, ...body] = line.split(' ');
+      const [method, path, ...body] = o.draw ? ['GET', line] : line.split(' ');
       return body.length === 0
         ? { method, path }
         : { method, path, body: body.join(' '), headers: { 'content-type': 'application/json' } };
     });
   let i = 0;
+  const next = drawer(list.length, o.draw);
   const r = await run({
     url: o.url,
     connections: o.connections,
     duration: o.durationS,
     timeout: 5,
-    requests: [{ setupRequest: (req: object) => ({ ...req, ...list[i++ % list.length] }) }],
+    requests: [{ setupRequest: (req: object) => ({ ...req, ...list[next ? next() : i++ % list.length] }) }],
   });
   return {
     rps: Math.round(r.requests.total / r.duration),
@@ -86,4 +97,11 @@ async function autocannon(o: LoadOptions): Promise<LoadResult> {
     non2xx: r.non2xx,
     socketErrors: r.errors,
   };
+}
+
+/** Autocannon's draw: the same distributions as `bench/wrk-draw.lua`, with Math.random. */
+function drawer(n: number, draw: Draw | undefined): (() => number) | undefined {
+  if (draw === undefined) return undefined;
+  if (draw.kind === 'zipf') return zipfSampler(n, draw.s, Math.random);
+  return () => Math.floor(Math.random() * n);
 }

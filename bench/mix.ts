@@ -123,3 +123,42 @@ export function queryPath({ query, offset, limit }: SeedQuery): string {
   if (query.platform !== undefined) path += `&platform=${query.platform}`;
   return path;
 }
+
+/**
+ * The seed's load mix as a space of questions: every filter present (age 1-100, gender, one of
+ * the six seed countries, platform), limit 5/10/15, offset 0-9: 108,000 distinct queries, in an
+ * order shuffled by `rng` (the rank order of the skewed mix).
+ */
+export function seedSpace(rng: Rng): SeedQuery[] {
+  const space: SeedQuery[] = [];
+  for (let age = 1; age <= 100; age++)
+    for (const gender of GENDERS)
+      for (const country of COUNTRIES)
+        for (const platform of PLATFORMS)
+          for (const limit of [5, 10, 15])
+            for (let offset = 0; offset < 10; offset++)
+              space.push({ query: { age, gender, country, platform }, offset, limit });
+  return sample(rng, space, space.length);
+}
+
+/**
+ * Draws ranks `0..n-1` with probability ~ 1/(rank+1)^s (Zipf), by binary search over the
+ * cumulative distribution; `bench/wrk-draw.lua` draws the same way.
+ */
+export function zipfSampler(n: number, s: number, rng: Rng): () => number {
+  const cdf = new Float64Array(n);
+  let total = 0;
+  for (let k = 0; k < n; k++) cdf[k] = total += 1 / (k + 1) ** s;
+  for (let k = 0; k < n; k++) cdf[k]! /= total;
+  return () => {
+    const u = rng();
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}

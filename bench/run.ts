@@ -14,13 +14,17 @@ import { replicationBench } from './replication.js';
 import { writeResult } from './stats.js';
 import { writeScenario } from './writes.js';
 import { eventsScenario } from './events.js';
+import { backlogScenario } from './events-backlog.js';
 
 const USAGE = `usage: npm run bench -- [what] [options]
 what (default --reads):
-  --reads                the query mix against adsm and the raw node:http baseline (same bytes), interleaved
+  --reads                the query mixes against adsm and the raw node:http baseline (same bytes), interleaved
   --writes               creates/s and latency through the API
   --index [sizes…]       the targeting index in process against brute force (default 1000 10000 100000)
-  --events               tracking: single-event and 100-event POSTs against a raw 202 server, stats under load, memory
+  --events               tracking: single-event and 100-event POSTs against a raw 202 server, stats under load,
+                         then the backlog: --ads ads, one impression each per hour of the last 71 (RSS sampled)
+  --backlog              the events benchmark's backlog phase only (--backlog-rounds N, default 1)
+  --baseline-dist DIR    also run the backlog on another build's dist/ (e.g. main's), interleaved round by round
   --replication          3 replicas: write latency, convergence, Redis FLUSHDB, restart with --ads ads
 options:
   --dataset seed|scale   1,000 active ads (default) or 100,000          --replicated   Postgres + Redis
@@ -29,7 +33,8 @@ options:
   --tool wrk|autocannon  default wrk when /usr/bin/wrk exists
   --quiet-below 15 --quiet-wait 120   before each run wait up to 120 s for other processes to use < 15%
   --check 500            answers checked against brute force before the runs (100 more after)
-  --paths 20000          queries of the mix in the request list (the baseline holds adsm's answer to each)
+  --mix uniform,zipf     reads drawn fresh per request from the seed space (108,000 queries): uniform, Zipf (s=1)
+  --variant NAME:K=V,..  also time adsm started with this environment (its own store, same ads); repeatable
   --writers 16 --ads 100000 --probes 200   replication: in flight per replica, restart size, convergence probes
   --quick                ~1 min smoke run: 1 round of 3 s, 1 s warm-up, 100 checked answers
   --no-build             do not run \`npm run build\` first        --log-level info`;
@@ -42,6 +47,9 @@ const { values: v, positionals } = parseArgs({
     index: { type: 'boolean', default: false },
     replication: { type: 'boolean', default: false },
     events: { type: 'boolean', default: false },
+    backlog: { type: 'boolean', default: false },
+    'backlog-rounds': { type: 'string', default: '1' },
+    'baseline-dist': { type: 'string' },
     dataset: { type: 'string', default: 'seed' },
     replicated: { type: 'boolean', default: false },
     workers: { type: 'string', default: '1' },
@@ -54,7 +62,8 @@ const { values: v, positionals } = parseArgs({
     'quiet-below': { type: 'string', default: '15' },
     'quiet-wait': { type: 'string' },
     check: { type: 'string' },
-    paths: { type: 'string', default: '20000' },
+    mix: { type: 'string', default: 'uniform,zipf' },
+    variant: { type: 'string', multiple: true, default: [] },
     writers: { type: 'string', default: '16' },
     ads: { type: 'string', default: '100000' },
     probes: { type: 'string', default: '200' },
@@ -87,7 +96,10 @@ export interface Options {
   readonly quietBelow: number;
   readonly quietWaitS: number;
   readonly check: number;
-  readonly paths: number;
+  /** The mixes timed (`uniform`, `zipf`). */
+  readonly mixes: readonly string[];
+  /** Extra adsm builds timed beside the default, `NAME:K=V,K=V` (environment), each on its own store. */
+  readonly variants: readonly string[];
   readonly writers: number;
   readonly ads: number;
   readonly probes: number;
@@ -101,6 +113,9 @@ function options(): Options {
     throw new Error(`--dataset: seed or scale, got "${dataset}"`);
   if (tool !== 'wrk' && tool !== 'autocannon') throw new Error(`--tool: wrk or autocannon, got "${tool}"`);
   const workers = ints(v.workers, 'workers');
+  const mixes = v.mix.split(',');
+  for (const m of mixes)
+    if (m !== 'uniform' && m !== 'zipf') throw new Error(`--mix: uniform and/or zipf, got "${m}"`);
   if (!v.replicated && workers.some((w) => w > 1))
     throw new Error(
       '--workers above 1 needs --replicated (embedded mode refuses WORKERS>1: one process owns the SQLite file)',
@@ -118,7 +133,8 @@ function options(): Options {
     quietBelow: int(v['quiet-below'], 15, 'quiet-below', 0) / 100,
     quietWaitS: int(v['quiet-wait'], q ? 0 : 120, 'quiet-wait', 0),
     check: int(v.check, q ? 100 : 500, 'check', 0),
-    paths: int(v.paths, 20_000, 'paths'),
+    mixes,
+    variants: v.variant,
     writers: int(v.writers, 16, 'writers'),
     ads: int(v.ads, 100_000, 'ads'),
     probes: int(v.probes, 200, 'probes'),
@@ -141,11 +157,11 @@ async function main(): Promise<number> {
     loadAverage: loadavg(),
     options: o,
   };
-  const reads = v.reads || !(v.writes || v.index || v.replication || v.events);
+  const reads = v.reads || !(v.writes || v.index || v.replication || v.events || v.backlog);
   let status = 0;
   if (v.index)
     console.log(`wrote ${writeResult('index', { meta, rows: indexBench(positionals.map(Number)) })}`);
-  if (!v['no-build'] && (reads || v.writes || v.replication || v.events))
+  if (!v['no-build'] && (reads || v.writes || v.replication || v.events || v.backlog))
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   if (reads) {
     const result = await readScenario(o);
@@ -154,7 +170,17 @@ async function main(): Promise<number> {
     const mode = o.replicated ? 'replicated' : 'embedded';
     console.log(`wrote ${writeResult(`reads-${o.dataset}-${mode}`, { meta, verdicts, result })}`);
   }
-  if (v.events) console.log(`wrote ${writeResult('events', { meta, result: await eventsScenario(o) })}`);
+  if (v.events && !v.backlog)
+    console.log(`wrote ${writeResult('events', { meta, result: await eventsScenario(o) })}`);
+  if (v.events || v.backlog) {
+    const result = await backlogScenario(
+      o,
+      int(v['backlog-rounds'], 1, 'backlog-rounds'),
+      v['baseline-dist'],
+    );
+    if (result.failed) status = 1;
+    console.log(`wrote ${writeResult('events-backlog', { meta, result })}`);
+  }
   if (v.writes) console.log(`wrote ${writeResult('writes', { meta, result: await writeScenario(o) })}`);
   if (v.replication) {
     const result = await replicationBench(o);
