@@ -1,6 +1,15 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  cpSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+} from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, tempDir, waitReady, type Server } from './process.js';
 
@@ -39,6 +48,41 @@ function finalStage(): Image {
   return image;
 }
 
+/**
+ * The image's `node_modules`: the production packages of the lockfile (what `npm prune
+ * --omit=dev` keeps), hard-linked where the temp folder shares the checkout's file system and
+ * copied where it does not. Never a symlink: the image's user must not need to reach the
+ * checkout, wherever it lives (a clone in `mktemp -d`, root's home folder).
+ */
+function productionModules(to: string): void {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
+  const devOnly = new Set(
+    Object.entries(lock.packages)
+      .filter(([path, p]) => path !== '' && p.dev === true)
+      .map(([path]) => path),
+  );
+  const walk = (dir: string) => {
+    const rel = relative(ROOT, dir);
+    if (devOnly.has(rel) || rel.endsWith('/.bin')) return;
+    mkdirSync(join(to, rel), { recursive: true, mode: 0o755 });
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const from = join(dir, entry.name);
+      if (entry.isDirectory()) walk(from);
+      else if (entry.isFile()) {
+        const target = join(to, relative(ROOT, from));
+        try {
+          linkSync(from, target);
+        } catch {
+          copyFileSync(from, target);
+        }
+      }
+    }
+  };
+  walk(join(ROOT, 'node_modules'));
+}
+
 const dirs: ReturnType<typeof tempDir>[] = [];
 afterAll(() => {
   for (const d of dirs) d.remove();
@@ -68,8 +112,7 @@ describe('the Docker image', () => {
       const app = join(tmp.path, 'app');
       mkdirSync(app, { mode: 0o755 }); // root-owned: read-only to the image's user
       for (const item of image.copies) {
-        if (item.startsWith('node_modules'))
-          symlinkSync(join(ROOT, 'node_modules'), join(app, 'node_modules'));
+        if (item.startsWith('node_modules')) productionModules(app);
         else
           cpSync(join(ROOT, item.replace(/^\.\//, '')), join(app, item.replace(/^\.\//, '')), {
             recursive: true,
@@ -123,6 +166,7 @@ describe('the Docker image', () => {
         exitStatus: () => status,
         stop: () => (child.kill('SIGTERM'), exited),
       };
+      let failure: Error | undefined;
       try {
         await waitReady(server);
         const res = await fetch(`${server.url}/api/v1/ad`, {
@@ -137,9 +181,13 @@ describe('the Docker image', () => {
         expect(res.status, out).toBe(201);
         const ui = await fetch(`${server.url}/docs/swagger-ui-bundle.js`);
         expect(ui.status, 'the reference UI is served from node_modules').toBe(200);
-      } finally {
-        expect(await server.stop()).toBe(0);
+      } catch (err) {
+        failure = err instanceof Error ? err : new Error(String(err));
       }
+      // Stopped whatever happened above; the first failure is the one reported, with the output.
+      const exit = await server.stop();
+      if (failure) throw failure;
+      expect(exit, `exit status on SIGTERM; server output:\n${out}`).toBe(0);
       expect(out).not.toContain('EACCES');
     },
   );
