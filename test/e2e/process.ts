@@ -50,6 +50,8 @@ export interface StartOptions {
   /** Another script to run with node instead of the server (the benchmark's raw baseline). */
   script?: string;
   port?: number;
+  /** The address to listen on and to reach it at (default 127.0.0.1). */
+  host?: string;
   waitReady?: boolean;
   readyTimeoutMs?: number;
 }
@@ -64,13 +66,14 @@ process.on('exit', () => {
 /** Spawns the server as a real child process and (by default) waits until /readyz says 200. */
 export async function startServer(opts: StartOptions = {}): Promise<Server> {
   const port = opts.port ?? (await freePort());
+  const host = opts.host ?? '127.0.0.1';
   const [cmd, args] =
     opts.via === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, [opts.script ?? 'dist/main.js']];
   const env = { ...process.env };
   for (const name of OWN_VARS) delete env[name];
   const child = spawn(cmd, args, {
     cwd: ROOT,
-    env: { ...env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ...opts.env },
+    env: { ...env, LOG_LEVEL: 'info', HOST: host, PORT: String(port), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -88,7 +91,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Server> {
     }),
   );
   const server: Server = {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     port,
     pid: child.pid ?? 0,
     child,
