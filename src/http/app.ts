@@ -62,7 +62,10 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   describeDecisions(app);
   registerServiceRoutes(app, deps, metrics);
   describeRoutes(app);
-  for (const [path, methods] of ROUTES) app.all(path, methodNotAllowedHandler(methods));
+  for (const [path, methods] of ROUTES) {
+    if (path === '/metrics' && deps.publicMetrics === false) continue; // a 404, as if never there
+    app.all(path, methodNotAllowedHandler(methods));
+  }
   app.notFound(notFoundHandler);
   app.onError(createErrorHandler(envelope));
   return app;

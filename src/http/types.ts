@@ -13,6 +13,13 @@ export interface AppDeps {
   readonly authLimiter?: RateLimiter;
   /** Defaults to `createMetrics(service)`. */
   readonly metrics?: Metrics;
+  /**
+   * What `/readyz` answers: true for 200. Default: the service's readiness. The process adds
+   * what the service cannot know (tracking still recovering, draining before a stop).
+   */
+  readonly ready?: () => boolean;
+  /** False when `/metrics` is served on its own port (`METRICS_PORT`): here it is then a 404. */
+  readonly publicMetrics?: boolean;
   /** Delivery tracking's read routes (stats, history); absent in apps without tracking. */
   readonly tracking?: TrackingRoutesDeps;
 }

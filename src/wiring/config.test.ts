@@ -110,4 +110,19 @@ describe('tracking URLs', () => {
       expect(refusal({ TRACKING_URL_TTL_S: bad })).toMatch(/^invalid configuration: TRACKING_URL_TTL_S /);
     }
   });
+
+  it('METRICS_PORT is off by default, a port other than PORT when set', () => {
+    expect(loadConfig({}).METRICS_PORT).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: '9091' }).METRICS_PORT).toBe(9091);
+    for (const bad of ['0', '65536', 'x', '-1']) {
+      expect(refusal({ METRICS_PORT: bad })).toMatch(/^invalid configuration: METRICS_PORT /);
+    }
+    expect(refusal({ PORT: '9091', METRICS_PORT: '9091' })).toMatch(/METRICS_PORT must differ from PORT/);
+  });
+
+  it('DRAIN_MS defaults to no drain, at most 10 minutes', () => {
+    expect(loadConfig({}).DRAIN_MS).toBe(0);
+    expect(loadConfig({ DRAIN_MS: '5000' }).DRAIN_MS).toBe(5000);
+    expect(refusal({ DRAIN_MS: '600001' })).toMatch(/^invalid configuration: DRAIN_MS /);
+  });
 });

@@ -67,6 +67,17 @@ const schema = z
       )
       .optional(),
     TRACKING_URL_TTL_S: int(86_400, 60, 30 * 86_400),
+    METRICS_PORT: z
+      .string()
+      .regex(/^\d+$/, 'must be a port number')
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(65535))
+      .optional(),
+    DRAIN_MS: int(0, 0, 600_000),
+  })
+  .refine((c) => c.METRICS_PORT === undefined || c.METRICS_PORT !== c.PORT, {
+    path: ['METRICS_PORT'],
+    message: 'must differ from PORT',
   })
   .refine((c) => c.HEADERS_TIMEOUT_MS <= c.REQUEST_TIMEOUT_MS, {
     path: ['REQUEST_TIMEOUT_MS'],

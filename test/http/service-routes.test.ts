@@ -196,6 +196,35 @@ describe('with a fake service', () => {
     expect((await app.request('/readyz')).status).toBe(200);
   });
 
+  it('while draining, /readyz is 503 and every route still serves', async () => {
+    const service = fakeService({ ready: true });
+    let draining = false;
+    const app = createApp({
+      service,
+      logger: pino({ level: 'silent' }),
+      metrics: createMetrics(service, { defaultMetrics: false }),
+      ready: () => service.isReady() && !draining,
+    });
+    expect((await app.request('/readyz')).status).toBe(200);
+    draining = true;
+    await expectError(await app.request('/readyz'), 503, 'not_ready');
+    expect((await app.request('/healthz')).status).toBe(200);
+    expect((await app.request('/api/v1/ad/x')).status).not.toBe(503);
+  });
+
+  it('keeps /metrics off the public port when it has its own', async () => {
+    const service = fakeService({ ready: true });
+    const app = createApp({
+      service,
+      logger: pino({ level: 'silent' }),
+      metrics: createMetrics(service, { defaultMetrics: false }),
+      publicMetrics: false,
+    });
+    await expectError(await app.request('/metrics'), 404, 'not_found');
+    await expectError(await app.request('/metrics', { method: 'POST' }), 404, 'not_found');
+    expect(await (await app.request('/')).json()).not.toHaveProperty('metrics');
+  });
+
   it("says on /readyz when the store's clock could not be read for long, still ready", async () => {
     const state = { ready: true, clockSynced: false };
     const service = fakeService(state);

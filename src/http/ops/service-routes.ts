@@ -6,11 +6,14 @@ import { registerDocs } from '../docs/docs.js';
 import type { AppDeps } from '../types.js';
 
 /** Probes, metrics, the OpenAPI document, its browsable reference and `/` pointing at them. None needs auth. */
-export function registerServiceRoutes(app: OpenAPIHono, { service }: AppDeps, metrics: Metrics): void {
+export function registerServiceRoutes(app: OpenAPIHono, deps: AppDeps, metrics: Metrics): void {
+  const { service } = deps;
+  const ready = deps.ready ?? (() => service.isReady());
+  const publicMetrics = deps.publicMetrics ?? true;
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.get('/readyz', (c) => {
-    if (!service.isReady()) throw notReady();
+    if (!ready()) throw notReady();
     // Reads go on from memory while the store is down (and on the last clock offset while the
     // store's clock cannot be read): still ready, with the trouble shown.
     const { storeAvailable, clockSynced } = service.stats();
@@ -21,9 +24,11 @@ export function registerServiceRoutes(app: OpenAPIHono, { service }: AppDeps, me
     });
   });
 
-  app.get('/metrics', async (c) =>
-    c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
-  );
+  if (publicMetrics) {
+    app.get('/metrics', async (c) =>
+      c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
+    );
+  }
 
   const document = openApiDocument(app);
   app.get('/openapi.json', (c) => c.body(document(), 200, { 'Content-Type': 'application/json' }));
@@ -35,7 +40,7 @@ export function registerServiceRoutes(app: OpenAPIHono, { service }: AppDeps, me
       openapi: '/openapi.json',
       health: '/healthz',
       ready: '/readyz',
-      metrics: '/metrics',
+      ...(publicMetrics ? { metrics: '/metrics' } : {}),
     }),
   );
 }
