@@ -65,6 +65,25 @@ describe('POST /api/v1/events: validation (400, nothing counted)', () => {
     expect(await details(await app.post(event))).toEqual(paths);
   });
 
+  it.each([
+    [{ type: 'view', adId: 'x' }, 'must be "impression" or "click"'],
+    [{ type: 'click' }, 'is required'],
+    [{ type: 'click', adId: '' }, 'must not be empty'],
+    [{ type: 'click', adId: 'x'.repeat(129) }, 'must be at most 128 characters'],
+    [{ type: 'click', adId: 7 }, 'must be a string'],
+    [{ type: 'click', adId: 'x', count: 0 }, 'must be at least 1'],
+    [{ type: 'click', adId: 'x', count: 10_001 }, 'must be at most 10,000'],
+    [{ type: 'click', adId: 'x', count: '1' }, 'must be an integer'],
+    [{ type: 'click', adId: 'x', extra: 1 }, 'unknown field'],
+    [[], 'must hold at least 1 event'],
+    [[1], 'must be an event (an object)'],
+  ])('%j says it in plain words: %s', async (body, message) => {
+    const res = await app.post(body);
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as ErrorJson;
+    expect(error.details.map((d) => d.message)).toEqual([message]);
+  });
+
   it('paths of a batch name the position', async () => {
     const body = [
       { type: 'click', adId: ad },

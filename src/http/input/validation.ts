@@ -1,6 +1,7 @@
 import type { z } from '@hono/zod-openapi';
 import { validationFailed, type ErrorDetail } from '../../model/errors.js';
 import { AdBodySchema, type AdBody } from '../ads/schemas.js';
+import { plainMessage } from './plain-words.js';
 
 type Issue = z.core.$ZodIssue;
 type Path = readonly PropertyKey[];
@@ -24,11 +25,14 @@ function collect(issues: readonly Issue[], prefix: Path, out: ErrorDetail[]): vo
         continue;
       }
     }
-    out.push({ path: path.map(String).join('.'), message: issue.message });
+    out.push({ path: path.map(String).join('.'), message: plainMessage(issue) });
   }
 }
 
-/** zod issues as the contract's details: dotted paths (`conditions.0.ageStart`), one per unknown field. */
+/**
+ * zod issues as the contract's details: dotted paths (`conditions.0.ageStart`), one per unknown
+ * field, messages in plain words (`plainMessage`).
+ */
 export function issueDetails(issues: readonly Issue[]): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   collect(issues, [], details);

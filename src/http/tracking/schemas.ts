@@ -19,29 +19,39 @@ const DateTime = z
   .openapi({ format: 'date-time', example: '2026-12-10T03:00:12.345Z' });
 
 export const EventSchema = z
-  .object({
-    type: z.enum(EVENT_TYPES).openapi({ description: '`impression` or `click`, exactly.' }),
-    adId: z
-      .string()
-      .min(1)
-      .max(MAX_AD_ID_LENGTH)
-      .openapi({ example: '0193a1c6-7d2e-7b3a-9f00-1c2d3e4f5a6b' }),
-    at: DateTime.optional().openapi({
-      description:
-        'When it happened; default: when the server received the request. More than 72 hours before ' +
-        'the server time is rejected as `too_old`, more than 5 minutes after it as `in_future`.',
-    }),
-    count: z
-      .int()
-      .min(1)
-      .max(MAX_EVENT_COUNT)
-      .optional()
-      .openapi({ description: 'Pre-aggregated count, 1..10000; default 1.' }),
-  })
+  .object(
+    {
+      type: z
+        .enum(EVENT_TYPES, { error: 'must be "impression" or "click"' })
+        .openapi({ description: '`impression` or `click`, exactly.' }),
+      adId: z
+        .string()
+        .min(1)
+        .max(MAX_AD_ID_LENGTH)
+        .openapi({ example: '0193a1c6-7d2e-7b3a-9f00-1c2d3e4f5a6b' }),
+      at: DateTime.optional().openapi({
+        description:
+          'When it happened; default: when the server received the request. More than 72 hours before ' +
+          'the server time is rejected as `too_old`, more than 5 minutes after it as `in_future`.',
+      }),
+      count: z
+        .int({ error: 'must be an integer' })
+        .min(1, { error: 'must be at least 1' })
+        .max(MAX_EVENT_COUNT, { error: `must be at most ${MAX_EVENT_COUNT.toLocaleString('en-US')}` })
+        .optional()
+        .openapi({ description: 'Pre-aggregated count, 1..10000; default 1.' }),
+    },
+    { error: (iss) => (iss.code === 'invalid_type' ? 'must be an event (an object)' : undefined) },
+  )
   .strict()
   .openapi('Event', { description: 'One impression or click. Unknown fields are rejected.' });
 
-export const EventBatchSchema = z.array(EventSchema).min(1).max(MAX_EVENTS_PER_REQUEST);
+export const EventBatchSchema = z
+  .array(EventSchema)
+  .min(1, { error: 'must hold at least 1 event' })
+  .max(MAX_EVENTS_PER_REQUEST, {
+    error: `must hold at most ${MAX_EVENTS_PER_REQUEST.toLocaleString('en-US')} events`,
+  });
 
 export const EventsBodySchema = z
   .union([EventSchema, EventBatchSchema])
