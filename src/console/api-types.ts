@@ -3,6 +3,7 @@
  * check of the browser modules, which import them in JSDoc.
  */
 import type { ConditionSet } from '../model/ad.js';
+import type { DeliverySettings, FrequencyCap as ModelCap, Goals as ModelGoals } from '../model/delivery.js';
 import type { Vocabulary } from './vocabulary.js';
 
 export type { ConditionSet, Gender, Platform } from '../model/ad.js';
@@ -13,26 +14,15 @@ export type ConditionSetJson = { -readonly [K in keyof ConditionSet]?: Condition
 
 export type AdStatus = 'scheduled' | 'active' | 'completed' | 'expired';
 
-export interface Goals {
-  impressions: number | null;
-  clicks: number | null;
-  dailyImpressions: number | null;
-  dailyClicks: number | null;
-}
+/** A mutable copy of `T`, as the console builds it before sending. */
+type Sent<T> = { -readonly [K in keyof T]: T[K] };
 
-export interface FrequencyCap {
-  impressions: number;
-  seconds: number;
-}
-
-export interface Delivery {
-  priority: number;
-  weight: number;
+export type Goals = Sent<ModelGoals>;
+export type FrequencyCap = Sent<ModelCap>;
+export interface Delivery extends Sent<Omit<DeliverySettings, 'goals' | 'frequencyCaps'>> {
   goals: Goals;
-  pacing: 'asap' | 'even';
   frequencyCaps: FrequencyCap[];
 }
-
 export interface Creative {
   landingUrl: string | null;
   data: Record<string, unknown> | null;
@@ -54,9 +44,8 @@ export interface AdJson {
   startAt: string;
   endAt: string;
   conditions: ConditionSetJson[];
-  /** Shown by servers with delivery control. */
-  delivery?: Delivery;
-  creative?: Creative | null;
+  delivery: Delivery;
+  creative: Creative | null;
   version: number;
   createdAt: string;
   updatedAt: string;

@@ -3,6 +3,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { blockAllBut } from '../support/browser.js';
 import type { AdJson } from '../http/helpers.js';
+import { Cluster } from './cluster.js';
+import { startServer, tempDir, type Server } from './process.js';
 
 /** Screenshots of the console scenarios (gitignored): `test-results/console/<mode>-<name>.png`. */
 export const SHOTS_DIR = new URL('../../test-results/console/', import.meta.url).pathname;
@@ -100,3 +102,49 @@ export async function eventually(check: () => Promise<void>, timeoutMs = 10_000)
     }
   }
 }
+
+/** A server for the browser, and where the test's own API calls go. */
+export interface Target {
+  /** The replica the browser uses. */
+  url: string;
+  /** Where the test's own API calls go (the other replica in replicated mode). */
+  apiUrl: string;
+  stop(): Promise<void>;
+}
+
+async function embedded(): Promise<Target> {
+  const dir = tempDir();
+  const server = await startServer({ env: { DATA_DIR: dir.path, ADMIN_TOKEN: TOKEN } });
+  return {
+    url: server.url,
+    apiUrl: server.url,
+    async stop() {
+      await server.stop();
+      dir.remove();
+    },
+  };
+}
+
+async function replicated(): Promise<Target> {
+  const cluster = new Cluster(13, { ADMIN_TOKEN: TOKEN });
+  await cluster.setup();
+  // Each replica keeps its own event spool.
+  const spools = [tempDir(), tempDir()];
+  const [a, b] = [
+    await cluster.start({ env: { SPOOL_DIR: spools[0]!.path } }),
+    await cluster.start({ env: { SPOOL_DIR: spools[1]!.path } }),
+  ] as [Server, Server];
+  return {
+    url: a.url,
+    apiUrl: b.url,
+    async stop() {
+      await cluster.teardown();
+      for (const dir of spools) dir.remove();
+    },
+  };
+}
+
+export const MODES = [
+  ['embedded', embedded],
+  ['replicated', replicated],
+] as const;

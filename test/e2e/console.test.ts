@@ -1,19 +1,20 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../support/browser.js';
-import { Cluster } from './cluster.js';
 import {
   adminApi,
   DAY,
   eventually,
   HOUR,
   isoIn,
+  MODES,
   openConsole,
   signIn,
   TOKEN,
   type ConsolePage,
+  type Target,
 } from './console-fixture.js';
-import { startServer, tempDir, type Server } from './process.js';
+import { startServer, tempDir } from './process.js';
 
 /**
  * The admin console in a real browser (Debian's chromium), every request to anything but the
@@ -28,51 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-interface Target {
-  /** The replica the browser uses. */
-  url: string;
-  /** Where the test's own API calls go (the other replica in replicated mode). */
-  apiUrl: string;
-  stop(): Promise<void>;
-}
-
-async function embedded(): Promise<Target> {
-  const dir = tempDir();
-  const server = await startServer({ env: { DATA_DIR: dir.path, ADMIN_TOKEN: TOKEN } });
-  return {
-    url: server.url,
-    apiUrl: server.url,
-    async stop() {
-      await server.stop();
-      dir.remove();
-    },
-  };
-}
-
-async function replicated(): Promise<Target> {
-  const cluster = new Cluster(13, { ADMIN_TOKEN: TOKEN });
-  await cluster.setup();
-  // Each replica keeps its own event spool.
-  const spools = [tempDir(), tempDir()];
-  const [a, b] = [
-    await cluster.start({ env: { SPOOL_DIR: spools[0]!.path } }),
-    await cluster.start({ env: { SPOOL_DIR: spools[1]!.path } }),
-  ] as [Server, Server];
-  return {
-    url: a.url,
-    apiUrl: b.url,
-    async stop() {
-      await cluster.teardown();
-      for (const dir of spools) dir.remove();
-    },
-  };
-}
-
-const MODES = [
-  ['embedded', embedded],
-  ['replicated', replicated],
-] as const;
 
 describe.each(MODES)('console, %s mode', (mode, make) => {
   let target: Target;

@@ -1,25 +1,14 @@
 // @ts-check
 /** Create and edit forms for every field of an ad, with the API's validation errors beside each field. */
 import { ApiError, createAd, deleteAd, getAd, replaceAd } from './api.js';
-import {
-  confirmDialog,
-  flash,
-  focusTitle,
-  fromLocalInput,
-  h,
-  heading,
-  messageOf,
-  newId,
-  TIME_ZONE,
-  toLocalInput,
-} from './dom.js';
+import { confirmDialog, flash, focusTitle, h, heading, messageOf, newId } from './dom.js';
+import { alertBox, clearErrors, dateField, field, showDetails } from './form-parts.js';
 import { conditionSet } from './condition-set.js';
+import { creativeSection, deliverySection } from './delivery-fields.js';
 
 /** @typedef {import('../api-types.js').AdJson} AdJson */
 /** @typedef {import('../api-types.js').AdBody} AdBody */
 /** @typedef {import('../api-types.js').ConditionSetJson} ConditionSetJson */
-/** @typedef {import('../api-types.js').ErrorDetail} ErrorDetail */
-/** @typedef {import('./dom.js').Child} Child */
 
 const DAY = 86_400_000;
 
@@ -52,6 +41,8 @@ function renderForm(view, ad, notice = '') {
   const alert = alertBox(notice);
   const basics = basicFields(ad);
   const targeting = targetingSection(ad?.conditions ?? []);
+  const delivery = deliverySection(ad?.delivery);
+  const creative = creativeSection(ad?.creative);
   const submit = h('button', { type: 'submit', class: 'primary' }, ad ? 'Save changes' : 'Create ad');
   const form = h(
     'form',
@@ -59,12 +50,26 @@ function renderForm(view, ad, notice = '') {
     alert.el,
     ...basics.els,
     targeting.el,
+    delivery.el,
+    creative.el,
     actionBar(ad, submit, () => void removeAd()),
   );
   const sender = ad ? replacer(ad) : creator();
 
-  /** @returns {AdBody} */
-  const body = () => ({ ...basics.read(), conditions: targeting.read() });
+  /** @returns {AdBody | undefined} The body to send; undefined (with the problem shown) when the form cannot make one. */
+  const body = () => {
+    const made = creative.read();
+    if ('problem' in made) {
+      showDetails(form, alert, [made.problem]);
+      return undefined;
+    }
+    return {
+      ...basics.read(),
+      conditions: targeting.read(),
+      delivery: delivery.read(),
+      creative: made.creative,
+    };
+  };
 
   let submitting = false;
   form.addEventListener('submit', (event) => {
@@ -89,7 +94,9 @@ function renderForm(view, ad, notice = '') {
     submit.disabled = true;
     clearErrors(form, alert);
     try {
-      const saved = await sender.send(body());
+      const sent = body();
+      if (!sent) return;
+      const saved = await sender.send(sent);
       flash(ad ? `Saved “${saved.title}” (version ${saved.version}).` : `Created “${saved.title}”.`);
       location.hash = '#/ads';
     } catch (err) {
@@ -207,32 +214,6 @@ function replacer(ad) {
 }
 
 /**
- * The message line above the form.
- * @param {string} notice
- */
-function alertBox(notice) {
-  const el = h('div', { class: notice ? 'flash' : 'flash empty', role: 'status', id: 'form-alert' }, notice);
-  return {
-    el,
-    /**
-     * @param {'error' | 'info'} kind
-     * @param {...Child} content
-     */
-    say(kind, ...content) {
-      el.className = kind === 'error' ? 'alert' : 'flash';
-      el.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-      el.replaceChildren(h('span', {}, ...content));
-    },
-    clear() {
-      el.className = 'flash empty';
-      el.replaceChildren();
-    },
-  };
-}
-
-/** @typedef {ReturnType<typeof alertBox>} AlertBox */
-
-/**
  * Title, start and end.
  * @param {AdJson | undefined} ad
  */
@@ -308,106 +289,4 @@ function actionBar(ad, submit, onDelete) {
     );
   }
   return bar;
-}
-
-/**
- * @param {HTMLFormElement} form
- * @param {AlertBox} alert
- */
-function clearErrors(form, alert) {
-  for (const el of form.querySelectorAll('.error')) el.textContent = '';
-  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
-  alert.clear();
-}
-
-/**
- * Puts each `details` message beside the field its path names (the longest matching `data-path`);
- * the rest go to the alert.
- * @param {HTMLFormElement} form
- * @param {AlertBox} alert
- * @param {readonly ErrorDetail[]} details
- */
-function showDetails(form, alert, details) {
-  const fields = [...form.querySelectorAll('[data-path]')].filter((el) => el instanceof HTMLElement);
-  /** @type {string[]} */
-  const unplaced = [];
-  /** @type {HTMLElement | null | undefined} */
-  let first;
-  /** @type {(el: HTMLElement) => HTMLElement | null} */
-  const control = (el) => el.querySelector('input, select, textarea, button');
-  for (const d of details) {
-    /** @type {{ el: HTMLElement, path: string } | undefined} */
-    let target;
-    for (const el of fields) {
-      const p = el.dataset.path ?? '';
-      if ((d.path === p || d.path.startsWith(`${p}.`)) && (!target || p.length > target.path.length))
-        target = { el, path: p };
-    }
-    const error = target?.el.querySelector(':scope > .error');
-    if (!target || !error) {
-      unplaced.push(`${d.path || 'request'}: ${d.message}`);
-      continue;
-    }
-    const rest = d.path.slice(target.path.length + 1);
-    const text = rest ? `${rest}: ${d.message}` : d.message;
-    error.textContent = error.textContent ? `${error.textContent} ${text}` : text;
-    for (const input of target.el.querySelectorAll(
-      ':scope > input, :scope > select, :scope > textarea, :scope > .control input',
-    ))
-      input.setAttribute('aria-invalid', 'true');
-    first ??= control(target.el);
-  }
-  alert.say(
-    'error',
-    `The ad was not saved: ${details.length === 1 ? 'one field needs' : 'some fields need'} fixing.`,
-    ...unplaced.map((u) => h('span', { class: 'block' }, u)),
-  );
-  first?.focus();
-}
-
-/**
- * A labelled control with its error line; `data-path` names the API field it reports.
- * @template {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} I
- * @param {string} path
- * @param {string} label
- * @param {I} input
- * @param {...HTMLElement} extra
- */
-export function field(path, label, input, ...extra) {
-  const id = newId(path);
-  const errId = newId('err');
-  input.id = id;
-  input.name = path;
-  input.setAttribute('aria-describedby', [errId, ...extra.map((e) => e.id)].join(' '));
-  const el = h(
-    'div',
-    { class: 'field', 'data-path': path },
-    h('label', { for: id }, label),
-    input,
-    ...extra,
-    h('p', { class: 'error', id: errId }),
-  );
-  return { el, input };
-}
-
-/**
- * A `datetime-local` input in the admin's time zone, with the UTC instant it stands for.
- * @param {string} path
- * @param {string} label
- * @param {string} iso
- */
-function dateField(path, label, iso) {
-  const initial = toLocalInput(iso);
-  const utc = h('output', { id: newId('utc'), class: 'utc' });
-  const input = h('input', { type: 'datetime-local', step: '1', value: initial });
-  const f = field(path, `${label} (${TIME_ZONE})`, input, utc);
-  // Unchanged inputs keep their exact instant (milliseconds included).
-  const value = () => (input.value === initial ? iso : fromLocalInput(input.value));
-  const show = () => {
-    const v = value();
-    utc.textContent = v ? `UTC ${v}` : 'UTC: not a valid date and time';
-  };
-  input.addEventListener('input', show);
-  show();
-  return { el: f.el, input, value };
 }

@@ -185,7 +185,7 @@ export async function adsView(view, params) {
       stats,
       h(
         'td',
-        { 'data-label': 'Actions', class: 'actions' },
+        { 'data-label': 'Actions', class: 'row-actions' },
         h(
           'span',
           {},

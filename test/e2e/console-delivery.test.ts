@@ -1,0 +1,217 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../support/browser.js';
+import {
+  adminApi,
+  DAY,
+  eventually,
+  HOUR,
+  isoIn,
+  MODES,
+  openConsole,
+  signIn,
+  type ConsolePage,
+  type Target,
+} from './console-fixture.js';
+
+/**
+ * The console's delivery control in a real browser: the ad form's delivery settings and creative,
+ * and the list's layout. Each scenario runs embedded and on a two-replica cluster.
+ */
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe.each(MODES)('console delivery control, %s mode', (mode, make) => {
+  let target: Target;
+  let api: ReturnType<typeof adminApi>;
+  const opened: ConsolePage[] = [];
+  const open = async (viewport?: { width: number; height: number }) => {
+    const c = await openConsole(browser, target.url, `${mode}-delivery`, viewport);
+    opened.push(c);
+    return c;
+  };
+  /** Reads on the browser's replica once it has caught up with a write made through the other. */
+  const onBrowserReplica = adminApi('');
+
+  beforeAll(async () => {
+    target = await make();
+    api = adminApi(target.apiUrl);
+    Object.assign(onBrowserReplica, adminApi(target.url));
+  }, 60_000);
+  afterAll(async () => {
+    for (const c of opened) {
+      expect(c.blocked, 'requests to other origins').toEqual([]);
+      expect(c.errors, 'page errors').toEqual([]);
+      await c.context.close();
+    }
+    await target?.stop();
+  });
+
+  it('sets delivery settings and a creative on create, shows them on edit, and changes them', async () => {
+    const c = await open();
+    const { page } = c;
+    await signIn(c);
+    await page.getByRole('link', { name: 'New ad' }).click();
+    await page.getByLabel('Title', { exact: true }).fill('Paced');
+    await page.getByLabel('Priority').fill('10');
+    await page.getByLabel('Weight').fill('3');
+    await page.getByLabel('Impressions, lifetime').fill('1000');
+    await page.getByLabel('Impressions per UTC day').fill('100');
+    await page.getByLabel('Pacing').selectOption('even');
+    await page.getByRole('button', { name: 'Add frequency cap' }).click();
+    const cap1 = page.getByRole('group', { name: 'Frequency cap 1' });
+    await cap1.getByLabel('At most (times)').fill('3');
+    await cap1.getByLabel('In any').fill('1');
+    await cap1.getByLabel('Unit').selectOption('hours');
+    await page.getByRole('button', { name: 'Add frequency cap' }).click();
+    const cap2 = page.getByRole('group', { name: 'Frequency cap 2' });
+    await cap2.getByLabel('At most (times)').fill('10');
+    await cap2.getByLabel('In any').fill('7');
+    await cap2.getByLabel('Unit').selectOption('days');
+    await page.getByLabel('Landing URL').fill('https://shop.example/spring');
+    await page.getByLabel('Data (a JSON object)').fill('{"image": "/a.png", "alt": "Spring"}');
+    await c.shot('delivery-form');
+    await page.getByRole('button', { name: 'Create ad' }).click();
+    await page.getByRole('heading', { name: 'Ads', exact: true }).waitFor();
+
+    const [made] = await onBrowserReplica.list('q=paced');
+    expect(made).toMatchObject({
+      delivery: {
+        priority: 10,
+        weight: 3,
+        goals: { impressions: 1000, clicks: null, dailyImpressions: 100, dailyClicks: null },
+        pacing: 'even',
+        frequencyCaps: [
+          { impressions: 3, seconds: 3600 },
+          { impressions: 10, seconds: 7 * 86400 },
+        ],
+      },
+      creative: { landingUrl: 'https://shop.example/spring', data: { image: '/a.png', alt: 'Spring' } },
+    });
+
+    await page.getByRole('link', { name: 'Edit “Paced”' }).click();
+    await page.getByRole('heading', { name: 'Edit “Paced”' }).waitFor();
+    expect(await page.getByLabel('Priority').inputValue()).toBe('10');
+    expect(await page.getByLabel('Impressions per UTC day').inputValue()).toBe('100');
+    expect(await page.getByLabel('Clicks, lifetime').inputValue()).toBe('');
+    expect(await page.getByLabel('Pacing').inputValue()).toBe('even');
+    expect(await cap2.getByLabel('In any').inputValue()).toBe('7');
+    expect(await cap2.getByLabel('Unit').inputValue()).toBe(String(86400));
+    expect(JSON.parse(await page.getByLabel('Data (a JSON object)').inputValue())).toEqual({
+      image: '/a.png',
+      alt: 'Spring',
+    });
+    await page.getByLabel('Weight').fill('5');
+    await page.getByRole('button', { name: 'Remove frequency cap 1' }).click();
+    await page.getByLabel('Landing URL').fill('');
+    await page.getByLabel('Data (a JSON object)').fill('');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'Ads', exact: true }).waitFor();
+    await eventually(async () =>
+      expect(await api.list('q=paced')).toMatchObject([
+        {
+          version: 2,
+          delivery: { weight: 5, priority: 10, frequencyCaps: [{ impressions: 10, seconds: 7 * 86400 }] },
+          creative: null,
+        },
+      ]),
+    );
+  });
+
+  it('explains refused delivery settings beside their fields, and bad JSON before sending', async () => {
+    const c = await open();
+    const { page } = c;
+    await signIn(c);
+    await page.getByRole('link', { name: 'New ad' }).click();
+    await page.getByLabel('Title', { exact: true }).fill('Refused pacing');
+    await page.getByLabel('Data (a JSON object)').fill('{"image": ');
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') sent.push(r.url());
+    });
+    await page.getByRole('button', { name: 'Create ad' }).click();
+    await expect
+      .poll(() => page.locator('[data-path="creative.data"] > .error').textContent())
+      .toBe('is not valid JSON');
+    expect(await page.getByLabel('Data (a JSON object)').getAttribute('aria-invalid')).toBe('true');
+    expect(sent, 'nothing sent').toEqual([]);
+
+    await page.getByLabel('Data (a JSON object)').fill('[1, 2]');
+    await page.getByRole('button', { name: 'Create ad' }).click();
+    await expect
+      .poll(() => page.locator('[data-path="creative.data"] > .error').textContent())
+      .toContain('must be a JSON object');
+    await page.getByLabel('Data (a JSON object)').fill('');
+
+    await page.getByLabel('Pacing').selectOption('even');
+    await page.getByLabel('Priority').fill('101');
+    await page.getByRole('button', { name: 'Add frequency cap' }).click();
+    const cap = page.getByRole('group', { name: 'Frequency cap 1' });
+    await cap.getByLabel('In any').fill('30');
+    await cap.getByLabel('Unit').selectOption('minutes');
+    await cap.getByLabel('At most (times)').fill('0');
+    await page.getByLabel('Landing URL').fill('ftp://files.example/a');
+    await page.getByRole('button', { name: 'Create ad' }).click();
+    await expect
+      .poll(() => page.locator('[data-path="delivery.pacing"] > .error').textContent())
+      .toContain('needs an impressions goal');
+    expect(await page.locator('[data-path="delivery.priority"] > .error').textContent()).toContain(
+      'at most 100',
+    );
+    expect(await page.getByLabel('Priority').getAttribute('aria-invalid')).toBe('true');
+    expect(
+      await page.locator('[data-path="delivery.frequencyCaps.0.impressions"] > .error').textContent(),
+    ).toContain('at least 1');
+    expect(await page.locator('[data-path="creative.landingUrl"] > .error').textContent()).toContain(
+      'http or https',
+    );
+    expect(await page.getByRole('alert').textContent()).toContain('not saved');
+    await c.shot('delivery-refused');
+    expect(sent).toHaveLength(1);
+    expect(await api.list('q=refused')).toEqual([]);
+  });
+
+  it('lines up every cell of a row in the ads list at 1280 px', async () => {
+    const ad = await api.create({
+      title: 'Aligned row with a title long enough to wrap over two lines in its cell',
+      startAt: isoIn(-HOUR),
+      endAt: isoIn(DAY),
+      conditions: [{ country: ['TW', 'JP', 'KR', 'US', 'GB', 'FR', 'DE'], platform: ['ios', 'web'] }],
+    });
+    await eventually(async () =>
+      expect((await onBrowserReplica.call('GET', `/api/v1/ad/${ad.id}`)).status).toBe(200),
+    );
+    const c = await open({ width: 1280, height: 800 });
+    const { page } = c;
+    await signIn(c);
+    const row = page.locator(`tr[data-id="${ad.id}"]`);
+    await row.waitFor();
+    // Each cell's top and its first content's top, and the row's top (run in the page).
+    const measured = await page.evaluate<{
+      row: number;
+      cells: { cell: number; content: number }[];
+    }>(`(() => {
+      const tr = document.querySelector('tr[data-id="${ad.id}"]');
+      const top = (el) => Math.round(el.getBoundingClientRect().top);
+      return {
+        row: top(tr),
+        cells: [...tr.cells].map((td) => ({ cell: top(td), content: top(td.querySelector('a, span, time, button') ?? td) })),
+      };
+    })()`);
+    const tops = measured.cells;
+    for (const t of tops) expect(t.cell, JSON.stringify(measured)).toBe(measured.row);
+    const title = tops[0]!.content;
+    const actions = tops[tops.length - 1]!.content;
+    expect(Math.abs(actions - title), JSON.stringify(tops)).toBeLessThanOrEqual(2);
+    const link = await row.getByRole('link', { name: /^Delivery of/ }).boundingBox();
+    const remove = await row.getByRole('button', { name: /^Delete/ }).boundingBox();
+    expect(Math.abs(link!.y + link!.height / 2 - (remove!.y + remove!.height / 2))).toBeLessThanOrEqual(2);
+    await c.shot('list-1280');
+  });
+});
