@@ -15,6 +15,7 @@ import { writeResult } from './stats.js';
 import { writeScenario } from './writes.js';
 import { eventsScenario } from './events.js';
 import { backlogScenario } from './events-backlog.js';
+import { decisionsScenario } from './decisions.js';
 
 const USAGE = `usage: npm run bench -- [what] [options]
 what (default --reads):
@@ -25,6 +26,7 @@ what (default --reads):
                          then the backlog: --ads ads, one impression each per hour of the last 71 (RSS sampled)
   --backlog              the events benchmark's backlog phase only (--backlog-rounds N, default 1)
   --baseline-dist DIR    also run the backlog on another build's dist/ (e.g. main's), interleaved round by round
+  --decisions            POST /api/v1/decisions against the public query, without and with two caps per ad
   --replication          3 replicas: write latency, convergence, Redis FLUSHDB, restart with --ads ads
 options:
   --dataset seed|scale   1,000 active ads (default) or 100,000          --replicated   Postgres + Redis
@@ -50,6 +52,7 @@ const { values: v, positionals } = parseArgs({
     backlog: { type: 'boolean', default: false },
     'backlog-rounds': { type: 'string', default: '1' },
     'baseline-dist': { type: 'string' },
+    decisions: { type: 'boolean', default: false },
     dataset: { type: 'string', default: 'seed' },
     replicated: { type: 'boolean', default: false },
     workers: { type: 'string', default: '1' },
@@ -157,11 +160,11 @@ async function main(): Promise<number> {
     loadAverage: loadavg(),
     options: o,
   };
-  const reads = v.reads || !(v.writes || v.index || v.replication || v.events || v.backlog);
+  const reads = v.reads || !(v.writes || v.index || v.replication || v.events || v.backlog || v.decisions);
   let status = 0;
   if (v.index)
     console.log(`wrote ${writeResult('index', { meta, rows: indexBench(positionals.map(Number)) })}`);
-  if (!v['no-build'] && (reads || v.writes || v.replication || v.events || v.backlog))
+  if (!v['no-build'] && (reads || v.writes || v.replication || v.events || v.backlog || v.decisions))
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   if (reads) {
     const result = await readScenario(o);
@@ -169,6 +172,10 @@ async function main(): Promise<number> {
     if (failed) status = 1;
     const mode = o.replicated ? 'replicated' : 'embedded';
     console.log(`wrote ${writeResult(`reads-${o.dataset}-${mode}`, { meta, verdicts, result })}`);
+  }
+  if (v.decisions) {
+    const mode = o.replicated ? 'replicated' : 'embedded';
+    console.log(`wrote ${writeResult(`decisions-${mode}`, { meta, result: await decisionsScenario(o) })}`);
   }
   if (v.events && !v.backlog)
     console.log(`wrote ${writeResult('events', { meta, result: await eventsScenario(o) })}`);

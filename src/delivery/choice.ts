@@ -4,10 +4,10 @@
  * weight / sum of the weights still in the draw). Pure: the randomness comes in as a function.
  *
  * The whole order is one draw (Efraimidis–Spirakis: each ad gets the key `-ln(u) / weight` and
- * keys are taken smallest first), produced lazily so a decision pays for the ads it looks at.
- * Taking the first `count` ads of this order that pass a filter (caps, budgets) gives the same
- * distribution as drawing among the ads that pass: the induced order of any subset of a
- * Plackett–Luce draw is a Plackett–Luce draw over that subset with the same weights.
+ * keys are taken smallest first), produced lazily, one priority at a time, so a decision pays
+ * for the ads it looks at. Taking the first `count` ads of this order that pass a filter (caps,
+ * budgets) gives the same distribution as drawing among the ads that pass: the induced order of
+ * any subset of a Plackett–Luce draw is a Plackett–Luce draw over that subset, same weights.
  */
 
 export interface Weighted {
@@ -21,51 +21,82 @@ export type Draw<T> = () => T | undefined;
 /** A uniform number in [0, 1), like `Math.random`. */
 export type Random = () => number;
 
-export function drawOrder<T>(items: readonly T[], weigh: (item: T) => Weighted, random: Random): Draw<T> {
-  const byPriority = new Map<number, T[]>();
-  for (const item of items) {
-    const p = weigh(item).priority;
-    const group = byPriority.get(p);
-    if (group) group.push(item);
-    else byPriority.set(p, [item]);
+/**
+ * Candidates grouped by priority, ascending (stable within a group), with their weights: made
+ * once per set of candidates and drawn from many times.
+ */
+export interface Candidates<T> {
+  readonly items: readonly T[];
+  readonly weights: Float64Array;
+  /** Group `g` is `items[starts[g]] … items[starts[g + 1] - 1]`; one more entry than groups. */
+  readonly starts: Int32Array;
+}
+
+export function groupCandidates<T>(list: readonly T[], weigh: (item: T) => Weighted): Candidates<T> {
+  const n = list.length;
+  const priorities = new Int32Array(n);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    priorities[i] = weigh(list[i]!).priority;
+    if (i > 0 && priorities[i]! < priorities[i - 1]!) sorted = false;
   }
-  const priorities = [...byPriority.keys()].sort((a, b) => a - b);
-  let next = 0;
-  let group: WeightedHeap<T> | undefined;
+  const order = Array.from({ length: n }, (_, i) => i);
+  if (!sorted) order.sort((a, b) => priorities[a]! - priorities[b]! || a - b);
+  const items = order.map((i) => list[i]!);
+  const weights = new Float64Array(n);
+  const starts: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    weights[k] = weigh(list[i]!).weight;
+    if (k === 0 || priorities[i] !== priorities[order[k - 1]!]) starts.push(k);
+  }
+  starts.push(n);
+  return { items, weights, starts: Int32Array.from(starts) };
+}
+
+export function drawFrom<T>(c: Candidates<T>, random: Random): Draw<T> {
+  let group = 0;
+  let heap: WeightedHeap | undefined;
   return () => {
     for (;;) {
-      const item = group?.pop();
-      if (item !== undefined) return item;
-      if (next >= priorities.length) return undefined;
-      group = new WeightedHeap(byPriority.get(priorities[next++]!)!, weigh, random);
+      const i = heap?.pop();
+      if (i !== undefined) return c.items[i];
+      if (group >= c.starts.length - 1) return undefined;
+      heap = new WeightedHeap(c.weights, c.starts[group]!, c.starts[group + 1]!, random);
+      group++;
     }
   };
 }
 
-/** A min-heap of one priority's items by their draw key. */
-class WeightedHeap<T> {
+/** `drawFrom(groupCandidates(items, weigh), random)`. */
+export function drawOrder<T>(items: readonly T[], weigh: (item: T) => Weighted, random: Random): Draw<T> {
+  return drawFrom(groupCandidates(items, weigh), random);
+}
+
+/** A min-heap of the positions `from … to - 1` by their draw keys. */
+class WeightedHeap {
   private readonly keys: Float64Array;
   private readonly order: Int32Array;
   private size: number;
 
-  constructor(
-    private readonly items: readonly T[],
-    weigh: (item: T) => Weighted,
-    random: Random,
-  ) {
-    const n = items.length;
+  constructor(weights: Float64Array, from: number, to: number, random: Random) {
+    const n = to - from;
     this.keys = new Float64Array(n);
     this.order = new Int32Array(n);
     this.size = n;
     for (let i = 0; i < n; i++) {
       // 1 - random() lies in (0, 1], so the logarithm is finite.
-      this.keys[i] = -Math.log(1 - random()) / weigh(items[i]!).weight;
-      this.order[i] = i;
+      this.keys[i] = -Math.log(1 - random()) / weights[from + i]!;
+      this.order[i] = from + i;
     }
+    this.from = from;
     for (let i = (n >> 1) - 1; i >= 0; i--) this.down(i);
   }
 
-  pop(): T | undefined {
+  private readonly from: number;
+
+  /** The next position, or `undefined` when the group is drawn out. */
+  pop(): number | undefined {
     if (this.size === 0) return undefined;
     const top = this.order[0]!;
     this.size--;
@@ -73,19 +104,23 @@ class WeightedHeap<T> {
       this.order[0] = this.order[this.size]!;
       this.down(0);
     }
-    return this.items[top];
+    return top;
+  }
+
+  private key(position: number): number {
+    return this.keys[position - this.from]!;
   }
 
   private down(i: number): void {
-    const { keys, order, size } = this;
+    const { order, size } = this;
     const at = order[i]!;
-    const key = keys[at]!;
+    const key = this.key(at);
     for (;;) {
       let child = 2 * i + 1;
       if (child >= size) break;
       const right = child + 1;
-      if (right < size && keys[order[right]!]! < keys[order[child]!]!) child = right;
-      if (keys[order[child]!]! >= key) break;
+      if (right < size && this.key(order[right]!) < this.key(order[child]!)) child = right;
+      if (this.key(order[child]!) >= key) break;
       order[i] = order[child]!;
       i = child;
     }

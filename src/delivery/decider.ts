@@ -7,7 +7,8 @@
 import type { Clock } from '../clock/clock.js';
 import { deliveryOf, type Ad, type AdQuery } from '../model/ad.js';
 import type { AdsService } from '../service/ads-service.js';
-import { drawOrder, type Random } from './choice.js';
+import { createCandidateCache } from './candidate-cache.js';
+import { drawFrom, type Random } from './choice.js';
 import type { CapCandidate, FrequencyCapStore } from './frequency-caps.js';
 import type { IssuedDecision, TrackingUrls } from './tracking-urls.js';
 
@@ -37,13 +38,15 @@ export interface DecisionOutcome {
 export interface DeciderHooks {
   /** One decision answered, with how many ads it chose. */
   readonly decided?: (chosen: number) => void;
+  /** Whether the viewer's candidates were kept from an earlier decision. */
+  readonly candidates?: (hit: boolean) => void;
   /** Capped ads left out, by why. */
   readonly capRefused?: (reason: 'full' | 'no_user_key' | 'unavailable', ads: number) => void;
   readonly capsFailed?: (err: unknown) => void;
 }
 
 export interface DeciderDeps extends DeciderHooks {
-  readonly service: Pick<AdsService, 'query'>;
+  readonly service: Pick<AdsService, 'query' | 'answersEpoch'>;
   readonly caps: FrequencyCapStore;
   readonly urls: TrackingUrls;
   readonly clock: Clock;
@@ -55,16 +58,17 @@ export interface Decider {
   decide(request: DecisionRequest): Promise<DecisionOutcome>;
 }
 
-const ALL = Number.MAX_SAFE_INTEGER;
-
 export function createDecider(deps: DeciderDeps): Decider {
-  const { service, caps, urls, clock } = deps;
+  const { caps, urls, clock } = deps;
   const random = deps.random ?? Math.random;
+  const cache = createCandidateCache(deps.service);
 
   return {
     async decide({ userKey, viewer, count, exclude }) {
       const now = clock.now();
-      const draw = drawOrder(service.query(viewer, 0, ALL, now), deliveryOf, random);
+      const { candidates: all, hit } = cache.get(viewer, now);
+      deps.candidates?.(hit);
+      const draw = drawFrom(all, random);
       // The candidates that could be chosen, in order: up to the `count`-th one without caps
       // (nothing after it can be), capped ones included only when there is a user key.
       const line: Ad[] = [];

@@ -30,7 +30,18 @@ export function createDeliveryMetrics(registry: Registry): DeciderHooks {
     help: 'Cap checks that failed (store unreachable or too slow): capped ads were not chosen.',
     registers: [registry],
   });
+  const cache = new Counter({
+    name: 'adsm_decision_candidates_total',
+    help: 'Decisions by whether the viewer’s candidates were kept from an earlier one (hit) or looked up (miss).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const hits = cache.labels('hit');
+  const misses = cache.labels('miss');
   return {
+    candidates(hit) {
+      (hit ? hits : misses).inc();
+    },
     decided(n) {
       decisions.inc();
       chosen.observe(n);

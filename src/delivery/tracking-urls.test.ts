@@ -85,7 +85,10 @@ describe('tracking URLs', () => {
     expect(short.verify(token, t0 + 60_000).ok).toBe(true);
     expect(short.verify(token, t0 + 60_001)).toMatchObject({ ok: false, reason: 'expired', token: { adId } });
     // Another process with a longer lifetime still honours the one in the token.
-    expect(urls({ ttlSeconds: 86_400 }).verify(token, t0 + 60_001)).toMatchObject({ ok: false, reason: 'expired' });
+    expect(urls({ ttlSeconds: 86_400 }).verify(token, t0 + 60_001)).toMatchObject({
+      ok: false,
+      reason: 'expired',
+    });
   });
 
   it('refuses a short secret and a bad signer or lifetime', () => {

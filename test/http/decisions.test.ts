@@ -78,6 +78,27 @@ describe('POST /api/v1/decisions: the answer', () => {
     }
   });
 
+  it('kept candidates follow every write and every start and end at once', async () => {
+    const a = await start();
+    const now = a.clock.now();
+    const first = await a.createAd({ conditions: [{ country: ['TW'] }] });
+    const ask = async () => sorted(await a.chosen({ viewer: { country: 'TW' }, count: 20 }));
+    expect(await ask()).toEqual([first]);
+    expect(await ask()).toEqual([first]);
+    const later = await a.createAd({ startAt: now + 60_000, endAt: now + HOUR });
+    const second = await a.createAd({ endAt: now + 120_000 });
+    expect(await ask()).toEqual(sorted([first, second]));
+    a.clock.advance(60_000);
+    expect(await ask()).toEqual(sorted([first, second, later]));
+    a.clock.advance(60_000);
+    expect(await ask()).toEqual(sorted([first, later]));
+    await a.service.delete(first);
+    expect(await ask()).toEqual([later]);
+    const metrics = await a.metricsText();
+    expect(metrics).toMatch(/adsm_decision_candidates_total\{result="hit"\} 1/);
+    expect(metrics).toMatch(/adsm_decision_candidates_total\{result="miss"\} 5/);
+  });
+
   it('count: at most that many distinct ads; exclude: never those', async () => {
     const a = await start();
     const ids = await Promise.all(Array.from({ length: 8 }, () => a.createAd()));

@@ -1,0 +1,219 @@
+/**
+ * `npm run bench -- --decisions [--replicated]`: `POST /api/v1/decisions` against the public query
+ * on the same server and ads, interleaved round by round, every request drawn fresh by wrk
+ * (bench/decisions.lua: viewers of the query mix, user keys out of 100,000). First on ads with
+ * priorities and weights but no caps, then after a PUT gave every ad two frequency caps; in
+ * replicated mode, what the caps then hold in Redis per user key.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { Cluster } from '../test/e2e/cluster.js';
+import { startServer, tempDir, waitReady, type Server } from '../test/e2e/process.js';
+import { forEachConcurrent, httpClient } from './check.js';
+import { WRK } from './load.js';
+import { createBody, createRng, randomInt, seedAds } from './mix.js';
+import type { Options } from './run.js';
+import { fmt, printTable, round, spread, waitQuiet } from './stats.js';
+
+const USERS = 100_000;
+const ADS = 1_000;
+const TWO_CAPS = [
+  { impressions: 3, seconds: 3_600 },
+  { impressions: 10, seconds: 86_400 },
+];
+
+interface WrkRun {
+  rps: number;
+  errors: number;
+  p50: number;
+  p99: number;
+}
+
+async function wrkRun(
+  url: string,
+  args: string[],
+  c: number,
+  durationS: number,
+  threads: number,
+): Promise<WrkRun> {
+  const t = String(Math.max(1, Math.min(threads, c)));
+  const script = join(import.meta.dirname, 'decisions.lua');
+  const argv = [
+    '-t',
+    t,
+    '-c',
+    String(c),
+    '-d',
+    `${durationS}s`,
+    '--timeout',
+    '5s',
+    '-s',
+    script,
+    url,
+    '--',
+    ...args,
+  ];
+  const { stdout } = await promisify(execFile)(WRK, argv, { timeout: (durationS + 30) * 1000 });
+  const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
+  if (!line) throw new Error(`wrk printed no figures:\n${stdout}`);
+  const j = JSON.parse(line.slice(9)) as Record<string, number>;
+  return {
+    rps: Math.round(j.requests! / (j.duration_us! / 1e6)),
+    errors: j.status! + j.socket!,
+    p50: round(j.p50! / 1000, 2),
+    p99: round(j.p99! / 1000, 2),
+  };
+}
+
+/** Creates the seed ads with priorities 1-3 and weights 1-10; their ids and bodies. */
+async function createAds(url: string): Promise<{ id: string; body: Record<string, unknown> }[]> {
+  const rng = createRng(7);
+  const client = httpClient(url, 16);
+  const ads = seedAds(ADS, 11, Date.now());
+  const out: { id: string; body: Record<string, unknown> }[] = [];
+  await forEachConcurrent(ads.length, 16, async (i) => {
+    const body = {
+      ...createBody(ads[i]!),
+      delivery: { priority: randomInt(rng, 1, 3), weight: randomInt(rng, 1, 10) },
+    };
+    const res = await client.request('POST', '/api/v1/ad', body);
+    if (res.status !== 201) throw new Error(`create answered ${res.status}: ${res.body}`);
+    out.push({ id: (JSON.parse(res.body) as { id: string }).id, body });
+  });
+  client.close();
+  return out;
+}
+
+async function addCaps(url: string, ads: readonly { id: string; body: Record<string, unknown> }[]) {
+  const client = httpClient(url, 16);
+  await forEachConcurrent(ads.length, 16, async (i) => {
+    const { id, body } = ads[i]!;
+    const delivery = { ...(body.delivery as object), frequencyCaps: TWO_CAPS };
+    const res = await client.request('PUT', `/api/v1/ad/${id}`, { ...body, delivery });
+    if (res.status !== 200) throw new Error(`PUT answered ${res.status}: ${res.body}`);
+  });
+  client.close();
+}
+
+/** Keys, bytes per user key (MEMORY USAGE of a sample) and fields per key of the caps in Redis. */
+async function capsMemory(redisUrl: string, prefix: string) {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    const keys: string[] = [];
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:caps:*`, 'COUNT', 1000);
+      keys.push(...found);
+      cursor = next;
+    } while (cursor !== '0');
+    const sample = keys.slice(0, 2_000);
+    let bytes = 0;
+    let fields = 0;
+    for (const key of sample) {
+      bytes += Number(await redis.memory('USAGE', key, 'SAMPLES', '0'));
+      fields += await redis.hlen(key);
+    }
+    const n = Math.max(1, sample.length);
+    return {
+      userKeys: keys.length,
+      bytesPerUserKey: Math.round(bytes / n),
+      adsPerUserKey: round(fields / n, 2),
+    };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function decisionsScenario(o: Options) {
+  const dir = tempDir();
+  const cluster = o.replicated ? new Cluster(4, { POLL_INTERVAL_MS: '1000' }) : undefined;
+  await cluster?.setup();
+  const env = { MAX_ADS_PER_DAY: '0', MAX_ACTIVE_ADS: '0', LOG_LEVEL: o.logLevel, WORKERS: '1' };
+  let server: Server | undefined;
+  try {
+    server = cluster
+      ? await cluster.start({ env, waitReady: false })
+      : await startServer({ env: { ...env, DATA_DIR: join(dir.path, 'data') }, waitReady: false });
+    await waitReady(server, 300_000);
+    const mode = o.replicated ? 'replicated' : 'embedded';
+    console.log(`\n== decisions: ${mode}, ${ADS} ads, user keys out of ${USERS}, wrk ==`);
+    const ads = await createAds(server.url);
+    const rows: Record<string, unknown>[] = [];
+    let seed = 1;
+    const phase = async (label: string) => {
+      for (let round = 0; round < o.rounds; round++) {
+        for (const c of o.connections) {
+          const busy = await waitQuiet(o.quietBelow, o.quietWaitS);
+          for (const kind of ['query', 'decide'] as const) {
+            const args = [kind, String(seed++), String(USERS)];
+            if (o.warmupS > 0) await wrkRun(server!.url, args, c, o.warmupS, o.threads);
+            const run = await wrkRun(
+              server!.url,
+              [kind, String(seed++), String(USERS)],
+              c,
+              o.durationS,
+              o.threads,
+            );
+            rows.push({ phase: label, round, c, kind, busyBefore: busy, ...run });
+            console.log(
+              `  ${label.padEnd(7)} ${kind.padEnd(6)} c=${String(c).padStart(3)} ${String(run.rps).padStart(6)} req/s` +
+                `  p50 ${run.p50} p99 ${run.p99} ms  errors ${run.errors}`,
+            );
+          }
+        }
+      }
+    };
+    await phase('no caps');
+    await addCaps(server.url, ads);
+    await phase('2 caps');
+    const memory = cluster ? await capsMemory(cluster.redisUrl, cluster.prefix) : undefined;
+
+    const table: string[][] = [['phase', 'c', 'query req/s', 'decide req/s', 'ratio', 'decide p99 ms']];
+    const summary: Record<string, unknown>[] = [];
+    for (const label of ['no caps', '2 caps']) {
+      for (const c of o.connections) {
+        const pick = (kind: string) => rows.filter((r) => r.phase === label && r.c === c && r.kind === kind);
+        const q = pick('query');
+        const d = pick('decide');
+        const ratios = d.map((r, i) => (r.rps as number) / Math.max(1, q[i]!.rps as number));
+        const s = {
+          phase: label,
+          c,
+          queryRps: spread(
+            q.map((r) => r.rps as number),
+            0,
+          ),
+          decideRps: spread(
+            d.map((r) => r.rps as number),
+            0,
+          ),
+          ratio: spread(ratios, 2),
+          decideP99: spread(
+            d.map((r) => r.p99 as number),
+            2,
+          ),
+          errors:
+            d.reduce((a, r) => a + (r.errors as number), 0) + q.reduce((a, r) => a + (r.errors as number), 0),
+        };
+        summary.push(s);
+        table.push([
+          label,
+          String(c),
+          fmt(s.queryRps),
+          fmt(s.decideRps),
+          fmt(s.ratio, 2),
+          fmt(s.decideP99, 2),
+        ]);
+      }
+    }
+    printTable(`decisions against the public query (${mode}; median (min-max) of ${o.rounds} rounds)`, table);
+    if (memory) console.log(`  caps in Redis: ${JSON.stringify(memory)}`);
+    return { mode, ads: ADS, users: USERS, caps: TWO_CAPS, rows, summary, memory };
+  } finally {
+    await server?.stop('SIGTERM');
+    await cluster?.teardown();
+    dir.remove();
+  }
+}
