@@ -105,3 +105,25 @@ export interface ClusterView {
   snapshot: { seq: number; takenAt: string; ageSeconds: number } | null;
   now: string;
 }
+
+/** `POST /api/v1/decisions`. */
+export interface DecisionRequest {
+  user?: { key: string };
+  viewer?: { age?: number; gender?: string; country?: string; platform?: string };
+  count?: number;
+  exclude?: string[];
+}
+
+export interface Decision {
+  adId: string;
+  title: string;
+  creative: Creative | null;
+  decisionId: string;
+  impressionUrl: string;
+  clickUrl: string;
+  expiresAt: string;
+}
+
+export interface DecisionAnswer {
+  decisions: Decision[];
+}

@@ -177,6 +177,68 @@ describe.each(MODES)('console delivery control, %s mode', (mode, make) => {
     expect(await api.list('q=refused')).toEqual([]);
   });
 
+  it('asks for a decision for a user key: the chosen ads, and the one a cap left out', async () => {
+    // Only this test's ads match its viewer (Iceland, android).
+    for (const other of await api.list('q=paced'))
+      await api.call('DELETE', `/api/v1/ad/${other.id}`, undefined, { 'If-Match': '*' });
+    const capped = await api.create({
+      title: 'Once an hour',
+      startAt: isoIn(-HOUR),
+      endAt: isoIn(DAY),
+      conditions: [{ country: ['IS'] }],
+      delivery: { priority: 1, frequencyCaps: [{ impressions: 1, seconds: 3600 }] },
+      creative: { landingUrl: 'https://shop.example/once', data: null },
+    });
+    const free = await api.create({
+      title: 'Any time',
+      startAt: isoIn(-HOUR),
+      endAt: isoIn(DAY),
+      conditions: [{ country: ['IS'], platform: ['android'] }],
+      delivery: { priority: 2 },
+    });
+    await eventually(async () => expect(await onBrowserReplica.list('q=time')).toHaveLength(1));
+    await eventually(async () => expect(await onBrowserReplica.list('q=once')).toHaveLength(1));
+
+    const c = await open();
+    const { page } = c;
+    await signIn(c);
+    await page.getByRole('link', { name: 'Who sees what' }).click();
+    await page.getByLabel('Country (name or code)').fill('Iceland');
+    await page.getByLabel('Platform', { exact: true }).selectOption('android');
+    await page.getByLabel('User key').fill('u-console-e2e');
+    await page.getByLabel('How many ads').selectOption('3');
+    const ask = async () => {
+      await page.getByRole('button', { name: 'Ask for a decision' }).click();
+      await page.getByRole('heading', { name: 'Decision', exact: true }).waitFor();
+      const chosen = await Promise.all(
+        (await page.locator('table.decisions tbody tr').all()).map((r) => r.getAttribute('data-id')),
+      );
+      const leftOut = await page.locator('ul.left-out li').allTextContents();
+      // The next answer draws its own heading.
+      await page.evaluate("document.getElementById('decision-results').remove()");
+      return { chosen, leftOut };
+    };
+
+    const first = await ask();
+    expect(first.chosen, 'priority 1 first, then 2').toEqual([capped.id, free.id]);
+    expect(first.leftOut).toEqual([]);
+    expect(await page.locator('table.decisions').textContent()).toContain('https://shop.example/once');
+    await c.shot('decision-first');
+
+    const second = await ask();
+    expect(second.chosen, 'the cap holds for this key').toEqual([free.id]);
+    expect(second.leftOut).toEqual(['Once an hour: left out by a frequency cap (1 per hour) for this user']);
+    await c.shot('decision-capped');
+
+    await page.getByLabel('User key').fill('');
+    const keyless = await ask();
+    expect(keyless.chosen).toEqual([free.id]);
+    expect(keyless.leftOut[0]).toContain('without a user key never gets a capped ad');
+
+    await page.getByLabel('User key').fill('another-user');
+    expect((await ask()).chosen, 'another key has its own caps').toEqual([capped.id, free.id]);
+  });
+
   it('lines up every cell of a row in the ads list at 1280 px', async () => {
     const ad = await api.create({
       title: 'Aligned row with a title long enough to wrap over two lines in its cell',

@@ -9,6 +9,8 @@
 /** @typedef {import('../api-types.js').Stats} Stats */
 /** @typedef {import('../api-types.js').StatsHistory} StatsHistory */
 /** @typedef {import('../api-types.js').ClusterView} ClusterView */
+/** @typedef {import('../api-types.js').DecisionRequest} DecisionRequest */
+/** @typedef {import('../api-types.js').DecisionAnswer} DecisionAnswer */
 /** @typedef {import('../api-types.js').ErrorDetail} ErrorDetail */
 
 const TOKEN_KEY = 'adsm.adminToken';
@@ -161,6 +163,17 @@ export const statsHistory = (id, params) => bodyOf(api('GET', `${adPath(id)}/sta
  * @returns {Promise<PublicPage>}
  */
 export const publicQuery = (params) => bodyOf(api('GET', `/api/v1/ad?${params}`));
+
+/**
+ * A decision: a real serve (it counts toward the chosen ads' goals and this user's caps). Sent
+ * with the events token when one is given, never with the admin token (a 401 here is about
+ * EVENTS_TOKEN, not the admin's sign-in).
+ * @param {DecisionRequest} body
+ * @param {string} eventsToken
+ * @returns {Promise<DecisionAnswer>}
+ */
+export const decide = (body, eventsToken) =>
+  bodyOf(api('POST', '/api/v1/decisions', { body, token: eventsToken }));
 
 /** @returns {Promise<ClusterView>} */
 export const clusterFacts = () => bodyOf(api('GET', '/admin/cluster.json'));

@@ -2,6 +2,7 @@
 /** "Who sees what": one viewer's answer from the public query, exactly as ad platforms get it. */
 import { ApiError, publicQuery } from './api.js';
 import { h, heading, newId, resolveCountry, timeEl, vocabulary } from './dom.js';
+import { decisionPanel } from './who-decides.js';
 
 /** @typedef {import('../api-types.js').PublicPage} PublicPage */
 
@@ -94,7 +95,20 @@ export async function whoView(view, params) {
     ),
     form,
     results,
+    decisionPanel(viewer),
   );
+
+  /** The viewer as a decision names it (the same fields as the public query). */
+  function viewer() {
+    /** @type {import('./who-decides.js').Viewer} */
+    const v = {};
+    if (age.value.trim()) v.age = Number(age.value);
+    if (gender.value) v.gender = gender.value;
+    const c = country.value.trim();
+    if (c) v.country = resolveCountry(c) ?? c;
+    if (platform.value) v.platform = platform.value;
+    return v;
+  }
 
   let offset = Number(params.get('offset') ?? 0) || 0;
 
