@@ -17,7 +17,7 @@ import { createStore } from './reads.js';
 import type { Options } from './run.js';
 import { fmt, printTable, spread, waitQuiet } from './stats.js';
 
-interface WrkRun {
+export interface WrkRun {
   rps: number;
   non2xx: number;
   socket: number;
@@ -27,10 +27,10 @@ interface WrkRun {
   max: number;
 }
 
-async function wrkRun(
+export async function wrkRun(
   url: string,
   script: string,
-  arg: string,
+  arg: string | readonly string[],
   c: number,
   durationS: number,
 ): Promise<WrkRun> {
@@ -47,7 +47,7 @@ async function wrkRun(
     script,
     url,
     '--',
-    arg,
+    ...(typeof arg === 'string' ? [arg] : arg),
   ];
   const { stdout } = await promisify(execFile)(WRK, args, { timeout: (durationS + 30) * 1000 });
   const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
@@ -65,9 +65,9 @@ async function wrkRun(
   };
 }
 
-async function startRaw(): Promise<{ url: string; stop(): void }> {
+export async function startRaw(script = 'raw-events-server.js'): Promise<{ url: string; stop(): void }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'bench', 'raw-events-server.js')], {
+  const child = spawn(process.execPath, [join(ROOT, 'bench', script)], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: 'ignore',
   });

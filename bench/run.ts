@@ -14,6 +14,7 @@ import { replicationBench } from './replication.js';
 import { writeResult } from './stats.js';
 import { writeScenario } from './writes.js';
 import { eventsScenario } from './events.js';
+import { firesScenario } from './fires.js';
 import { backlogScenario } from './events-backlog.js';
 import { decisionsScenario } from './decisions.js';
 
@@ -24,6 +25,7 @@ what (default --reads):
   --index [sizes…]       the targeting index in process against brute force (default 1000 10000 100000)
   --events               tracking: single-event and 100-event POSTs against a raw 202 server, stats under load,
                          then the backlog: --ads ads, one impression each per hour of the last 71 (RSS sampled)
+  --fires                tracking URL fires (every URL fresh) against a raw 204 server, interleaved
   --backlog              the events benchmark's backlog phase only (--backlog-rounds N, default 1)
   --baseline-dist DIR    also run the backlog on another build's dist/ (e.g. main's), interleaved round by round
   --decisions            POST /api/v1/decisions against the public query, without and with two caps per ad
@@ -49,6 +51,7 @@ const { values: v, positionals } = parseArgs({
     index: { type: 'boolean', default: false },
     replication: { type: 'boolean', default: false },
     events: { type: 'boolean', default: false },
+    fires: { type: 'boolean', default: false },
     backlog: { type: 'boolean', default: false },
     'backlog-rounds': { type: 'string', default: '1' },
     'baseline-dist': { type: 'string' },
@@ -160,11 +163,15 @@ async function main(): Promise<number> {
     loadAverage: loadavg(),
     options: o,
   };
-  const reads = v.reads || !(v.writes || v.index || v.replication || v.events || v.backlog || v.decisions);
+  const reads =
+    v.reads || !(v.writes || v.index || v.replication || v.events || v.backlog || v.decisions || v.fires);
   let status = 0;
   if (v.index)
     console.log(`wrote ${writeResult('index', { meta, rows: indexBench(positionals.map(Number)) })}`);
-  if (!v['no-build'] && (reads || v.writes || v.replication || v.events || v.backlog || v.decisions))
+  if (
+    !v['no-build'] &&
+    (reads || v.writes || v.replication || v.events || v.backlog || v.decisions || v.fires)
+  )
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   if (reads) {
     const result = await readScenario(o);
@@ -188,6 +195,7 @@ async function main(): Promise<number> {
     if (result.failed) status = 1;
     console.log(`wrote ${writeResult('events-backlog', { meta, result })}`);
   }
+  if (v.fires) console.log(`wrote ${writeResult('fires', { meta, result: await firesScenario(o) })}`);
   if (v.writes) console.log(`wrote ${writeResult('writes', { meta, result: await writeScenario(o) })}`);
   if (v.replication) {
     const result = await replicationBench(o);
