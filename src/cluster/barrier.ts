@@ -54,31 +54,39 @@ export function relayBarriers(timeoutMs = 2000): void {
   });
 }
 
-/**
- * In a worker: answers the primary's catch-up requests with `waitFor`, and returns the barrier
- * the write path awaits before answering a write.
- */
-export function workerBarrier(waitFor: (seq: number) => Promise<void>, timeoutMs = 2500) {
+export interface WorkerBarrier {
+  /** Resolves once every sibling worker applied `seq` (or after the timeout): awaited before a write is answered. */
+  readonly wait: (seq: number) => Promise<void>;
+  /** Answers the siblings' catch-up requests with `waitFor` (this worker's replica). */
+  answerWith(waitFor: (seq: number) => Promise<void>): void;
+}
+
+/** In a worker: the barrier its write path awaits, and the answers to its siblings' barriers. */
+export function createWorkerBarrier(timeoutMs = 2500): WorkerBarrier {
   let nextId = 0;
   const pending = new Map<number, () => void>();
   process.on('message', (msg: unknown) => {
-    if (!isMessage(msg)) return;
-    if (msg.t === CATCH_UP && typeof msg.seq === 'number') {
-      void waitFor(msg.seq).then(() => process.send?.({ t: CAUGHT_UP, id: msg.id }));
-    } else if (msg.t === DONE) {
-      pending.get(msg.id)?.();
-    }
+    if (isMessage(msg) && msg.t === DONE) pending.get(msg.id)?.();
   });
-  return (seq: number): Promise<void> =>
-    new Promise((resolve) => {
-      const id = ++nextId;
-      const done = () => {
-        clearTimeout(timer);
-        pending.delete(id);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      pending.set(id, done);
-      process.send?.({ t: BARRIER, id, seq });
-    });
+  return {
+    wait: (seq) =>
+      new Promise((resolve) => {
+        const id = ++nextId;
+        const done = () => {
+          clearTimeout(timer);
+          pending.delete(id);
+          resolve();
+        };
+        const timer = setTimeout(done, timeoutMs);
+        pending.set(id, done);
+        process.send?.({ t: BARRIER, id, seq });
+      }),
+    answerWith(waitFor) {
+      process.on('message', (msg: unknown) => {
+        if (isMessage(msg) && msg.t === CATCH_UP && typeof msg.seq === 'number') {
+          void waitFor(msg.seq).then(() => process.send?.({ t: CAUGHT_UP, id: msg.id }));
+        }
+      });
+    },
+  };
 }

@@ -12,14 +12,15 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import { AppError } from '../model/errors.js';
 import type { AdsService } from '../service/ads-service.js';
 import { createSnapshotPolicy, type SnapshotClaim } from '../snapshot/snapshot-policy.js';
-import type { Entry } from '../statemachine/entries.js';
 import type { Limits } from '../statemachine/quota.js';
+import type { State } from '../statemachine/state.js';
 import { trackStoreHealth } from '../store/store-health.js';
 import type { Store } from '../store/store.js';
 import { Replica } from './replica.js';
 import { createReplicaService } from './replica-service.js';
 import { createExpiryJobs } from './expiry-jobs.js';
 import { createWritePath } from './write-path.js';
+import { createRepairLoop, type RepairLoop } from './repair.js';
 
 /** Expiry jobs handed to the scheduler at once at start-up; `stop()` waits for one such batch. */
 const SCHEDULE_BATCH = 5_000;
@@ -40,7 +41,14 @@ export interface AdsNodeDeps {
   readonly snapshotKeep: number;
   /** Which replica takes the snapshot due at a `seq` (one at a time); absent: this one. */
   readonly snapshotClaim?: SnapshotClaim | undefined;
+  /** How often the replica reads the store for entries the log did not bring (0 = never). */
   readonly pollIntervalMs?: number | undefined;
+  /**
+   * The highest `seq` the log transport holds, where it can miss committed entries (a writer
+   * that died between its commit and its publish): the node then runs the repair loop every
+   * `pollIntervalMs` once recovered, publishing what is missing.
+   */
+  readonly lastPublishedSeq?: (() => Promise<number>) | undefined;
   /** Pause between write batches while more wait, so other processes get the write lock. */
   readonly batchPauseMs?: number | undefined;
   readonly onError?: (err: unknown, what: string) => void;
@@ -72,6 +80,9 @@ export function createAdsNode(deps: AdsNodeDeps): AdsNode {
     deps.onError?.(err, what);
   };
   let scheduling: Promise<void> | undefined;
+  let repair: RepairLoop | undefined;
+  /** Recovered: entries applied from now on are new to this process (not replayed at start-up). */
+  let recovered = false;
   let stopped = false;
 
   const snapshots = createSnapshotPolicy({
@@ -81,32 +92,28 @@ export function createAdsNode(deps: AdsNodeDeps): AdsNode {
     claim: deps.snapshotClaim,
     onError: report('snapshot'),
   });
-  const currentState = () => replica.state;
-
   const expiryJobs = createExpiryJobs(deps.scheduler, report('schedule'));
-  const onApplied = (entry: Entry): void => {
-    if (!replica.ready) return;
-    expiryJobs.applied(entry);
-    snapshots.afterApplied(entry.seq, currentState);
-  };
-
-  const scheduleAll = async (): Promise<void> => {
-    const jobs = Array.from(replica.state.ads.values(), (ad) => ({ id: ad.id, version: ad.version, at: ad.endAt }));
+  const scheduleAll = async (state: State): Promise<void> => {
+    const jobs = Array.from(state.ads.values(), (ad) => ({ id: ad.id, version: ad.version, at: ad.endAt }));
     for (let i = 0; i < jobs.length && !stopped; i += SCHEDULE_BATCH) {
       await deps.scheduler.scheduleMany(jobs.slice(i, i + SCHEDULE_BATCH));
     }
   };
 
-  const replica: Replica = new Replica({
+  const replica = new Replica({
     store,
     log: deps.log,
     createIndex: deps.createIndex,
     loadSnapshot: (index) => snapshots.load(index),
-    onApplied,
+    onApplied: (entry, state) => {
+      if (!recovered) return;
+      expiryJobs.applied(entry);
+      snapshots.afterApplied(entry.seq, () => state);
+    },
     pollIntervalMs: deps.pollIntervalMs,
     onError: report('replica'),
     // Redis lost its data: the expiry jobs went with it.
-    onReset: () => void scheduleAll().catch(report('schedule')),
+    onReset: (state) => void scheduleAll(state).catch(report('schedule')),
   });
 
   const execute = createWritePath({
@@ -136,18 +143,31 @@ export function createAdsNode(deps: AdsNodeDeps): AdsNode {
     service,
     async start(): Promise<void> {
       await replica.recover();
+      recovered = true;
       deps.scheduler.start((id, version) => service.expire(id, version));
-      scheduling = scheduleAll().catch(report('schedule'));
+      scheduling = scheduleAll(replica.state).catch(report('schedule'));
+      if (deps.lastPublishedSeq && !stopped) {
+        repair = createRepairLoop({
+          store,
+          log: deps.log,
+          intervalMs: deps.pollIntervalMs ?? 0,
+          lastPublishedSeq: deps.lastPublishedSeq,
+          lock: deps.lock,
+          onError: report('repair'),
+        });
+      }
     },
     async stop(): Promise<void> {
       stopped = true;
       expiryJobs.stop();
+      const repaired = repair?.stop();
       // Nothing of a shutdown (writes in flight, a firing expiry) waits on the write lock's lease.
       await deps.lock.close();
+      await repaired;
       await scheduling;
       await replica.close();
       await deps.scheduler.close();
-      if (replica.ready) await snapshots.take(currentState);
+      if (replica.ready) await snapshots.take(() => replica.state);
     },
     waitFor: (seq) => replica.waitFor(seq),
   };

@@ -11,13 +11,13 @@ export interface ReplicaDeps {
   readonly createIndex: () => AdIndex;
   /** The newest snapshot to recover from (see `src/snapshot/snapshot-policy.ts`). */
   readonly loadSnapshot?: (index: AdIndex) => Promise<State | undefined>;
-  /** Called after each entry is applied, in `seq` order. Must not throw. */
+  /** Called after each entry is applied, in `seq` order, with the state. Must not throw. */
   readonly onApplied?: (entry: Entry, state: State) => void;
   /** How often to look for committed entries the log did not bring (0 = never). */
   readonly pollIntervalMs?: number;
   readonly onError?: (err: unknown) => void;
-  /** Called after the log reported lost history and the store was re-read. */
-  readonly onReset?: () => void;
+  /** Called, with the state, after the log reported lost history and the store was re-read. */
+  readonly onReset?: (state: State) => void;
 }
 
 const PAGE = 1000;
@@ -54,7 +54,7 @@ export class Replica {
     this.knownHead = Math.max(this.knownHead, this.state.seq);
     this.subscription = this.deps.log.subscribe({
       onEntries: (entries) => this.receive(entries),
-      onReset: () => void this.fill().then(() => this.deps.onReset?.()),
+      onReset: () => void this.fill().then(() => this.deps.onReset?.(this.state)),
     });
     await this.fill();
     this.ready = true;

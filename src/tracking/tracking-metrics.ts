@@ -4,10 +4,10 @@ import type { RecordAnswer, TrackedEvent } from './tracker.js';
 
 /**
  * Tracking's Prometheus series, registered in the app's registry: events accepted and rejected
- * (by type and code), the spool's not-yet-stored bytes and the age of its oldest event, flush
- * durations and rows, and the time of the last successful flush.
+ * (by type and code), flush durations and rows, and the time of the last successful flush. The
+ * answer holds the hooks `createTracking` takes; `watchSpool` adds the spool's gauges.
  */
-export function createTrackingMetrics(registry: Registry, aggregator: () => Aggregator | undefined) {
+export function createTrackingMetrics(registry: Registry) {
   const accepted = new Counter({
     name: 'adsm_events_accepted_total',
     help: 'Events accepted (counted), by type.',
@@ -19,22 +19,6 @@ export function createTrackingMetrics(registry: Registry, aggregator: () => Aggr
     help: 'Events of 202 answers that were not counted, by type and code.',
     labelNames: ['type', 'code'],
     registers: [registry],
-  });
-  new Gauge({
-    name: 'adsm_spool_bytes',
-    help: 'Bytes of accepted events in the spool not yet stored.',
-    registers: [registry],
-    collect() {
-      this.set(aggregator()?.spoolBytes() ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'adsm_spool_oldest_event_age_seconds',
-    help: 'Seconds since the oldest not-yet-stored event was accepted (0 when none).',
-    registers: [registry],
-    collect() {
-      this.set(aggregator()?.oldestAgeSeconds() ?? 0);
-    },
   });
   const duration = new Histogram({
     name: 'adsm_flush_duration_seconds',
@@ -77,4 +61,27 @@ export function createTrackingMetrics(registry: Registry, aggregator: () => Aggr
       lastFlush.set(info.at / 1000);
     },
   };
+}
+
+/** The spool's not-yet-stored bytes and the age of its oldest event, read at each scrape. */
+export function watchSpool(
+  registry: Registry,
+  aggregator: Pick<Aggregator, 'spoolBytes' | 'oldestAgeSeconds'>,
+): void {
+  new Gauge({
+    name: 'adsm_spool_bytes',
+    help: 'Bytes of accepted events in the spool not yet stored.',
+    registers: [registry],
+    collect() {
+      this.set(aggregator.spoolBytes());
+    },
+  });
+  new Gauge({
+    name: 'adsm_spool_oldest_event_age_seconds',
+    help: 'Seconds since the oldest not-yet-stored event was accepted (0 when none).',
+    registers: [registry],
+    collect() {
+      this.set(aggregator.oldestAgeSeconds());
+    },
+  });
 }

@@ -5,7 +5,6 @@ import { createLocalLock } from '../lock/local-lock.js';
 import { createQueuedLock } from '../lock/queued-lock.js';
 import { createRedisLock } from '../lock/redis-lock.js';
 import { createRedisStreamLog } from '../log/redis-stream-log.js';
-import { createRepairLoop } from '../log/repair.js';
 import { createBullmqScheduler } from '../scheduler/bullmq-scheduler.js';
 import { createRedisSnapshotClaim } from '../snapshot/redis-snapshot-claim.js';
 import { migratePostgres } from '../db/postgres-migrate.js';
@@ -71,14 +70,6 @@ export async function createReplicatedAdapters(
     clock,
     logger,
   });
-  const repair = createRepairLoop({
-    store,
-    log,
-    intervalMs: config.POLL_INTERVAL_MS,
-    lastPublishedSeq: () => log.lastSeq(),
-    lock,
-    onError: (err: unknown) => logger.warn({ err }, 'repair loop failed'),
-  });
 
   return {
     clock,
@@ -87,6 +78,8 @@ export async function createReplicatedAdapters(
     lock,
     scheduler,
     pollIntervalMs: config.POLL_INTERVAL_MS,
+    /** The repair loop republishes committed entries the stream missed. */
+    lastPublishedSeq: () => log.lastSeq(),
     batchPauseMs: redisLock ? 2 : 0,
     snapshotClaim: createRedisSnapshotClaim({ redis, prefix }),
     trackingStore,
@@ -98,7 +91,6 @@ export async function createReplicatedAdapters(
     async close(): Promise<void> {
       clock.stop();
       await lock.close();
-      await repair.stop();
       await log.close();
       await store.close();
     },

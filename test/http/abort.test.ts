@@ -1,40 +1,29 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.js';
-import { createEnvelope } from '../../src/http/edge/envelope.js';
-import { createMetrics, type Metrics } from '../../src/http/ops/metrics.js';
-import { createHttpServer } from '../../src/http/edge/server.js';
+import type { Metrics } from '../../src/http/ops/metrics.js';
 import { rawConnect } from '../support/raw-http.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /** A client that disconnects mid-body is not a server error. */
 
 let t: TestApp;
-let server: Server;
 let port: number;
 let metrics: Metrics;
 const lines: { level: number; msg: string }[] = [];
 
 beforeAll(async () => {
-  t = await createTestApp();
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string });
       done();
     },
   });
-  const logger = pino({ level: 'info' }, sink);
-  metrics = createMetrics(t.service, { defaultMetrics: false });
-  const app = createApp({ service: t.service, logger, metrics });
-  server = createHttpServer({ fetch: app.fetch, envelope: createEnvelope(logger, metrics) });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+  t = await createTestApp({ logger: pino({ level: 'info' }, sink) });
+  metrics = t.metrics;
+  port = await t.listen();
 });
 afterAll(async () => {
-  server.close();
   await t.close();
 });
 

@@ -1,36 +1,22 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCS_CSP } from '../../src/http/docs/docs.js';
-import { createEnvelope } from '../../src/http/edge/envelope.js';
-import { createMetrics } from '../../src/http/ops/metrics.js';
-import { createHttpServer } from '../../src/http/edge/server.js';
 import { blockAllBut, launchBrowser } from '../support/browser.js';
 import { setup, type Client } from './helpers.js';
 
 /** `/docs` works without internet: a real browser, every other origin blocked. */
 
 let client: Client;
-let server: Server;
 let origin: string;
 let browser: Browser;
 
 beforeAll(async () => {
   client = await setup();
-  const envelope = createEnvelope(
-    pino({ level: 'silent' }),
-    createMetrics(client.t.service, { defaultMetrics: false }),
-  );
-  server = createHttpServer({ fetch: client.app.fetch, envelope });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = `http://127.0.0.1:${await client.t.listen()}`;
   browser = await launchBrowser();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
-  server?.close();
   await client.t.close();
 });
 

@@ -1,6 +1,4 @@
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll } from 'vitest';
 import { setup, type Client } from './helpers.js';
 
@@ -11,23 +9,19 @@ export interface SocketAnswer {
 }
 
 /**
- * The test app behind a real node HTTP server for the file's tests (bodies then arrive as
+ * The test app behind its production node:http server for the file's tests (bodies then arrive as
  * streams, chunked or not): `client()` is the app, `send` writes a request's body chunk by chunk.
  */
 export function servedOverHttp() {
   let client: Client;
-  let server: ServerType;
   let port: number;
 
   beforeAll(async () => {
     client = await setup();
-    server = serve({ fetch: client.app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    port = (server.address() as AddressInfo).port;
+    port = await client.t.listen();
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
     await client.t.close();
   });
 

@@ -1,15 +1,18 @@
-import { pino } from 'pino';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
 import { createManualClock, type ManualClock } from '../../src/clock/clock.js';
-import { createApp } from '../../src/http/app.js';
-import { createMetrics, type Metrics } from '../../src/http/ops/metrics.js';
-import { createTargetingIndex } from '../../src/index/targeting-index.js';
-import { createLocalLock } from '../../src/lock/local-lock.js';
-import { createMemoryLog } from '../../src/log/memory-log.js';
-import { createAdsNode, type AdsNode } from '../../src/replica/ads-node.js';
-import { createTimerScheduler } from '../../src/scheduler/timer-scheduler.js';
+import type { AdsNode } from '../../src/replica/ads-node.js';
 import type { AdsService } from '../../src/service/ads-service.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
+import type { Metrics } from '../../src/http/ops/metrics.js';
+import {
+  composeReplica,
+  type ComposedReplica,
+  type ReplicaConfig,
+} from '../../src/wiring/compose-replica.js';
+import { createTestAdapters, testConfig } from './replica-adapters.js';
 
 export interface TestAppOptions {
   adminToken?: string;
@@ -25,57 +28,66 @@ export interface TestAppOptions {
   onStoreAvailability?: (available: boolean, err?: unknown) => void;
   /** Id maker for new ads (default: UUIDv7). */
   newId?: () => string;
+  /** Other settings (edge limits, tokens) on top of `testConfig()`'s. */
+  config?: Partial<ReplicaConfig>;
+  /** Default: silent. */
+  logger?: Logger;
 }
 
 export interface TestApp {
-  app: ReturnType<typeof createApp>;
-  metrics: Metrics;
+  app: ComposedReplica['app'];
   clock: ManualClock;
   service: AdsService;
   node: AdsNode;
   store: Store;
+  metrics: Metrics;
+  /** The production node:http server in front of `app`; `listen()` serves it. */
+  server: Server;
+  /** Listens on a free port of 127.0.0.1; answers the port. */
+  listen(): Promise<number>;
   close(): Promise<void>;
 }
 
-/** The real core and HTTP layer over in-memory adapters and a manual clock. */
+/** The production composition of a replica over in-memory adapters and a manual clock, started. */
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const clock = createManualClock(opts.now ?? Date.UTC(2026, 11, 1, 12));
   const store = opts.store ?? createMemoryStore({ clock });
-  const log = createMemoryLog();
   const offset = opts.clockOffsetMs ?? 0;
   const replicaClock = offset === 0 ? clock : { now: () => clock.now() + offset };
-  const node = createAdsNode({
-    store,
-    log,
-    lock: createLocalLock(),
-    scheduler: createTimerScheduler({ clock: replicaClock }),
-    clock: replicaClock,
-    createIndex: createTargetingIndex,
-    limits: { maxAdsPerDay: opts.maxAdsPerDay ?? 0, maxActiveAds: opts.maxActiveAds ?? 0 },
-    snapshotEvery: opts.snapshotEvery ?? 0,
-    snapshotKeep: 3,
-    newId: opts.newId,
-    onStoreAvailability: opts.onStoreAvailability,
-  });
-  await node.start();
-  const logger = pino({ level: 'silent' });
-  const metrics = createMetrics(node.service);
-  const app = createApp({
-    service: node.service,
-    adminToken: opts.adminToken,
-    logger,
-    metrics,
-  });
+  const adapters = createTestAdapters({ clock: replicaClock, store });
+  const replica = await composeReplica(
+    testConfig({
+      ADMIN_TOKEN: opts.adminToken,
+      MAX_ADS_PER_DAY: opts.maxAdsPerDay ?? 0,
+      MAX_ACTIVE_ADS: opts.maxActiveAds ?? 0,
+      SNAPSHOT_EVERY: opts.snapshotEvery ?? 0,
+      ...opts.config,
+    }),
+    adapters,
+    {
+      logger: opts.logger ?? pino({ level: 'silent' }),
+      newId: opts.newId,
+      onStoreAvailability: opts.onStoreAvailability,
+    },
+  );
+  await replica.start();
   return {
-    app,
-    metrics,
+    app: replica.app,
     clock,
-    service: node.service,
-    node,
+    service: replica.node.service,
+    node: replica.node,
     store,
+    metrics: replica.metrics,
+    server: replica.server,
+    async listen() {
+      const { server } = replica;
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return (server.address() as AddressInfo).port;
+    },
     async close() {
-      await node.stop();
-      await log.close();
+      replica.server.closeAllConnections();
+      await replica.stop();
+      await adapters.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { WriteLock } from '../lock/lock.js';
-import type { Log } from './log.js';
+import type { Log } from '../log/log.js';
 import type { Store } from '../store/store.js';
 
 export interface RepairDeps {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLocalLock } from '../lock/local-lock.js';
-import { createRedisStreamLog, type RedisStreamLog } from './redis-stream-log.js';
+import { createRedisStreamLog, type RedisStreamLog } from '../log/redis-stream-log.js';
 import type { Entry } from '../statemachine/entries.js';
 import { createMemoryStore, type MemoryStore } from '../store/memory-store.js';
 import { createRepairLoop, type RepairLoop } from './repair.js';
