@@ -1,16 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
-import { pino } from 'pino';
+import type { Server } from 'node:http';
 import type { ManualClock } from '../../src/clock/clock.js';
 import { seededRandom, type Random } from '../../src/delivery/choice.js';
-import { createDecider, type DeciderHooks } from '../../src/delivery/decider.js';
-import { createDeliveryMetrics } from '../../src/delivery/delivery-metrics.js';
 import type { FrequencyCapStore } from '../../src/delivery/frequency-caps.js';
-import { createMemoryFrequencyCaps } from '../../src/delivery/memory-frequency-caps.js';
-import { createTrackingUrls } from '../../src/delivery/tracking-urls.js';
-import { createDecisionsRoute } from '../../src/http/delivery/decisions-route.js';
-import { createEnvelope } from '../../src/http/edge/envelope.js';
 import type { AdInput } from '../../src/model/ad.js';
 import type { DeliverySettings } from '../../src/model/delivery.js';
 import { DEFAULT_DELIVERY } from '../../src/model/delivery.js';
@@ -33,7 +24,6 @@ export interface DecisionsApp {
   readonly clock: ManualClock;
   readonly service: AdsService;
   readonly server: Server;
-  readonly hooks: DeciderHooks;
   /** Creates an ad through the service; answers its id. */
   createAd(
     over?: Partial<Omit<AdInput, 'delivery'>> & { delivery?: Partial<DeliverySettings> },
@@ -45,32 +35,16 @@ export interface DecisionsApp {
   close(): Promise<void>;
 }
 
-/** The real core, decider and HTTP server (decisions fast path + hono) on a random port, manual clock. */
+/** The production composition of a replica on a random port, manual clock, seeded draw. */
 export async function startDecisionsApp(opts: DecisionsAppOptions = {}): Promise<DecisionsApp> {
-  const t = await createTestApp(opts);
-  const logger = pino({ level: 'silent' });
-  const metrics = t.metrics;
-  const hooks = createDeliveryMetrics(metrics.registry);
-  const decider = createDecider({
-    service: t.service,
-    caps: opts.caps ?? createMemoryFrequencyCaps(),
-    urls: createTrackingUrls({ secret: TRACKING_TEST_SECRET, signer: 1, ttlSeconds: 86_400 }),
-    clock: t.clock,
+  const t = await createTestApp({
+    ...opts,
+    frequencyCaps: opts.caps,
     random: opts.random ?? seededRandom(opts.seed ?? 1),
-    ...hooks,
+    config: { TRACKING_SECRET: TRACKING_TEST_SECRET, EVENTS_TOKEN: opts.eventsToken, ...opts.config },
   });
-  const route = createDecisionsRoute({
-    decider,
-    isReady: () => t.service.isReady(),
-    envelope: createEnvelope(logger, metrics),
-    eventsToken: opts.eventsToken,
-  });
-  const hono = getRequestListener(t.app.fetch);
-  const server = createServer((req, res) => {
-    if (!route(req, res)) void hono(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { metrics, server } = t;
+  const url = `http://127.0.0.1:${await t.listen()}`;
   const decide = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${url}/api/v1/decisions`, {
       method: 'POST',
@@ -83,7 +57,6 @@ export async function startDecisionsApp(opts: DecisionsAppOptions = {}): Promise
     clock: t.clock,
     service: t.service,
     server,
-    hooks,
     async createAd(over = {}) {
       const now = t.clock.now();
       const { ad } = await t.service.create({
@@ -104,10 +77,6 @@ export async function startDecisionsApp(opts: DecisionsAppOptions = {}): Promise
       return (JSON.parse(text) as { decisions: { adId: string }[] }).decisions.map((d) => d.adId);
     },
     metricsText: () => metrics.registry.metrics(),
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await t.close();
-    },
+    close: () => t.close(),
   };
 }

@@ -6,6 +6,8 @@ import type { AdsNode } from '../../src/replica/ads-node.js';
 import type { AdsService } from '../../src/service/ads-service.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
+import type { Random } from '../../src/delivery/choice.js';
+import type { FrequencyCapStore } from '../../src/delivery/frequency-caps.js';
 import type { Metrics } from '../../src/http/ops/metrics.js';
 import {
   composeReplica,
@@ -28,6 +30,10 @@ export interface TestAppOptions {
   onStoreAvailability?: (available: boolean, err?: unknown) => void;
   /** Id maker for new ads (default: UUIDv7). */
   newId?: () => string;
+  /** The decisions' draw (default `Math.random`). */
+  random?: Random;
+  /** Default: in memory. */
+  frequencyCaps?: FrequencyCapStore;
   /** Other settings (edge limits, tokens) on top of `testConfig()`'s. */
   config?: Partial<ReplicaConfig>;
   /** Default: silent. */
@@ -54,7 +60,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const store = opts.store ?? createMemoryStore({ clock });
   const offset = opts.clockOffsetMs ?? 0;
   const replicaClock = offset === 0 ? clock : { now: () => clock.now() + offset };
-  const adapters = createTestAdapters({ clock: replicaClock, store });
+  const adapters = createTestAdapters({ clock: replicaClock, store, frequencyCaps: opts.frequencyCaps });
   const replica = await composeReplica(
     testConfig({
       ADMIN_TOKEN: opts.adminToken,
@@ -67,6 +73,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     {
       logger: opts.logger ?? pino({ level: 'silent' }),
       newId: opts.newId,
+      random: opts.random,
       onStoreAvailability: opts.onStoreAvailability,
     },
   );
