@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isConnectionError } from './postgres-errors.js';
 
 /**
  * Runs `fn` inside one READ COMMITTED transaction on one client borrowed from `pool`, and commits
@@ -43,7 +44,9 @@ export async function inOwnTransaction<T>(
   } catch (err) {
     try {
       await client.query('ROLLBACK');
-      release();
+      // A connection that met an outage (a read-only server after a failover, a server shutting
+      // down) is not kept: the next one is made afresh, to wherever the database now is.
+      release(isConnectionError(err) ? (err as Error) : undefined);
     } catch (rollbackErr) {
       release(rollbackErr instanceof Error ? rollbackErr : new Error('ROLLBACK failed'));
     }
