@@ -60,7 +60,6 @@ describe('Postgres failures, one replica on a database of its own', () => {
     await terminateSessions();
     try {
       await expectOutage(server, known, 'not accepting connections');
-      expect(server.output()).toMatch(/is not currently accepting connections/);
     } finally {
       await admin.query(`ALTER DATABASE ${db()} ALLOW_CONNECTIONS true`);
     }
@@ -74,7 +73,6 @@ describe('Postgres failures, one replica on a database of its own', () => {
     await terminateSessions();
     try {
       await expectOutage(server, known, 'read-only');
-      expect(server.output()).toMatch(/read-only transaction/);
     } finally {
       await admin.query(`ALTER DATABASE ${db()} RESET default_transaction_read_only`);
     }
@@ -83,27 +81,26 @@ describe('Postgres failures, one replica on a database of its own', () => {
     expect(outagesLogged(server)).toBe(before + 1);
   });
 
-  it.each([
-    ['statement_timeout', /statement timeout/],
-    ['lock_timeout', /lock timeout/],
-  ])('a %s while the write lock is held elsewhere', async (setting, logged) => {
-    const before = outagesLogged(server);
-    await admin.query(`ALTER DATABASE ${db()} SET ${setting} = '300ms'`);
-    await terminateSessions();
-    const lock = await holding('SELECT 1 FROM log_head FOR UPDATE');
-    try {
-      // Only ad writes wait on that lock: events, keyed ones too, are stored as usual.
-      await expectOutage(server, known, setting, { keyedEvents: 202 });
-      await expectWriteUnavailable(server, `${setting} again`);
-      expect(server.output()).toMatch(logged);
-    } finally {
-      await lock.release();
-      await admin.query(`ALTER DATABASE ${db()} RESET ${setting}`);
-    }
-    await expectRecovered(server, setting);
-    // Reads went on working between the failed writes: still one outage, logged once.
-    expect(outagesLogged(server)).toBe(before + 1);
-  });
+  it.each([['statement_timeout'], ['lock_timeout']])(
+    'a %s while the write lock is held elsewhere',
+    async (setting) => {
+      const before = outagesLogged(server);
+      await admin.query(`ALTER DATABASE ${db()} SET ${setting} = '300ms'`);
+      await terminateSessions();
+      const lock = await holding('SELECT 1 FROM log_head FOR UPDATE');
+      try {
+        // Only ad writes wait on that lock: events, keyed ones too, are stored as usual.
+        await expectOutage(server, known, setting, { keyedEvents: 202 });
+        await expectWriteUnavailable(server, `${setting} again`);
+      } finally {
+        await lock.release();
+        await admin.query(`ALTER DATABASE ${db()} RESET ${setting}`);
+      }
+      await expectRecovered(server, setting);
+      // Reads went on working between the failed writes: still one outage, logged once.
+      expect(outagesLogged(server)).toBe(before + 1);
+    },
+  );
 
   it('pool exhaustion: every connection busy past the connect timeout', async () => {
     const before = outagesLogged(server);
@@ -118,7 +115,6 @@ describe('Postgres failures, one replica on a database of its own', () => {
       while (first.length < 4 && Date.now() < deadline) await sleep(100);
       expect(first).toEqual([503, 503, 503, 503]);
       await expectOutage(server, known, 'pool exhaustion');
-      expect(server.output()).toMatch(/timeout exceeded when trying to connect/);
     } finally {
       await lock.release();
     }
