@@ -9,7 +9,8 @@ import { loadConfig, ConfigError, type Config } from './wiring/config.js';
 import { relayBarriers, createWorkerBarrier } from './cluster/barrier.js';
 import { withDelayedDelivery } from './log/delayed-log.js';
 import { createModeAdapters } from './wiring/adapters.js';
-import { composeReplica } from './wiring/compose-replica.js';
+import { composeReplica, type ComposedReplica } from './wiring/compose-replica.js';
+import { createOpsServer } from './http/ops/ops-server.js';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -27,12 +28,23 @@ function runPrimary(config: Config, logger: Logger): void {
   const fork = (index: number) => slots.set(cluster.fork({ [WORKER_INDEX_ENV]: String(index) }).id, index);
   for (let i = 0; i < config.workers; i++) fork(i);
   let exitStatus = 0;
+  // A worker that dies before any worker took the port is a failed start-up: stop with status 1,
+  // as a lone process does, so a process manager sees a failure. Later deaths are re-forked after
+  // 0.5 s, doubling to 30 s while replacements keep dying; the timer keeps the primary alive.
+  let served = false;
+  let deaths = 0;
+  cluster.on('listening', (_worker, address) => {
+    if (address.port === config.PORT || config.PORT === 0) {
+      served = true;
+      deaths = 0;
+    }
+  });
   const stop = () => {
     stopping = true;
     const workers = Object.values(cluster.workers ?? {});
     if (workers.length === 0) process.exit(exitStatus);
     for (const w of workers) w?.process.kill('SIGTERM');
-    setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS + 500).unref();
+    setTimeout(() => process.exit(1), config.DRAIN_MS + SHUTDOWN_LIMIT_MS + 500).unref();
   };
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
@@ -44,10 +56,22 @@ function runPrimary(config: Config, logger: Logger): void {
       stop();
       return;
     }
-    logger.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
+    if (!served) {
+      logger.fatal({ pid: worker.process.pid, code, signal }, 'a worker failed to start; stopping');
+      exitStatus = 1;
+      stop();
+      return;
+    }
+    const delay = Math.min(30_000, 500 * 2 ** deaths++);
+    logger.error(
+      { pid: worker.process.pid, code, signal, restartInMs: delay },
+      'worker died; starting another',
+    );
     const index = slots.get(worker.id) ?? 0;
     slots.delete(worker.id);
-    setTimeout(() => fork(index), 500).unref();
+    setTimeout(() => {
+      if (!stopping) fork(index);
+    }, delay);
   });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -69,6 +93,19 @@ function cannotListen(config: Config, err: NodeJS.ErrnoException): never {
 }
 
 async function runReplica(config: Config, logger: Logger): Promise<void> {
+  // The operators' port answers from the first moment: alive, not ready until recovered.
+  const assembled: { replica?: ComposedReplica } = {};
+  const ops =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : createOpsServer({
+          metrics: () => assembled.replica?.metrics,
+          ready: () => assembled.replica?.ready() ?? false,
+        });
+  ops?.on('error', (err: NodeJS.ErrnoException) =>
+    cannotListen({ ...config, PORT: config.METRICS_PORT! }, err),
+  );
+  ops?.listen(config.METRICS_PORT, config.HOST);
   const adapters = await createModeAdapters(config, logger, Number(process.env[WORKER_INDEX_ENV] ?? 0));
   const failpoint = config.ADSM_FAILPOINT;
   const replica = await composeReplica(
@@ -88,6 +125,7 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
         : undefined,
     },
   );
+  assembled.replica = replica;
   const { server } = replica;
   server.on('error', (err: NodeJS.ErrnoException) => cannotListen(config, err));
   const listen = () =>
@@ -101,19 +139,26 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
       }),
     );
   // A lone process listens at once so /readyz can say 503 while it recovers. A cluster worker
-  // joins the shared port only when ready: the primary then never hands it a connection early.
-  const listening = cluster.isWorker ? undefined : listen();
+  // joins the shared port only when ready: the primary then never hands it a connection early;
+  // so does a process with METRICS_PORT, whose probes are answered there meanwhile.
+  const listening = cluster.isWorker || ops ? undefined : listen();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    replica.drain();
+    if (signal === 'SIGTERM' && config.DRAIN_MS > 0) {
+      logger.info({ drainMs: config.DRAIN_MS }, 'draining: /readyz answers 503, still serving');
+      await new Promise((resolve) => setTimeout(resolve, config.DRAIN_MS));
+    }
     logger.info({ signal }, 'shutting down');
     setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
     }, SHUTDOWN_LIMIT_MS).unref();
     await replica.stop();
+    ops?.close();
     await adapters.close();
     logger.info('stopped');
     process.exit(0);
@@ -131,7 +176,6 @@ async function runReplica(config: Config, logger: Logger): Promise<void> {
     process.exit(1);
   }
 }
-
 
 function main(): void {
   let config: Config;

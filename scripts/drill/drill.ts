@@ -65,8 +65,37 @@ async function main(): Promise<number> {
     dataDir: join(tmp, `replica-${i}`),
   }));
   const port = await portFreeOn(slots.map((s) => s.host));
+  let metricsPort = await portFreeOn(slots.map((s) => s.host));
+  while (metricsPort === port) metricsPort = await portFreeOn(slots.map((s) => s.host));
+  // The name lists the replicas whose /readyz says 200, checked every 250 ms on their operators'
+  // port, as Kubernetes' endpoints follow readiness probes.
   const rotation = new Set<string>();
-  const publish = () => dns.set([...rotation]);
+  const probe = setInterval(() => {
+    void Promise.all(
+      slots.map(async (slot) => {
+        const ok =
+          slot.server !== undefined &&
+          (await fetch(`http://${slot.host}:${metricsPort}/readyz`, {
+            signal: AbortSignal.timeout(1000),
+          }).then(
+            (r) => r.status === 200,
+            () => false,
+          ));
+        return [slot.host, ok] as const;
+      }),
+    ).then((states) => {
+      let changed = false;
+      for (const [host, ok] of states) {
+        if (ok !== rotation.has(host)) {
+          changed = true;
+          if (ok) rotation.add(host);
+          else rotation.delete(host);
+          log(`${host} ${ok ? 'ready: in rotation' : 'not ready: out of rotation'}`);
+        }
+      }
+      if (changed) dns.set([...rotation]);
+    });
+  }, 250);
   const exits: { slot: number; status: number | string }[] = [];
   let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
   let keep = false;
@@ -76,16 +105,15 @@ async function main(): Promise<number> {
     const slot = slots[i]!;
     mkdirSync(slot.dataDir, { recursive: true });
     const t0 = performance.now();
-    slot.server = await cluster.start({ host: slot.host, port, env: { DATA_DIR: slot.dataDir } });
-    // In rotation once ready, as an orchestrator's readiness check puts it there.
-    rotation.add(slot.host);
-    publish();
-    log(`replica ${i} (${slot.host}) ready in ${Math.round(performance.now() - t0)} ms, in rotation`);
+    slot.server = await cluster.start({
+      host: slot.host,
+      port,
+      env: { DATA_DIR: slot.dataDir, METRICS_PORT: String(metricsPort) },
+    });
+    log(`replica ${i} (${slot.host}) ready in ${Math.round(performance.now() - t0)} ms`);
   };
   const stop = async (i: number) => {
     const slot = slots[i]!;
-    rotation.delete(slot.host);
-    publish();
     const t0 = performance.now();
     const status = await slot.server!.stop('SIGTERM');
     exits.push({ slot: i, status });
@@ -100,6 +128,7 @@ async function main(): Promise<number> {
   try {
     await cluster.setup();
     await Promise.all([start(0), start(1)]);
+    while (rotation.size < 2) await sleep(50);
     mkdirSync(join(tmp, 'nginx'));
     nginx = await startNginx({
       configFile: join(ROOT, 'deploy/nginx.conf'),
@@ -165,6 +194,7 @@ async function main(): Promise<number> {
     log('drill passed: 0 failed requests, every acknowledged write on every replica');
     return 0;
   } finally {
+    clearInterval(probe);
     for (const [i, s] of slots.entries()) {
       if (!s.server) continue;
       const status = await s.server.stop('SIGTERM');

@@ -68,6 +68,7 @@ export type ReplicaConfig = Pick<
   | 'REQUEST_TIMEOUT_MS'
   | 'BODY_IDLE_TIMEOUT_MS'
   | 'MAX_CONNECTIONS'
+  | 'METRICS_PORT'
   | 'TRACKING_SECRET'
   | 'TRACKING_URL_TTL_S'
 >;
@@ -128,6 +129,10 @@ export interface ComposedReplica {
   start(): Promise<void>;
   /** Closes the server (waiting for answers in progress), then stops tracking and the node. */
   stop(): Promise<void>;
+  /** What `/readyz` answers: recovered, caught up, and not draining. */
+  ready(): boolean;
+  /** From now on `/readyz` answers 503 (a balancer takes this replica out); all else is served. */
+  drain(): void;
 }
 
 /** Assembles the replica; reads the store only for this process's tracking-URL signer. */
@@ -166,7 +171,10 @@ export async function composeReplica(
     },
   });
   hooks.siblings?.answerWith((seq) => node.waitFor(seq));
-  const metrics = createMetrics(node.service, { defaultMetrics: hooks.processMetrics ?? true });
+  let trackingReady = false;
+  let draining = false;
+  const ready = () => node.service.isReady() && trackingReady && !draining;
+  const metrics = createMetrics(node.service, { defaultMetrics: hooks.processMetrics ?? true, ready });
   registerClockMetrics(metrics.registry, clock);
 
   // Delivery tracking: events, tracking URLs and their fires.
@@ -196,7 +204,6 @@ export async function composeReplica(
     landingUrlOf: async (id) => (await node.service.get(id))?.creative?.landingUrl,
     onRefused: fireMetrics.onRefused,
   });
-  let trackingReady = false;
   const isReady = () => node.service.isReady() && trackingReady;
 
   // The HTTP edge: the fast node:http routes, then hono.
@@ -207,6 +214,8 @@ export async function composeReplica(
     logger,
     metrics,
     tracking: { tracker: tracking.tracker, isReady, adminToken: config.ADMIN_TOKEN },
+    ready,
+    publicMetrics: config.METRICS_PORT === undefined,
   });
   const envelope = createEnvelope(logger, metrics);
   const decider = createDecider({
@@ -230,7 +239,9 @@ export async function composeReplica(
     envelope,
     eventsToken: config.EVENTS_TOKEN,
     rateLimiter:
-      config.EVENTS_RATE_LIMIT > 0 ? adapters.createRateLimiter('events', config.EVENTS_RATE_LIMIT) : undefined,
+      config.EVENTS_RATE_LIMIT > 0
+        ? adapters.createRateLimiter('events', config.EVENTS_RATE_LIMIT)
+        : undefined,
     spoolFull: tracking.spoolFull,
     spoolRetryAfter: tracking.retryAfterSeconds,
   });
@@ -260,6 +271,10 @@ export async function composeReplica(
     node,
     tracking,
     metrics,
+    ready,
+    drain() {
+      draining = true;
+    },
     async start() {
       await clock.start();
       await node.start();

@@ -97,6 +97,10 @@ describe('Kubernetes manifests', () => {
     const ports = container.ports.map((p) => p.name);
     expect(ports).toContain(container.readinessProbe.httpGet.port);
     expect(ports).toContain(container.livenessProbe.httpGet.port);
+    // The probes' port is the operators' port the server opens (METRICS_PORT), listening from
+    // start-up, while the public port listens only once ready.
+    const probePort = container.ports.find((p) => p.name === container.readinessProbe.httpGet.port);
+    expect(String(probePort?.containerPort)).toBe(env.METRICS_PORT);
   });
 
   it('a stopping pod gets the drain and the shutdown after it before it is killed', () => {

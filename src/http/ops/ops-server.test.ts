@@ -23,8 +23,9 @@ afterEach(async () => {
   close = undefined;
 });
 
-async function serve(ready: () => boolean): Promise<string> {
-  const server = createOpsServer({ metrics: createMetrics(service, { defaultMetrics: false }), ready });
+async function serve(ready: () => boolean, started = true): Promise<string> {
+  const metrics = createMetrics(service, { defaultMetrics: false });
+  const server = createOpsServer({ metrics: () => (started ? metrics : undefined), ready });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   close = () => new Promise((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -43,5 +44,12 @@ describe('the operators’ port', () => {
     expect(await metrics.text()).toMatch(/^adsm_applied_seq 3$/m);
     expect((await fetch(`${url}/api/v1/ad`)).status).toBe(404);
     expect((await fetch(`${url}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('answers while the replica is still being assembled: alive, not ready, no metrics yet', async () => {
+    const url = await serve(() => false, false);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    expect((await fetch(`${url}/metrics`)).status).toBe(503);
   });
 });

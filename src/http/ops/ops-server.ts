@@ -8,7 +8,8 @@ import type { Metrics } from './metrics.js';
  * `/healthz` answers 200 whenever the process runs. Anything else is a 404; no auth.
  */
 export interface OpsServerDeps {
-  readonly metrics: Metrics;
+  /** The replica's metrics; undefined while it is still being assembled (`/metrics` is then a 503). */
+  readonly metrics: () => Metrics | undefined;
   /** What `/readyz` answers: true for 200. */
   readonly ready: () => boolean;
 }
@@ -33,8 +34,10 @@ export function createOpsServer({ metrics, ready }: OpsServerDeps): Server {
         : send(503, JSON.stringify({ error: { code: 'not_ready', message: 'not ready' } }));
     }
     if (path === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => send(200, text, { 'content-type': metrics.registry.contentType }),
+      const registry = metrics()?.registry;
+      if (!registry) return send(503, JSON.stringify({ error: { code: 'not_ready', message: 'starting' } }));
+      registry.metrics().then(
+        (text) => send(200, text, { 'content-type': registry.contentType }),
         () => send(500, JSON.stringify({ error: { code: 'internal', message: 'metrics failed' } })),
       );
       return;
