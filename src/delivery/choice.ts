@@ -28,6 +28,8 @@ export type Random = () => number;
 export interface Candidates<T> {
   readonly items: readonly T[];
   readonly weights: Float64Array;
+  /** Running sums of the weights within each group: `sums[k]` = weights of its group up to `k`. */
+  readonly sums: Float64Array;
   /** Group `g` is `items[starts[g]] … items[starts[g + 1] - 1]`; one more entry than groups. */
   readonly starts: Int32Array;
 }
@@ -44,28 +46,78 @@ export function groupCandidates<T>(list: readonly T[], weigh: (item: T) => Weigh
   if (!sorted) order.sort((a, b) => priorities[a]! - priorities[b]! || a - b);
   const items = order.map((i) => list[i]!);
   const weights = new Float64Array(n);
+  const sums = new Float64Array(n);
   const starts: number[] = [];
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
     weights[k] = weigh(list[i]!).weight;
-    if (k === 0 || priorities[i] !== priorities[order[k - 1]!]) starts.push(k);
+    const opens = k === 0 || priorities[i] !== priorities[order[k - 1]!];
+    if (opens) starts.push(k);
+    sums[k] = (opens ? 0 : sums[k - 1]!) + weights[k]!;
   }
   starts.push(n);
-  return { items, weights, starts: Int32Array.from(starts) };
+  return { items, weights, sums, starts: Int32Array.from(starts) };
 }
 
 export function drawFrom<T>(c: Candidates<T>, random: Random): Draw<T> {
   let group = 0;
-  let heap: WeightedHeap | undefined;
+  let current: GroupDraw | undefined;
   return () => {
     for (;;) {
-      const i = heap?.pop();
+      const i = current?.next();
       if (i !== undefined) return c.items[i];
       if (group >= c.starts.length - 1) return undefined;
-      heap = new WeightedHeap(c.weights, c.starts[group]!, c.starts[group + 1]!, random);
+      current = new GroupDraw(c, c.starts[group]!, c.starts[group + 1]!, random);
       group++;
     }
   };
+}
+
+/**
+ * The draw within one priority group. While less than half of the group's weight is taken, a
+ * draw picks a position by its weight (a binary search of the running sums) and draws again if
+ * it was taken already: conditioned on not being taken, each position's chance is its weight
+ * over the weight left, as a draw without replacement asks, at O(log n) per draw. Past half,
+ * the rest is ordered by keys in a heap.
+ */
+class GroupDraw {
+  private readonly taken: number[] = [];
+  private takenWeight = 0;
+  private heap: WeightedHeap | undefined;
+  private readonly total: number;
+
+  constructor(
+    private readonly c: Candidates<unknown>,
+    private readonly from: number,
+    private readonly to: number,
+    private readonly random: Random,
+  ) {
+    this.total = c.sums[to - 1]!;
+  }
+
+  next(): number | undefined {
+    if (this.heap) return this.heap.pop();
+    const { c, from, to, taken } = this;
+    if (taken.length === to - from) return undefined;
+    if (this.takenWeight * 2 > this.total) {
+      this.heap = new WeightedHeap(c.weights, from, to, this.random, new Set(taken));
+      return this.heap.pop();
+    }
+    for (;;) {
+      const r = this.random() * this.total;
+      let lo = from;
+      let hi = to - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (c.sums[mid]! > r) hi = mid;
+        else lo = mid + 1;
+      }
+      if (taken.includes(lo)) continue;
+      taken.push(lo);
+      this.takenWeight += c.weights[lo]!;
+      return lo;
+    }
+  }
 }
 
 /** `drawFrom(groupCandidates(items, weigh), random)`. */
@@ -73,24 +125,24 @@ export function drawOrder<T>(items: readonly T[], weigh: (item: T) => Weighted, 
   return drawFrom(groupCandidates(items, weigh), random);
 }
 
-/** A min-heap of the positions `from … to - 1` by their draw keys. */
+/** A min-heap of the positions `from … to - 1` (but `skip`) by their draw keys. */
 class WeightedHeap {
   private readonly keys: Float64Array;
   private readonly order: Int32Array;
-  private size: number;
+  private size = 0;
 
-  constructor(weights: Float64Array, from: number, to: number, random: Random) {
+  constructor(weights: Float64Array, from: number, to: number, random: Random, skip: ReadonlySet<number>) {
     const n = to - from;
     this.keys = new Float64Array(n);
     this.order = new Int32Array(n);
-    this.size = n;
     for (let i = 0; i < n; i++) {
+      if (skip.has(from + i)) continue;
       // 1 - random() lies in (0, 1], so the logarithm is finite.
       this.keys[i] = -Math.log(1 - random()) / weights[from + i]!;
-      this.order[i] = from + i;
+      this.order[this.size++] = from + i;
     }
     this.from = from;
-    for (let i = (n >> 1) - 1; i >= 0; i--) this.down(i);
+    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.down(i);
   }
 
   private readonly from: number;
