@@ -58,6 +58,9 @@ export interface Decider {
   decide(request: DecisionRequest): Promise<DecisionOutcome>;
 }
 
+/** Fewest candidates checked against the caps in one call. */
+const MIN_CHUNK = 8;
+
 export function createDecider(deps: DeciderDeps): Decider {
   const { caps, urls, clock } = deps;
   const random = deps.random ?? Math.random;
@@ -69,58 +72,66 @@ export function createDecider(deps: DeciderDeps): Decider {
       const { candidates: all, hit } = cache.get(viewer, now);
       deps.candidates?.(hit);
       const draw = drawFrom(all, random);
-      // The candidates that could be chosen, in order: up to the `count`-th one without caps
-      // (nothing after it can be), capped ones included only when there is a user key.
-      const line: Ad[] = [];
+      const chosen: Ad[] = [];
       const cappedOut: string[] = [];
-      let free = 0;
-      let capped = 0;
+      let refused = 0;
       let noKey = 0;
-      while (free < count) {
-        const ad = draw();
-        if (ad === undefined) break;
-        if (exclude.has(ad.id)) continue;
-        if (deliveryOf(ad).frequencyCaps.length === 0) free++;
-        else if (userKey === undefined) {
-          noKey++;
-          cappedOut.push(ad.id);
-          continue;
-        } else capped++;
-        line.push(ad);
-      }
-
-      let chosen: Ad[];
       let capsReached = true;
-      if (capped === 0) chosen = line;
-      else {
+      // The line: the next candidates in draw order that could still be chosen, taken a chunk
+      // at a time; capped ones are checked (and recorded when taken) in one call per chunk.
+      let line: Ad[] = [];
+      let free = 0;
+      const chunk = Math.max(MIN_CHUNK, 2 * count);
+      while (chosen.length < count) {
+        line = [];
+        let capped = 0;
+        while (line.length < chunk && chosen.length + free < count) {
+          const ad = draw();
+          if (ad === undefined) break;
+          if (exclude.has(ad.id)) continue;
+          if (deliveryOf(ad).frequencyCaps.length === 0) free++;
+          else if (userKey === undefined || !capsReached) {
+            if (userKey === undefined) noKey++;
+            else refused++;
+            cappedOut.push(ad.id);
+            continue;
+          } else capped++;
+          line.push(ad);
+        }
+        if (line.length === 0) break;
+        free = 0;
+        if (capped === 0) {
+          chosen.push(...line.slice(0, count - chosen.length));
+          continue;
+        }
+        const wanted = count - chosen.length;
         const candidates: CapCandidate[] = line.map((ad) => ({
           adId: ad.id,
           caps: deliveryOf(ad).frequencyCaps,
         }));
         let taken: number[];
         try {
-          taken = await caps.take(userKey!, candidates, count, now);
+          taken = await caps.take(userKey!, candidates, wanted, now);
         } catch (err) {
           deps.capsFailed?.(err);
           capsReached = false;
           taken = [];
-          for (let i = 0; i < line.length && taken.length < count; i++) {
+          for (let i = 0; i < line.length && taken.length < wanted; i++) {
             if (candidates[i]!.caps.length === 0) taken.push(i);
           }
         }
-        chosen = taken.map((i) => line[i]!);
+        for (const i of taken) chosen.push(line[i]!);
+        // The walk stops at the last ad wanted: capped ads after it were never checked.
+        const examined = taken.length === wanted ? taken[wanted - 1]! + 1 : line.length;
         const takenSet = new Set(taken);
-        // The walk stops at the `count`-th ad taken: capped ads after it were never checked.
-        const examined = taken.length === count ? taken[count - 1]! + 1 : line.length;
-        let refused = 0;
         for (let i = 0; i < examined; i++) {
           if (candidates[i]!.caps.length > 0 && !takenSet.has(i)) {
             refused++;
             cappedOut.push(line[i]!.id);
           }
         }
-        if (refused > 0) deps.capRefused?.(capsReached ? 'full' : 'unavailable', refused);
       }
+      if (refused > 0) deps.capRefused?.(capsReached ? 'full' : 'unavailable', refused);
       if (noKey > 0) deps.capRefused?.('no_user_key', noKey);
 
       const decided = chosen.map((ad) => ({ ad, ...urls.issue(ad.id, now) }));

@@ -221,6 +221,23 @@ describe('POST /api/v1/decisions: frequency caps', () => {
     expect(metrics).toMatch(/adsm_decision_caps_errors_total 2/);
   });
 
+  it('walks on past full ads, a chunk at a time, until it has count ads or none is left', async () => {
+    const a = await start();
+    const cap = [{ impressions: 1, seconds: 3600 }];
+    const ids = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        a.createAd({ delivery: { priority: 1 + (i % 3), frequencyCaps: cap } }),
+      ),
+    );
+    const seen: string[] = [];
+    for (let i = 0; i < 14; i++) seen.push(...(await a.chosen({ user: { key: 'u' }, count: 2 })));
+    expect(seen).toHaveLength(28);
+    expect(await a.chosen({ user: { key: 'u' }, count: 3 })).toHaveLength(2);
+    expect(await a.chosen({ user: { key: 'u' }, count: 3 })).toEqual([]);
+    expect(new Set(seen).size).toBe(28);
+    expect(ids).toEqual(expect.arrayContaining(seen));
+  });
+
   it('records only the ads it chose', async () => {
     const caps = createMemoryFrequencyCaps();
     const a = await start({ caps });
