@@ -446,3 +446,16 @@ describe('metrics', () => {
     expect(text).toMatch(/adsm_last_flush_timestamp_seconds \d/);
   });
 });
+
+describe('/openapi.json', () => {
+  it('describes the tracking URLs: GET and POST, 204, 302, 404, 410', async () => {
+    const doc = (await (await app.get('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const path = doc.paths['/api/v1/t/{token}'];
+    expect(Object.keys(path ?? {}).sort()).toEqual(['get', 'post']);
+    for (const op of Object.values(path!)) {
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['204', '302', '404', '410']));
+    }
+  });
+});

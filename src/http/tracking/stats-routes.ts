@@ -88,7 +88,42 @@ const idParam = z.object({
     .openapi({ param: { name: 'id', in: 'path' } }),
 });
 
+const fireRoute = (method: 'get' | 'post') =>
+  createRoute({
+    method,
+    path: '/api/v1/t/{token}',
+    tags: ['tracking'],
+    summary: method === 'get' ? 'Fire a tracking URL' : 'Fire a tracking URL (POST, body ignored)',
+    description:
+      'The `impressionUrl` or `clickUrl` of a decision (open, no auth). The first fire of each URL counts one ' +
+      'impression or click for its ad at the time of the fire, once, cluster-wide; every later fire, on any ' +
+      "replica, is answered the same way and counts nothing. Answered once the fire is on this replica's disk.",
+    request: {
+      params: z.object({
+        token: z
+          .string()
+          .min(1)
+          .openapi({ param: { name: 'token', in: 'path' }, description: 'The signed token of the URL.' }),
+      }),
+    },
+    responses: {
+      204: { description: 'Fired (no body).' },
+      302: {
+        description: 'A click URL of an ad with a `creative.landingUrl`: fired, and sent there.',
+        headers: { Location: { description: 'The landing URL.', schema: { type: 'string' } } },
+      },
+      ...errors({
+        404: "`not_found`: a token this cluster did not sign (altered, or another cluster's); nothing counted.",
+        405: '`method_not_allowed`: only GET and POST.',
+        410: "`gone`: past the URL's `expiresAt`; nothing counted.",
+        503: '`not_ready`, or `spool_full` (with `Retry-After`).',
+      }),
+    },
+  });
+
 const described = {
+  fire: fireRoute('get'),
+  firePost: fireRoute('post'),
   events: createRoute({
     method: 'post',
     path: EVENTS_PATH,
