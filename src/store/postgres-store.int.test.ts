@@ -136,10 +136,12 @@ describe('postgres migrations', () => {
       'schema_migrations',
       'snapshot_parts',
       'snapshots',
+      'tracking_fired',
       'tracking_hours',
       'tracking_keys',
       'tracking_last',
       'tracking_minutes',
+      'tracking_secret',
       'tracking_watermarks',
     ]);
     expect(await scalar(`SELECT count(*)::int AS v FROM ${q(schema)}.schema_migrations`)).toBe(files.length);
