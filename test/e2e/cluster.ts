@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { startServer, type Server, type StartOptions } from './process.js';
+import { startServer, tempDir, type Server, type StartOptions } from './process.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
 
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -10,12 +10,15 @@ const REDIS_BASE = TEST_REDIS_URL;
 /**
  * A throw-away replicated environment for one test file or benchmark: its own Postgres database,
  * a Redis db number and its own key prefix, and any number of replica processes sharing them.
- * The replicas run with the quotas off and a short poll interval unless `env` says otherwise.
+ * The replicas run with the quotas off and a short poll interval unless `env` says otherwise,
+ * and keep their spools in one temporary DATA_DIR (each process takes its own file there, as
+ * replicas sharing a directory do), never in the checkout.
  */
 export class Cluster {
   readonly database = `adsm_e2e_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   readonly prefix = `e2e-${randomUUID().slice(0, 8)}`;
   readonly replicas: Server[] = [];
+  readonly dataDir = tempDir();
   pool!: pg.Pool;
   redis!: Redis;
 
@@ -49,6 +52,7 @@ export class Cluster {
     const server = await startServer({
       ...opts,
       env: {
+        DATA_DIR: this.dataDir.path,
         DATABASE_URL: this.databaseUrl,
         REDIS_URL: this.redisUrl,
         REDIS_PREFIX: this.prefix,
@@ -74,6 +78,7 @@ export class Cluster {
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
     await admin.end();
+    this.dataDir.remove();
   }
 
   private async deleteKeys(): Promise<void> {

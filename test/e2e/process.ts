@@ -71,6 +71,9 @@ export async function startServer(opts: StartOptions = {}): Promise<Server> {
     opts.via === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, [opts.script ?? 'dist/main.js']];
   const env = { ...process.env };
   for (const name of OWN_VARS) delete env[name];
+  // Never the checkout's ./data: a server given no DATA_DIR gets a temporary one of its own.
+  const ownData = opts.env?.DATA_DIR === undefined ? tempDir() : undefined;
+  if (ownData) env.DATA_DIR = ownData.path;
   const child = spawn(cmd, args, {
     cwd: ROOT,
     env: { ...env, LOG_LEVEL: 'info', HOST: host, PORT: String(port), ...opts.env },
@@ -87,6 +90,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Server> {
   const exited = new Promise<number | string>((resolve) =>
     child.on('exit', (code, signal) => {
       children.delete(child);
+      ownData?.remove();
       resolve(code ?? signal ?? 'unknown');
     }),
   );
