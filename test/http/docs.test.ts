@@ -36,6 +36,51 @@ describe('/docs', () => {
     expect(blocked).toEqual([]);
     expect(problems.filter((p) => /Content Security Policy|Refused/i.test(p))).toEqual([]);
     await page.close();
+    // Swagger UI takes its time on a busy machine.
+  }, 90_000);
+
+  it('shows the public query first, on the first screen, with the notes folded away', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await blockAllBut(page, origin);
+    await page.goto(`${origin}/docs`);
+    const tags = page.locator('.opblock-tag-section h3');
+    await tags.first().waitFor({ timeout: 20_000 });
+    const names = await Promise.all((await tags.all()).map((t) => t.getAttribute('data-tag')));
+    expect(names).toEqual(['public', 'delivery', 'admin', 'tracking', 'service']);
+    const first = await tags.first().boundingBox();
+    expect(first!.y + first!.height, 'the first tag is on the first screen').toBeLessThan(768);
+    expect(await page.getByText('Order of checks.').isVisible()).toBe(false);
+    await page.getByText('How this server reads the contract').click();
+    expect(await page.getByText('Order of checks.').isVisible()).toBe(true);
+    await page.close();
+  }, 90_000);
+
+  it('shows each error status with the body the server sends for it', async () => {
+    const doc = (await (await fetch(`${origin}/openapi.json`)).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            responses: Record<
+              string,
+              { content?: Record<string, { example?: { error: { code: string } } }> }
+            >;
+          }
+        >
+      >;
+    };
+    const codes = new Map<string, Set<string>>();
+    for (const ops of Object.values(doc.paths))
+      for (const op of Object.values(ops))
+        for (const [status, res] of Object.entries(op.responses)) {
+          const code = res.content?.['application/json']?.example?.error.code;
+          if (code) codes.set(status, (codes.get(status) ?? new Set()).add(code));
+        }
+    expect([...(codes.get('500') ?? [])]).toEqual(['internal']);
+    expect([...(codes.get('503') ?? [])]).toEqual(['not_ready']);
+    expect([...(codes.get('401') ?? [])]).toEqual(['unauthorized']);
+    expect([...(codes.get('400') ?? [])]).toEqual(['validation_failed']);
   });
 
   it('names no other origin anywhere in the page or its script', async () => {

@@ -10,6 +10,20 @@ import {
 import { PublicQuerySchema } from '../ads/query-schema.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../input/headers.js';
 import { API_NOTES } from './api-notes.js';
+import {
+  idempotencyKeyReused,
+  internal,
+  notFound,
+  notReady,
+  payloadTooLarge,
+  quotaExceeded,
+  unauthorized,
+  unsupportedMediaType,
+  validationFailed,
+  versionMismatch,
+  type AppError,
+} from '../../model/errors.js';
+import { errorBody } from '../edge/envelope.js';
 import { ADMIN_ADS_PATH, AdListPageSchema, AdminListQuerySchema } from '../ads/admin-list.js';
 
 /**
@@ -35,6 +49,23 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   503: '`not_ready`: the replica is still recovering (with `Retry-After`).',
 };
 
+/** Each status's example body, made by the same constructors the server answers with. */
+const EXAMPLES: Readonly<Record<number, AppError>> = {
+  400: validationFailed('request body is invalid', [
+    { path: 'conditions.0.ageStart', message: 'must be at least 1' },
+  ]),
+  401: unauthorized(),
+  404: notFound('ad'),
+  412: versionMismatch(3),
+  413: payloadTooLarge(65536),
+  415: unsupportedMediaType(),
+  422: idempotencyKeyReused(),
+  429: quotaExceeded('at most 3000 ads may be created per UTC day (MAX_ADS_PER_DAY)'),
+  500: internal(),
+  503: notReady(),
+};
+const errorExample = (status: number): unknown => JSON.parse(errorBody(EXAMPLES[status] ?? internal()));
+
 function errors(...statuses: number[]) {
   const out: Record<number, { description: string; headers: Record<string, Header>; content: object }> = {};
   for (const status of [...statuses, 500]) {
@@ -44,7 +75,7 @@ function errors(...statuses: number[]) {
     out[status] = {
       description: ERROR_DESCRIPTIONS[status] ?? 'Error.',
       headers,
-      content: { 'application/json': { schema: ErrorSchema } },
+      content: { 'application/json': { schema: ErrorSchema, example: errorExample(status) } },
     };
   }
   return out;
@@ -187,7 +218,8 @@ export const routes = {
     summary: 'Readiness: recovered and caught up with the log',
     responses: {
       200: {
-        description: 'Ready. `store: "unavailable"` while the database cannot be reached (reads go on from memory; writes answer 503 `store_unavailable`).',
+        description:
+          'Ready. `store: "unavailable"` while the database cannot be reached (reads go on from memory; writes answer 503 `store_unavailable`).',
         content: json(z.object({ status: z.literal('ready'), store: z.literal('unavailable').optional() })),
       },
       ...errors(503),
@@ -231,6 +263,19 @@ export function describeRoutes(app: OpenAPIHono): void {
   for (const route of Object.values(routes)) app.openAPIRegistry.registerPath(route);
 }
 
+/**
+ * What /docs shows first: two lines, then the notes folded away (they are long, and the
+ * operations should be on the first screen).
+ */
+const API_DESCRIPTION = `In-memory ad-serving API: the public query and decisions for ad platforms, the admin API for
+people and tools, delivery tracking. Errors are \`{"error":{"code","message","details"}}\`.
+
+<details><summary>How this server reads the contract: order of checks, bodies, times, keys, limits</summary>
+
+${API_NOTES}
+
+</details>`;
+
 /** The OpenAPI 3.1 document as JSON text, made once on first use. */
 export function openApiDocument(app: OpenAPIHono): () => string {
   let text: string | undefined;
@@ -238,7 +283,15 @@ export function openApiDocument(app: OpenAPIHono): () => string {
     (text ??= JSON.stringify(
       app.getOpenAPI31Document({
         openapi: '3.1.0',
-        info: { title: 'adsm', version: '1.0.0', description: API_NOTES },
+        info: { title: 'adsm', version: '1.0.0', description: API_DESCRIPTION },
+        // The order /docs shows them in: what platforms call first, operations last.
+        tags: [
+          { name: 'public', description: 'The public query: which active ads match a viewer.' },
+          { name: 'delivery', description: 'Decisions: the ads a viewer gets, within goals and caps.' },
+          { name: 'admin', description: 'Create, read, change, delete and list ads (admin token).' },
+          { name: 'tracking', description: 'Impressions and clicks: recording them, reading counts.' },
+          { name: 'service', description: 'Health, readiness, metrics and this document.' },
+        ],
       }),
     ));
 }
