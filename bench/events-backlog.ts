@@ -107,13 +107,28 @@ export async function eventsBacklog(o: Options, script?: string) {
 
     const rng = createRng(5);
     const sampled = Array.from({ length: 20 }, () => ids[Math.floor(rng() * ids.length)]!);
+    // The hours each window holds at the stats' own `asOf` (the ingest may cross an hour).
+    const ats = Array.from({ length: HOURS }, (_, hour) => now - hour * 3_600_000 - 60_000);
+    const inWindow = (asOf: number, hours: number) => {
+      const current = Math.floor(asOf / 3_600_000);
+      return ats.filter((at) => {
+        const h = Math.floor(at / 3_600_000);
+        return h <= current && h > current - hours;
+      }).length;
+    };
     let wrong = 0;
     for (const id of sampled) {
       const s = (await (await fetch(`${server.url}/api/v1/ad/${id}/stats`)).json()) as {
+        asOf: string;
         impressions: Record<string, number>;
       };
-      const { '1d': d1, '2d': d2, '3d': d3 } = s.impressions;
-      if (d1 !== 24 || d2 !== 48 || d3 !== HOURS) wrong++;
+      const asOf = Date.parse(s.asOf);
+      const want = { '1d': inWindow(asOf, 24), '2d': inWindow(asOf, 48), '3d': inWindow(asOf, 72) };
+      const got = { '1d': s.impressions['1d'], '2d': s.impressions['2d'], '3d': s.impressions['3d'] };
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        wrong++;
+        if (wrong === 1) console.log(`  ! ${id}: ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+      }
     }
     const events = HOURS * n;
     const result = {
