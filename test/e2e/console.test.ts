@@ -137,7 +137,7 @@ describe.each(MODES)('console, %s mode', (mode, make) => {
       await page.getByLabel('Platform', { exact: true }).selectOption(viewer.platform);
       await page.getByRole('button', { name: 'Show ads' }).click();
       await page.getByRole('heading', { name: 'Answer' }).waitFor();
-      return (await page.locator('.results').textContent()) ?? '';
+      return (await page.locator('section[aria-labelledby="who-results"]').textContent()) ?? '';
     };
     expect(await ask({ age: '25', gender: 'M', country: 'Japan', platform: 'ios' })).toContain('Night owls');
     await c.shot('who-sees-matching');
