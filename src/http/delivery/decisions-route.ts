@@ -4,11 +4,12 @@
  * set), body size (413), encoding and type (415), JSON (400 `invalid_json`), validation (400).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { creativeOf } from '../../model/ad.js';
 import { notReady, payloadTooLarge, unauthorized, unsupportedMediaType } from '../../model/errors.js';
 import type { Decider, DecisionOutcome } from '../../delivery/decider.js';
-import { errorBody, requestIdOf, type Envelope } from '../edge/envelope.js';
+import type { Envelope } from '../edge/envelope.js';
+import { createFastPostRoute, type Send } from '../edge/fast-post-route.js';
 import {
   declaresMoreThan,
   isIdentityEncoding,
@@ -52,7 +53,7 @@ export function createDecisionsRoute(deps: DecisionsRouteDeps) {
   const expected = deps.eventsToken === undefined ? undefined : digest(deps.eventsToken);
   const denied = unauthorized().withHeaders({ 'WWW-Authenticate': 'Bearer' });
 
-  async function serve(req: IncomingMessage, send: (status: number, body: string, headers?: object) => void) {
+  async function serve(req: IncomingMessage, send: Send) {
     if (!deps.isReady()) throw notReady();
     if (expected) {
       const m = BEARER.exec(req.headers.authorization ?? '');
@@ -72,38 +73,5 @@ export function createDecisionsRoute(deps: DecisionsRouteDeps) {
     send(200, renderDecisions(await decider.decide(request)));
   }
 
-  return function handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = req.url;
-    if (url === undefined || !url.startsWith(DECISIONS_PATH)) return false;
-    if (url.length > DECISIONS_PATH.length && url.charCodeAt(DECISIONS_PATH.length) !== 63) return false;
-    if (req.method !== 'POST') return false;
-
-    const started = performance.now();
-    const given = req.headers['x-request-id'];
-    const requestId = requestIdOf(typeof given === 'string' ? given : undefined);
-    const info = { requestId, method: 'POST', path: DECISIONS_PATH };
-    let answered = false;
-    const send = (status: number, body: string, headers?: object) => {
-      answered = true;
-      if (res.destroyed) return;
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-        'x-content-type-options': 'nosniff',
-        'cache-control': 'no-store',
-        'x-request-id': requestId,
-        ...headers,
-      });
-      res.end(body);
-      envelope.answered(requestId, 'POST', DECISIONS_PATH, DECISIONS_PATH, status, started);
-    };
-    serve(req, send).catch((err: unknown) => {
-      if (answered) return;
-      const e = envelope.failure(err, info);
-      const close = e.code === 'payload_too_large' && !req.complete ? { connection: 'close' } : undefined;
-      send(e.status, errorBody(e), { ...e.headers, ...close });
-      if (close) res.once('finish', () => req.socket.destroySoon());
-    });
-    return true;
-  };
+  return createFastPostRoute(DECISIONS_PATH, envelope, serve);
 }

@@ -6,7 +6,7 @@
  * rejections and the idempotency key (422). The 202 is written once the events are durable.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import {
   AppError,
   notReady,
@@ -23,7 +23,8 @@ import {
 } from '../input/body.js';
 import { fingerprint } from '../input/canonical-json.js';
 import { parseWriteHeaders } from '../input/headers.js';
-import { errorBody, requestIdOf, type Envelope } from '../edge/envelope.js';
+import type { Envelope } from '../edge/envelope.js';
+import { createFastPostRoute, type Send } from '../edge/fast-post-route.js';
 import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
 import type { Tracker } from '../../tracking/tracker.js';
 import { validateEvents } from './schemas.js';
@@ -71,7 +72,7 @@ export function createEventsRoute(deps: EventsRouteDeps) {
     },
   });
 
-  async function serve(req: IncomingMessage, send: (status: number, body: string, headers?: object) => void) {
+  async function serve(req: IncomingMessage, send: Send) {
     if (!deps.isReady()) throw notReady();
     if (expected) {
       const m = BEARER.exec(req.headers.authorization ?? '');
@@ -105,42 +106,5 @@ export function createEventsRoute(deps: EventsRouteDeps) {
     send(202, JSON.stringify(answer), replayed ? { 'idempotent-replayed': 'true' } : undefined);
   }
 
-  return function handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = req.url;
-    if (url === undefined || !url.startsWith(EVENTS_PATH)) return false;
-    if (url.length > EVENTS_PATH.length && url.charCodeAt(EVENTS_PATH.length) !== 63) return false;
-    if (req.method !== 'POST') return false;
-
-    const started = performance.now();
-    const given = req.headers['x-request-id'];
-    const requestId = requestIdOf(typeof given === 'string' ? given : undefined);
-    const info = { requestId, method: 'POST', path: EVENTS_PATH };
-    let answered = false;
-    const send = (status: number, body: string, headers?: object) => {
-      answered = true;
-      if (res.destroyed) return;
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-        'x-content-type-options': 'nosniff',
-        'cache-control': 'no-store',
-        'x-request-id': requestId,
-        ...headers,
-      });
-      res.end(body);
-      envelope.answered(requestId, 'POST', EVENTS_PATH, EVENTS_PATH, status, started);
-    };
-    serve(req, send).catch((err: unknown) => {
-      if (answered) return;
-      const e = envelope.failure(err, info);
-      // A body too large to read ends the connection; node:http drains smaller unread ones.
-      const close = e.code === 'payload_too_large' && !req.complete ? { connection: 'close' } : undefined;
-      send(e.status, errorBody(e), {
-        ...e.headers,
-        ...close,
-      });
-      if (close) res.once('finish', () => req.socket.destroySoon());
-    });
-    return true;
-  };
+  return createFastPostRoute(EVENTS_PATH, envelope, serve);
 }
