@@ -38,6 +38,8 @@ export function createDeliveryMetrics(registry: Registry): DeciderHooks {
   });
   const hits = cache.labels('hit');
   const misses = cache.labels('miss');
+  hits.inc(0);
+  misses.inc(0);
   return {
     candidates(hit) {
       (hit ? hits : misses).inc();

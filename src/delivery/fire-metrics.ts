@@ -21,8 +21,9 @@ export function createFireMetrics(registry: Registry) {
     counted: fires.labels(k, 'counted'),
     duplicate: fires.labels(k, 'duplicate'),
   }));
-  for (const k of kinds) fires.labels(k, 'expired');
-  fires.labels('unknown', 'invalid');
+  // Every series is shown from the start, at 0: a replica that never saw a duplicate says so.
+  for (const k of kinds) for (const o of ['counted', 'duplicate', 'expired'] as const) fires.inc({ kind: k, outcome: o }, 0);
+  fires.inc({ kind: 'unknown', outcome: 'invalid' }, 0);
   return {
     onRefused: (kind: FireKind | 'unknown', outcome: RefusedFire): void => {
       fires.labels(kind, outcome).inc();

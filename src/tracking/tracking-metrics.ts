@@ -37,6 +37,8 @@ export function createTrackingMetrics(registry: Registry) {
     registers: [registry],
   });
   const acceptedBy = { impression: accepted.labels('impression'), click: accepted.labels('click') };
+  acceptedBy.impression.inc(0);
+  acceptedBy.click.inc(0);
 
   return {
     onRecorded(events: readonly TrackedEvent[], answer: RecordAnswer): void {
