@@ -169,6 +169,17 @@ describe('POST /api/v1/events: per-event rejections', () => {
     expect(s.clicks).toEqual({ '5m': 0, '1h': 0, '1d': 2, '2d': 2, '3d': 2 });
   });
 
+  it('an `at` with more fraction digits than milliseconds is accepted, cut to milliseconds', async () => {
+    const other = await app.createAd();
+    const at = iso(app.clock.now() - HOUR).replace(/\.(\d{3})Z$/, '.$1987654321Z');
+    expect(at).toMatch(/\.\d{12}Z$/);
+    const res = await app.post({ type: 'click', adId: other, at });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 1, rejected: [] });
+    const s = await stats(other);
+    expect(s.last.click).toBe(iso(app.clock.now() - HOUR));
+  });
+
   it('a single event answers index 0', async () => {
     const res = await app.post({ type: 'click', adId: 'ghost' });
     expect(await res.json()).toEqual({ accepted: 0, rejected: [{ index: 0, code: 'unknown_ad' }] });

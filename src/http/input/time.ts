@@ -1,7 +1,7 @@
 /**
  * RFC 3339 date-times as the contract accepts them: `YYYY-MM-DDThh:mm:ss[.frac](Z|±hh:mm)`,
- * years 1970-9999. `T` and `Z` may be lower case (RFC 3339 §5.6). Fractions beyond milliseconds
- * are truncated. A leap second (`:60`) is rejected: epoch milliseconds cannot hold it.
+ * years 1970-9999. `T` and `Z` may be lower case (RFC 3339 §5.6). A fraction may have any number
+ * of digits (RFC 3339 sets no limit); digits beyond milliseconds are cut off. A leap second (`:60`) is rejected: epoch milliseconds cannot hold it.
  */
 /** Earliest and latest instants the API accepts, so every time renders as a plain `toISOString()`. */
 export const MIN_TIME = Date.UTC(1970, 0, 1);
@@ -37,7 +37,7 @@ const isZ = (c: number) => c === 90 || c === 122; // Z z
  */
 export function parseRfc3339(text: string): number | undefined {
   const len = text.length;
-  if (len < 20 || len > 35) return undefined;
+  if (len < 20) return undefined;
   if (text[4] !== '-' || text[7] !== '-' || !isT(text.charCodeAt(10)) || text[13] !== ':' || text[16] !== ':')
     return undefined;
   const year = digits(text, 0, 4);
@@ -54,7 +54,7 @@ export function parseRfc3339(text: string): number | undefined {
     let end = at + 1;
     while (end < len && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
     const n = end - at - 1;
-    if (n < 1 || n > 9) return undefined;
+    if (n < 1) return undefined;
     ms = digits(text, at + 1, Math.min(n, 3)) * (n === 1 ? 100 : n === 2 ? 10 : 1);
     at = end;
   }
