@@ -130,6 +130,7 @@ describe('postgres migrations', () => {
     );
     expect(tables.rows.map((r) => r.name)).toEqual([
       'ads',
+      'delivery_budgets',
       'idempotency_keys',
       'log',
       'log_head',
