@@ -10,6 +10,7 @@ import type { AdsService } from '../service/ads-service.js';
 import { createCandidateCache } from './candidate-cache.js';
 import { drawFrom, type Random } from './choice.js';
 import type { CapCandidate, FrequencyCapStore } from './frequency-caps.js';
+import type { Reservations } from './reservations.js';
 import type { IssuedDecision, TrackingUrls } from './tracking-urls.js';
 
 export interface DecisionRequest {
@@ -43,6 +44,8 @@ export interface DeciderHooks {
   /** Capped ads left out, by why. */
   readonly capRefused?: (reason: 'full' | 'no_user_key' | 'unavailable', ads: number) => void;
   readonly capsFailed?: (err: unknown) => void;
+  /** Ads left out because their goal, pacing or this process's block allowed no more now. */
+  readonly budgetRefused?: (ads: number) => void;
 }
 
 export interface DeciderDeps extends DeciderHooks {
@@ -50,6 +53,10 @@ export interface DeciderDeps extends DeciderHooks {
   readonly caps: FrequencyCapStore;
   readonly urls: TrackingUrls;
   readonly clock: Clock;
+  /** Impressions goals and pacing (absent: ads are served without a budget). */
+  readonly reservations?: Reservations | undefined;
+  /** Whether `ad` is held back at `now` by a goal met elsewhere (a daily clicks goal). */
+  readonly heldBack?: ((ad: Ad, now: number) => boolean) | undefined;
   /** Default `Math.random`. */
   readonly random?: Random;
 }
@@ -62,7 +69,7 @@ export interface Decider {
 const MIN_CHUNK = 8;
 
 export function createDecider(deps: DeciderDeps): Decider {
-  const { caps, urls, clock } = deps;
+  const { caps, urls, clock, reservations, heldBack } = deps;
   const random = deps.random ?? Math.random;
   const cache = createCandidateCache(deps.service);
 
@@ -77,6 +84,9 @@ export function createDecider(deps: DeciderDeps): Decider {
       let refused = 0;
       let noKey = 0;
       let capsReached = true;
+      /** Ads a serve was reserved for; those not chosen in the end give it back. */
+      const reserved: Ad[] = [];
+      let outOfBudget = 0;
       // The line: the next candidates in draw order that could still be chosen, taken a chunk
       // at a time; capped ones are checked (and recorded when taken) in one call per chunk.
       let line: Ad[] = [];
@@ -89,13 +99,20 @@ export function createDecider(deps: DeciderDeps): Decider {
           const ad = draw();
           if (ad === undefined) break;
           if (exclude.has(ad.id)) continue;
-          if (deliveryOf(ad).frequencyCaps.length === 0) free++;
-          else if (userKey === undefined || !capsReached) {
+          const hasCaps = deliveryOf(ad).frequencyCaps.length > 0;
+          if (hasCaps && (userKey === undefined || !capsReached)) {
             if (userKey === undefined) noKey++;
             else refused++;
             cappedOut.push(ad.id);
             continue;
-          } else capped++;
+          }
+          if (heldBack?.(ad, now) || (reservations && !reservations.reserve(ad, now))) {
+            outOfBudget++;
+            continue;
+          }
+          if (reservations) reserved.push(ad);
+          if (!hasCaps) free++;
+          else capped++;
           line.push(ad);
         }
         if (line.length === 0) break;
@@ -133,6 +150,12 @@ export function createDecider(deps: DeciderDeps): Decider {
       }
       if (refused > 0) deps.capRefused?.(capsReached ? 'full' : 'unavailable', refused);
       if (noKey > 0) deps.capRefused?.('no_user_key', noKey);
+      if (outOfBudget > 0) deps.budgetRefused?.(outOfBudget);
+      if (reservations) {
+        const taken = new Set(chosen);
+        for (const ad of reserved) if (!taken.has(ad)) reservations.unreserve(ad, now);
+        for (const ad of chosen) reservations.served(ad, now);
+      }
 
       const decided = chosen.map((ad) => ({ ad, ...urls.issue(ad.id, now) }));
       deps.decided?.(decided.length);

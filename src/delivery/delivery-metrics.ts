@@ -30,6 +30,11 @@ export function createDeliveryMetrics(registry: Registry): DeciderHooks {
     help: 'Cap checks that failed (store unreachable or too slow): capped ads were not chosen.',
     registers: [registry],
   });
+  const budget = new Counter({
+    name: 'adsm_decision_budget_refusals_total',
+    help: 'Ads a decision left out because an impressions goal, daily goal or pacing allowed no more now, or this process held no reserved serve of it.',
+    registers: [registry],
+  });
   const cache = new Counter({
     name: 'adsm_decision_candidates_total',
     help: 'Decisions by whether the viewer’s candidates were kept from an earlier one (hit) or looked up (miss).',
@@ -53,6 +58,9 @@ export function createDeliveryMetrics(registry: Registry): DeciderHooks {
     },
     capsFailed() {
       capsErrors.inc();
+    },
+    budgetRefused(n) {
+      budget.inc(n);
     },
   };
 }

@@ -26,6 +26,9 @@ import { createDeliveryMetrics } from '../delivery/delivery-metrics.js';
 import { createFire } from '../delivery/fire.js';
 import { createFireMetrics } from '../delivery/fire-metrics.js';
 import type { FrequencyCapStore } from '../delivery/frequency-caps.js';
+import type { BudgetStore } from '../delivery/budget-store.js';
+import { createReservations } from '../delivery/reservations.js';
+import { createReservationMetrics } from '../delivery/reservation-metrics.js';
 import type { TrackingKeys } from '../delivery/tracking-keys.js';
 import { openTrackingUrls } from '../delivery/tracking-urls.js';
 import { createApp } from '../http/app.js';
@@ -71,6 +74,7 @@ export type ReplicaConfig = Pick<
   | 'METRICS_PORT'
   | 'TRACKING_SECRET'
   | 'TRACKING_URL_TTL_S'
+  | 'RESERVATION_BLOCK'
 >;
 
 /** The ports a replica runs on: one adapter each, chosen by the mode. */
@@ -86,6 +90,8 @@ export interface ReplicaAdapters {
   readonly trackingStore: TrackingStore;
   /** Which ads each user key was served lately (frequency caps of decisions). */
   readonly frequencyCaps: FrequencyCapStore;
+  /** Serves granted and made per ad and period (impressions goals and pacing). */
+  readonly budgetStore: BudgetStore;
   /** The cluster's tracking-URL secret and signer ids. */
   readonly trackingKeys: TrackingKeys;
   /** This process's spool of accepted events (closed by tracking's `stop()`). */
@@ -218,11 +224,19 @@ export async function composeReplica(
     publicMetrics: config.METRICS_PORT === undefined,
   });
   const envelope = createEnvelope(logger, metrics);
+  const reservations = createReservations({
+    store: adapters.budgetStore,
+    maxBlock: config.RESERVATION_BLOCK,
+    now: () => clock.now(),
+    onError: (err, what) => logger.warn({ err }, `${what} failed`),
+    ...createReservationMetrics(metrics.registry, () => reservations.held()),
+  });
   const decider = createDecider({
     service: node.service,
     caps: adapters.frequencyCaps,
     urls: trackingUrls,
     clock,
+    reservations,
     random: hooks.random,
     ...createDeliveryMetrics(metrics.registry),
   });
@@ -288,6 +302,7 @@ export async function composeReplica(
           server.closeIdleConnections();
         });
       }
+      await reservations.stop();
       await tracking.stop();
       await node.stop();
     },

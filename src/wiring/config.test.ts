@@ -103,6 +103,14 @@ describe('tracking URLs', () => {
     expect(refusal({ TRACKING_SECRET: 'replace-me-' + 'x'.repeat(30) })).toContain('TRACKING_SECRET');
   });
 
+  it('RESERVATION_BLOCK defaults to 100, 1 to 100,000', () => {
+    expect(loadConfig({}).RESERVATION_BLOCK).toBe(100);
+    expect(loadConfig({ RESERVATION_BLOCK: '1' }).RESERVATION_BLOCK).toBe(1);
+    for (const bad of ['0', '100001', '2.5', 'x']) {
+      expect(refusal({ RESERVATION_BLOCK: bad })).toMatch(/^invalid configuration: RESERVATION_BLOCK /);
+    }
+  });
+
   it('TRACKING_URL_TTL_S defaults to a day, 60 s to 30 days', () => {
     expect(loadConfig({}).TRACKING_URL_TTL_S).toBe(86_400);
     expect(loadConfig({ TRACKING_URL_TTL_S: '60' }).TRACKING_URL_TTL_S).toBe(60);

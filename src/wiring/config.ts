@@ -67,6 +67,7 @@ const schema = z
       )
       .optional(),
     TRACKING_URL_TTL_S: int(86_400, 60, 30 * 86_400),
+    RESERVATION_BLOCK: int(100, 1, 100_000),
     METRICS_PORT: z
       .string()
       .regex(/^\d+$/, 'must be a port number')

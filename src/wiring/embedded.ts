@@ -8,6 +8,7 @@ import { createMemoryRateLimiter } from '../ratelimit/rate-limiter.js';
 import { createSqliteTrackingStore, trackingFilename } from '../tracking/sqlite-tracking-store.js';
 import { createSqliteFrequencyCaps, deliveryFilename } from '../delivery/sqlite-frequency-caps.js';
 import { createSqliteTrackingKeys } from '../delivery/sqlite-tracking-keys.js';
+import { createSqliteBudgetStore } from '../delivery/sqlite-budget-store.js';
 
 /**
  * Embedded mode: SQLite under DATA_DIR (ads, and tracking in its own file), an in-process log,
@@ -18,6 +19,7 @@ export function createEmbeddedAdapters(config: Pick<Config, 'DATA_DIR'>) {
   const trackingStore = createSqliteTrackingStore({ filename: trackingFilename(config.DATA_DIR) });
   const frequencyCaps = createSqliteFrequencyCaps({ filename: deliveryFilename(config.DATA_DIR) });
   const trackingKeys = createSqliteTrackingKeys({ filename: trackingFilename(config.DATA_DIR) });
+  const budgetStore = createSqliteBudgetStore({ filename: deliveryFilename(config.DATA_DIR) });
   const log = createMemoryLog();
   const lock = createLocalLock();
   // The store is on this host: its clock is the reference.
@@ -32,11 +34,13 @@ export function createEmbeddedAdapters(config: Pick<Config, 'DATA_DIR'>) {
     trackingStore,
     frequencyCaps,
     trackingKeys,
+    budgetStore,
     createRateLimiter: (_name: string, points: number, durationSeconds = 1) =>
       createMemoryRateLimiter({ points, durationSeconds }),
     async close() {
       await frequencyCaps.close();
       await trackingKeys.close();
+      await budgetStore.close();
       await trackingStore.close();
       await log.close();
       await lock.close();

@@ -12,6 +12,7 @@ import { createPostgresStore } from '../store/postgres-store.js';
 import { createRedisRateLimiter } from '../ratelimit/rate-limiter.js';
 import { createPostgresTrackingStore } from '../tracking/postgres-tracking-store.js';
 import { createPostgresTrackingKeys } from '../delivery/postgres-tracking-keys.js';
+import { createPostgresBudgetStore } from '../delivery/postgres-budget-store.js';
 import type { ReplicatedClients } from './clients.js';
 import { createRedisFrequencyCaps } from '../delivery/redis-frequency-caps.js';
 import type { Config } from './config.js';
@@ -84,6 +85,7 @@ export async function createReplicatedAdapters(
     snapshotClaim: createRedisSnapshotClaim({ redis, prefix }),
     trackingStore,
     trackingKeys,
+    budgetStore: createPostgresBudgetStore({ pool }),
     frequencyCaps: createRedisFrequencyCaps({ redis, prefix }),
     /** A budget per key per second shared by the cluster (per process while Redis is down). */
     createRateLimiter: (name: string, points: number, durationSeconds = 1) =>

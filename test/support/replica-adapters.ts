@@ -6,6 +6,8 @@ import { localClock } from '../../src/clock/synced-clock.js';
 import type { FrequencyCapStore } from '../../src/delivery/frequency-caps.js';
 import { createMemoryFrequencyCaps } from '../../src/delivery/memory-frequency-caps.js';
 import { createSqliteTrackingKeys } from '../../src/delivery/sqlite-tracking-keys.js';
+import type { BudgetStore } from '../../src/delivery/budget-store.js';
+import { createMemoryBudgetStore } from '../../src/delivery/memory-budget-store.js';
 import { createLocalLock } from '../../src/lock/local-lock.js';
 import { createMemoryLog } from '../../src/log/memory-log.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../../src/ratelimit/rate-limiter.js';
@@ -42,6 +44,8 @@ export interface TestAdaptersOptions {
   readonly dir?: string | undefined;
   /** Default: in memory. */
   readonly frequencyCaps?: FrequencyCapStore | undefined;
+  /** Default: in memory. */
+  readonly budgetStore?: BudgetStore | undefined;
   /** Rate limiters by name (`auth`, `events`); default: in memory with the asked budget. */
   readonly rateLimiters?: Readonly<Record<string, RateLimiter>> | undefined;
 }
@@ -69,6 +73,7 @@ export function createTestAdapters(opts: TestAdaptersOptions): TestAdapters {
     trackingStore,
     trackingKeys,
     frequencyCaps: opts.frequencyCaps ?? createMemoryFrequencyCaps(),
+    budgetStore: opts.budgetStore ?? createMemoryBudgetStore(),
     spool: createSqliteSpool({ filename: spoolFilename(join(dir, 'spool'), 0) }),
     createRateLimiter: (name, points, durationSeconds = 1) =>
       opts.rateLimiters?.[name] ?? createMemoryRateLimiter({ points, durationSeconds }),

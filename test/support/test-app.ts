@@ -8,6 +8,7 @@ import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 import type { Random } from '../../src/delivery/choice.js';
 import type { FrequencyCapStore } from '../../src/delivery/frequency-caps.js';
+import type { BudgetStore } from '../../src/delivery/budget-store.js';
 import type { Metrics } from '../../src/http/ops/metrics.js';
 import {
   composeReplica,
@@ -34,6 +35,8 @@ export interface TestAppOptions {
   random?: Random;
   /** Default: in memory. */
   frequencyCaps?: FrequencyCapStore;
+  /** Default: in memory. */
+  budgetStore?: BudgetStore;
   /** Other settings (edge limits, tokens) on top of `testConfig()`'s. */
   config?: Partial<ReplicaConfig>;
   /** Default: silent. */
@@ -60,7 +63,12 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const store = opts.store ?? createMemoryStore({ clock });
   const offset = opts.clockOffsetMs ?? 0;
   const replicaClock = offset === 0 ? clock : { now: () => clock.now() + offset };
-  const adapters = createTestAdapters({ clock: replicaClock, store, frequencyCaps: opts.frequencyCaps });
+  const adapters = createTestAdapters({
+    clock: replicaClock,
+    store,
+    frequencyCaps: opts.frequencyCaps,
+    budgetStore: opts.budgetStore,
+  });
   const replica = await composeReplica(
     testConfig({
       ADMIN_TOKEN: opts.adminToken,

@@ -1,0 +1,305 @@
+/**
+ * This process's share of the impressions budgets: per ad a block of serves granted by the
+ * store (`BudgetStore.grant`, one round trip per block), spent from memory by decisions with no
+ * round trip, and refilled in the background before it runs dry. While the store cannot be
+ * reached, decisions spend only what is already held; an ad whose block is empty is left out.
+ *
+ * A block belongs to one version of an ad and one set of periods (`life`, the UTC day): a new
+ * version (a PUT) or a new day drops it, and what was left of it is given back to the store.
+ * This process never holds more than `maxBlock` unspent serves of an ad, so a crash (kill -9)
+ * leaves at most that many granted and never served, per ad and process.
+ *
+ * Served decisions (of every ad, with a goal or not) are counted per ad and period and added to
+ * the store every `flushMs`. When the store's served count of a lifetime goal reaches it, or the
+ * goal has been wholly granted for `completeAfterMs` (a crashed process took the rest with it),
+ * `onLifetimeGoalMet` is told, once per ad version: the caller appends the completion to the log.
+ */
+import { deliveryOf, type Ad } from '../model/ad.js';
+import {
+  LIFETIME,
+  blockSize,
+  budgetsAt,
+  dayKey,
+  hasBudget,
+  nextAllowedAt,
+  nextUtcDay,
+  utcDayOf,
+} from './budget.js';
+import type { BudgetStore, ServedDelta } from './budget-store.js';
+
+export const DEFAULT_MAX_BLOCK = 100;
+export const SERVED_FLUSH_MS = 1000;
+/** After a lifetime goal was wholly granted, how long the served count may lag before the ad completes anyway. */
+export const COMPLETE_AFTER_MS = 30_000;
+/** Wait after a failed grant before asking again. */
+const RETRY_AFTER_FAILURE_MS = 1000;
+/** Shortest wait between two empty grants of one ad. */
+const MIN_RETRY_MS = 20;
+
+export interface ReservationHooks {
+  /** A grant answered: how many serves it asked for and got, or that it failed. */
+  readonly granted?: (want: number, got: number) => void;
+  readonly grantFailed?: (err: unknown) => void;
+  /** Unspent serves given back to the store (a goal changed, a day ended). */
+  readonly released?: (n: number) => void;
+  /** A call to the budget store (grant, release, served counts). */
+  readonly storeCall?: (kind: 'grant' | 'release' | 'served') => void;
+}
+
+export interface ReservationsDeps extends ReservationHooks {
+  readonly store: BudgetStore;
+  /** Most unspent serves this process holds per ad (the block size). */
+  readonly maxBlock?: number | undefined;
+  readonly flushMs?: number | undefined;
+  readonly completeAfterMs?: number | undefined;
+  /** The store's clock, as this process reads it. */
+  readonly now: () => number;
+  /** The lifetime impressions goal of `ad` (this version) is met. */
+  readonly onLifetimeGoalMet?: ((adId: string, version: number) => Promise<void>) | undefined;
+  readonly onError?: ((err: unknown, what: string) => void) | undefined;
+}
+
+interface Held {
+  readonly version: number;
+  /** The periods the block was granted from, joined with `,`. */
+  readonly periods: string;
+  left: number;
+  refilling: boolean;
+  /** No grant is asked before this time. */
+  retryAt: number;
+  /** What the budgets had left at the last answer (sizes the next block). */
+  remaining: number;
+  /** Size of the last block got (the refill threshold is half of it). */
+  lastGot: number;
+  /** When the lifetime goal was first seen wholly granted. */
+  grantedOutSince?: number | undefined;
+}
+
+export interface Reservations {
+  /**
+   * Takes one serve of `ad` at `now` from this process's block: true when the ad has no
+   * impressions goal, or its block had one (now taken). False when it has none (a refill is
+   * asked for in the background, if allowed).
+   */
+  reserve(ad: Ad, now: number): boolean;
+  /** Puts back a serve `reserve` took for `ad` that was not served after all. */
+  unreserve(ad: Ad, now: number): void;
+  /** Counts a decision that included `ad` (every ad, with a goal or not). */
+  served(ad: Ad, now: number): void;
+  /** Served decisions of `adId` in `periods` not yet added to the store. */
+  unflushed(adId: string, period: string): number;
+  /** Unspent serves held, all ads together. */
+  held(): number;
+  /** Adds the served counts to the store now. */
+  flush(): Promise<void>;
+  /** Flushes a last time and stops the timer. */
+  stop(): Promise<void>;
+}
+
+const periodsAt = (ad: Ad, now: number): string => {
+  const { goals } = deliveryOf(ad);
+  const day = goals.dailyImpressions !== null ? dayKey(utcDayOf(now)) : undefined;
+  if (goals.impressions === null) return day ?? '';
+  return day === undefined ? LIFETIME : `${LIFETIME},${day}`;
+};
+
+export function createReservations(deps: ReservationsDeps): Reservations {
+  const { store } = deps;
+  const maxBlock = deps.maxBlock ?? DEFAULT_MAX_BLOCK;
+  const completeAfterMs = deps.completeAfterMs ?? COMPLETE_AFTER_MS;
+  const report = (what: string) => (err: unknown) => deps.onError?.(err, what);
+  const blocks = new Map<string, Held>();
+  /** adId → period → served not yet stored. */
+  let pending = new Map<string, Map<string, number>>();
+  /** adId → lifetime goal and version, for ads whose served count decides completion. */
+  const lifeGoals = new Map<string, { goal: number; version: number }>();
+  /** `${adId}:${version}` already told. */
+  const told = new Set<string>();
+  let flushing: Promise<void> | undefined;
+  let stopped = false;
+
+  const goalMet = (adId: string, version: number): void => {
+    const key = `${adId}:${version}`;
+    if (told.has(key)) return;
+    told.add(key);
+    // Told again (by the next flush or grant) when the completion could not be written.
+    deps.onLifetimeGoalMet?.(adId, version).catch((err: unknown) => {
+      told.delete(key);
+      report('completion')(err);
+    });
+  };
+
+  const release = (adId: string, held: Held): Promise<void> => {
+    const n = held.left;
+    held.left = 0;
+    if (n <= 0 || held.periods === '') return Promise.resolve();
+    deps.released?.(n);
+    deps.storeCall?.('release');
+    return store.release(adId, held.periods.split(','), n).catch(report('release'));
+  };
+
+  const current = (ad: Ad, now: number): Held => {
+    const periods = periodsAt(ad, now);
+    let held = blocks.get(ad.id);
+    if (held && held.version === ad.version && held.periods === periods) return held;
+    if (held) void release(ad.id, held);
+    held = {
+      version: ad.version,
+      periods,
+      left: 0,
+      refilling: false,
+      retryAt: 0,
+      remaining: Infinity,
+      lastGot: 0,
+    };
+    blocks.set(ad.id, held);
+    return held;
+  };
+
+  async function refill(ad: Ad, held: Held, now: number): Promise<void> {
+    const delivery = deliveryOf(ad);
+    const budgets = budgetsAt({ ...ad, goals: delivery.goals, pacing: delivery.pacing }, now);
+    const allowed = budgets.map((b) => b.allowed);
+    const want = blockSize(Math.min(held.remaining, ...allowed), held.left, maxBlock);
+    if (want <= 0) return;
+    held.refilling = true;
+    try {
+      deps.storeCall?.('grant');
+      const { got, granted } = await store.grant(
+        ad.id,
+        budgets.map((b) => b.key),
+        allowed,
+        want,
+      );
+      deps.granted?.(want, got);
+      if (blocks.get(ad.id) !== held) {
+        // Dropped while the grant was on its way (a new version or day): give it back.
+        if (got > 0) {
+          deps.storeCall?.('release');
+          await store
+            .release(
+              ad.id,
+              budgets.map((b) => b.key),
+              got,
+            )
+            .catch(report('release'));
+        }
+        return;
+      }
+      held.left += got;
+      held.lastGot = got;
+      held.remaining = Math.min(...budgets.map((b, i) => b.allowed - granted[i]!));
+      if (got > 0) return;
+      // Nothing granted: when may the budgets allow more?
+      let retryAt = now + MIN_RETRY_MS;
+      budgets.forEach((b, i) => {
+        const g = granted[i]!;
+        if (g >= b.goal) {
+          if (b.key === LIFETIME) {
+            held.grantedOutSince ??= now;
+            if (now - held.grantedOutSince >= completeAfterMs) goalMet(ad.id, ad.version);
+            retryAt = Math.max(retryAt, now + 1000);
+          } else retryAt = Math.max(retryAt, nextUtcDay(now));
+        } else if (b.paced) {
+          retryAt = Math.max(retryAt, nextAllowedAt(b.goal, b.paced, g, now) ?? now + 1000);
+        }
+      });
+      held.retryAt = retryAt;
+    } catch (err) {
+      deps.grantFailed?.(err);
+      held.retryAt = now + RETRY_AFTER_FAILURE_MS;
+    } finally {
+      held.refilling = false;
+    }
+  }
+
+  const maybeRefill = (ad: Ad, held: Held, now: number): void => {
+    if (held.refilling || now < held.retryAt || stopped) return;
+    if (held.left > 0 && held.left > Math.floor(held.lastGot / 2)) return;
+    void refill(ad, held, now);
+  };
+
+  const count = (adId: string, period: string, n: number): void => {
+    let byPeriod = pending.get(adId);
+    if (!byPeriod) pending.set(adId, (byPeriod = new Map<string, number>()));
+    byPeriod.set(period, (byPeriod.get(period) ?? 0) + n);
+  };
+
+  async function flushOnce(): Promise<void> {
+    if (pending.size === 0) return;
+    const taken = pending;
+    pending = new Map();
+    const deltas: ServedDelta[] = [];
+    for (const [adId, byPeriod] of taken) {
+      for (const [period, n] of byPeriod) if (n !== 0) deltas.push({ adId, period, n });
+    }
+    if (deltas.length === 0) return;
+    try {
+      deps.storeCall?.('served');
+      const totals = await store.addServed(deltas);
+      deltas.forEach((d, i) => {
+        const life = d.period === LIFETIME ? lifeGoals.get(d.adId) : undefined;
+        if (life && totals[i]! >= life.goal) goalMet(d.adId, life.version);
+      });
+    } catch (err) {
+      for (const d of deltas) count(d.adId, d.period, d.n);
+      report('served counts')(err);
+    }
+  }
+
+  const flush = (): Promise<void> => {
+    const run = (flushing ?? Promise.resolve()).then(flushOnce);
+    flushing = run.finally(() => {
+      if (flushing === run) flushing = undefined;
+    });
+    return run;
+  };
+
+  const timer = setInterval(() => void flush(), deps.flushMs ?? SERVED_FLUSH_MS);
+  timer.unref();
+
+  return {
+    reserve(ad, now) {
+      if (!hasBudget(deliveryOf(ad).goals)) return true;
+      const held = current(ad, now);
+      if (held.left <= 0) {
+        maybeRefill(ad, held, now);
+        return false;
+      }
+      held.left--;
+      maybeRefill(ad, held, now);
+      return true;
+    },
+    unreserve(ad, now) {
+      if (!hasBudget(deliveryOf(ad).goals)) return;
+      const held = blocks.get(ad.id);
+      if (held && held.version === ad.version && held.periods === periodsAt(ad, now)) held.left++;
+    },
+    served(ad, now) {
+      const { goals } = deliveryOf(ad);
+      count(ad.id, LIFETIME, 1);
+      count(ad.id, dayKey(utcDayOf(now)), 1);
+      if (goals.impressions !== null) {
+        lifeGoals.set(ad.id, { goal: goals.impressions, version: ad.version });
+        const held = blocks.get(ad.id);
+        // The last serve of a wholly granted goal: tell the store now rather than within a second.
+        if (held && held.left === 0 && held.remaining <= 0) void flush();
+      }
+    },
+    unflushed(adId, period) {
+      return pending.get(adId)?.get(period) ?? 0;
+    },
+    held() {
+      let n = 0;
+      for (const h of blocks.values()) n += h.left;
+      return n;
+    },
+    flush,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await Promise.all(Array.from(blocks, ([adId, held]) => release(adId, held)));
+      await flush();
+    },
+  };
+}
