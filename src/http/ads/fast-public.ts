@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdsService } from '../../service/ads-service.js';
 import { errorBody, requestIdOf, type Envelope } from '../edge/envelope.js';
+import { writeAnswer } from '../edge/node-answer.js';
 import { AD_PATH, ensureReady } from './paths.js';
 import { parsePublicQuery } from './query.js';
 import { renderPage } from './render.js';
@@ -51,14 +52,7 @@ export function createFastPublicRoute({ service, envelope }: FastPublicDeps) {
       extra = e.headers;
       body = errorBody(e);
     }
-    const headers = {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
-      'x-request-id': requestId,
-      'x-content-type-options': 'nosniff',
-    };
-    res.writeHead(status, extra === undefined ? headers : { ...headers, ...extra });
-    res.end(body);
+    writeAnswer(res, status, body, requestId, true, extra);
     envelope.answered(requestId, method, AD_PATH, AD_PATH, status, started);
     return true;
   };

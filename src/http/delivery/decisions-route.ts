@@ -3,11 +3,11 @@
  * public query). Checks run in the contract's order: readiness, auth (401, `EVENTS_TOKEN` when
  * set), body size (413), encoding and type (415), JSON (400 `invalid_json`), validation (400).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { creativeOf } from '../../model/ad.js';
-import { notReady, payloadTooLarge, unauthorized, unsupportedMediaType } from '../../model/errors.js';
+import { notReady, payloadTooLarge, unsupportedMediaType } from '../../model/errors.js';
 import type { Decider, DecisionOutcome } from '../../delivery/decider.js';
+import { authorizationsOf, createBearerCheck, denied } from '../edge/bearer.js';
 import type { Envelope } from '../edge/envelope.js';
 import { createFastPostRoute, type Send } from '../edge/fast-post-route.js';
 import {
@@ -30,9 +30,6 @@ export interface DecisionsRouteDeps {
   readonly eventsToken?: string | undefined;
 }
 
-const BEARER = /^Bearer +(\S+) *$/i;
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-
 /** The answer's JSON text. */
 export function renderDecisions(outcome: DecisionOutcome): string {
   return JSON.stringify({
@@ -50,15 +47,12 @@ export function renderDecisions(outcome: DecisionOutcome): string {
 
 export function createDecisionsRoute(deps: DecisionsRouteDeps) {
   const { decider, envelope } = deps;
-  const expected = deps.eventsToken === undefined ? undefined : digest(deps.eventsToken);
-  const denied = unauthorized().withHeaders({ 'WWW-Authenticate': 'Bearer' });
+  const check = deps.eventsToken === undefined ? undefined : createBearerCheck(deps.eventsToken);
+  const refusal = denied();
 
   async function serve(req: IncomingMessage, send: Send) {
     if (!deps.isReady()) throw notReady();
-    if (expected) {
-      const m = BEARER.exec(req.headers.authorization ?? '');
-      if (!m || !timingSafeEqual(digest(m[1]!), expected)) throw denied;
-    }
+    if (check && !check(authorizationsOf(req.rawHeaders))) throw refusal;
     if (declaresMoreThan(req.headers['content-length'], MAX_BODY_BYTES))
       throw payloadTooLarge(MAX_BODY_BYTES);
     const bytes = await readBodyUpTo(req, MAX_BODY_BYTES);

@@ -1,21 +1,21 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
-import { unauthorized } from '../../model/errors.js';
+import { authorizationsOf, createBearerCheck, denied } from './bearer.js';
+import { incomingOf } from './node-request.js';
 
-const BEARER = /^Bearer +(\S+) *$/i;
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+/** A request's `Authorization` values: every header as sent when served, else the joined one. */
+function authorizations(c: Context): string[] {
+  const raw = incomingOf(c)?.rawHeaders;
+  if (raw !== undefined) return authorizationsOf(raw);
+  const joined = c.req.header('authorization');
+  return joined === undefined ? [] : [joined];
+}
 
-/**
- * The admin check: `Authorization: Bearer <token>`. Both sides are hashed first so the
- * comparison is constant-time and does not reveal the token's length. Without a configured token
- * every request passes.
- */
+/** The admin check (`bearer.ts`) on hono. Without a configured token every request passes. */
 export function createAdminAuth(adminToken: string | undefined): (c: Context) => void {
   if (adminToken === undefined) return () => undefined;
-  const expected = digest(adminToken);
-  const denied = unauthorized().withHeaders({ 'WWW-Authenticate': 'Bearer' });
+  const check = createBearerCheck(adminToken);
+  const refusal = denied();
   return (c) => {
-    const m = BEARER.exec(c.req.header('authorization') ?? '');
-    if (!m || !timingSafeEqual(digest(m[1]!), expected)) throw denied;
+    if (!check(authorizations(c))) throw refusal;
   };
 }

@@ -1,13 +1,14 @@
 /**
  * The part every bare node:http `POST` route shares (events, decisions): matching its path
  * (with or without a query string), the request id, the JSON answer with the envelope's headers
- * and metrics, and the error answer. A body too large to read ends the connection; node:http
- * drains smaller unread ones.
+ * and metrics, and the error answer. An answer given before the body was read whole ends the
+ * connection (`edge-response.ts`), whichever check refused it.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { errorBody, requestIdOf, type Envelope } from './envelope.js';
+import { writeAnswer } from './node-answer.js';
 
-export type Send = (status: number, body: string, headers?: object) => void;
+export type Send = (status: number, body: string, headers?: Readonly<OutgoingHttpHeaders>) => void;
 
 /** A node:http handler for `POST path`, answering what `serve` sends or throws; false for other requests. */
 export function createFastPostRoute(
@@ -27,24 +28,14 @@ export function createFastPostRoute(
     let answered = false;
     const send: Send = (status, body, headers) => {
       answered = true;
-      if (res.destroyed) return;
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-        'x-content-type-options': 'nosniff',
-        'cache-control': 'no-store',
-        'x-request-id': requestId,
-        ...headers,
-      });
-      res.end(body);
+      // A client gone before its answer is still counted, once, under this route (a 499).
+      if (!res.destroyed) writeAnswer(res, status, body, requestId, false, headers);
       envelope.answered(requestId, 'POST', path, path, status, started);
     };
     serve(req, send).catch((err: unknown) => {
       if (answered) return;
       const e = envelope.failure(err, { requestId, method: 'POST', path });
-      const close = e.code === 'payload_too_large' && !req.complete ? { connection: 'close' } : undefined;
-      send(e.status, errorBody(e), { ...e.headers, ...close });
-      if (close) res.once('finish', () => req.socket.destroySoon());
+      send(e.status, errorBody(e), e.headers);
     });
     return true;
   };

@@ -15,12 +15,19 @@ import {
   requestTimeout,
   validationFailed,
 } from '../../model/errors.js';
+import { continueOnFirstRead, EdgeResponse } from './edge-response.js';
 import { errorBody, requestIdOf, type Envelope } from './envelope.js';
+import { createHostCheck, hostOf } from './host.js';
+import { writeAnswer } from './node-answer.js';
 
 /**
- * The node:http server in front of the app: the fast public route, then hono. It also answers,
- * in the contract's JSON, what never reaches a route (a malformed request line or header, a
- * `Host` hono cannot use, headers too large, a client too slow), and cuts slow clients off.
+ * The node:http server in front of the app: the fast routes, then hono. It also answers, in the
+ * contract's JSON, what never reaches a route (a malformed request line or header, a missing or
+ * bad `Host`, headers too large, a client too slow), and cuts slow clients off. What it promises
+ * holds for every route alike, fast or hono: an answer given before the body arrived ends the
+ * connection and nothing more is read, `100 Continue` only once a route reads the body
+ * (`edge-response.ts`), a client that half-closes after its request still gets its answer, and
+ * a client gone mid-request is one 499 under its route.
  */
 
 export interface EdgeLimits {
@@ -127,30 +134,15 @@ function honoRequestError(err: unknown): Response {
   });
 }
 
-const HOST_LENGTH = 4;
-function hasHost(raw: readonly string[]): boolean {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name === 'Host' || name === 'host') return true;
-    if (name.length === HOST_LENGTH && name.toLowerCase() === 'host') return true;
-  }
-  return false;
-}
-
 const missingHost = validationFailed('an HTTP/1.1 request needs a Host header');
+const badHost = validationFailed('malformed request: the Host header is not a host');
 
 /** An error answer through Node's response, closing the connection after it. */
 function answer(res: ServerResponse, err: AppError): void {
-  const body = errorBody(err);
-  res.writeHead(err.status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(body),
-    'X-Content-Type-Options': 'nosniff',
-    'X-Request-Id': requestIdOf(undefined),
-    Connection: 'close',
+  writeAnswer(res, err.status, errorBody(err), requestIdOf(undefined), true, {
+    connection: 'close',
     ...err.headers,
   });
-  res.end(body);
 }
 
 export function createHttpServer(deps: HttpServerDeps): Server {
@@ -173,8 +165,24 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     },
   });
   const fastPath = deps.fastPath;
+  const hostOk = createHostCheck();
+  /** HTTP/1.0 allows a request without Host (served as sent to localhost); 1.1 does not. */
+  const hostRefusal = (req: IncomingMessage): AppError | undefined => {
+    const host = hostOf(req.rawHeaders);
+    if (host === undefined) return req.httpVersionMinor === 1 ? missingHost : undefined;
+    return hostOk(host) ? undefined : badHost;
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const refused = hostRefusal(req);
+    if (refused !== undefined) {
+      count(refused.status);
+      return answer(res, refused);
+    }
+    if (fastPath === undefined || !fastPath(req, res)) void hono(req, res);
+  };
   const server = createServer(
     {
+      ServerResponse: EdgeResponse,
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
@@ -182,14 +190,16 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       requireHostHeader: false,
       connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, limits.headersTimeoutMs),
     },
-    (req, res) => {
-      if (req.httpVersionMinor === 1 && !hasHost(req.rawHeaders)) {
-        count(missingHost.status);
-        return answer(res, missingHost);
-      }
-      if (fastPath === undefined || !fastPath(req, res)) void hono(req, res);
-    },
+    onRequest,
   );
+  // Node answers `Expect: 100-continue` at once unless someone listens here: invite the body only
+  // when a route reads it, so a request refused before (auth, limits, size) never sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    continueOnFirstRead(req, res);
+    onRequest(req, res);
+  });
+  // HTTP lets a client half-close after sending its request (Node's default drops the request).
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   if (limits.maxConnections > 0) server.maxConnections = limits.maxConnections;
   server.timeout = limits.bodyIdleTimeoutMs;
 
@@ -211,9 +221,10 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (failed.has(socket)) return;
     failed.add(socket);
-    // The client went away mid-request: nobody to answer, and not a server error.
+    // The client went away mid-request: nobody to answer, and not a server error. A request
+    // whose headers arrived is counted (once) by its route, which sees its body cut short.
     if (err.code === 'ECONNRESET' || err.code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
-      if (err.code === 'HPE_INVALID_EOF_STATE') count(clientClosed().status);
+      if (err.code === 'HPE_INVALID_EOF_STATE' && inFlight(socket) === null) count(clientClosed().status);
       return socket.destroy();
     }
     const error = clientErrorOf(err.code);

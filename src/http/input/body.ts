@@ -63,13 +63,15 @@ function joined(chunks: readonly Uint8Array[], size: number): Uint8Array {
 
 /**
  * Reads a Node request's body up to `limit` bytes; `undefined` when it is larger (reading stops
- * there, and whoever answers drains or closes the rest). Used instead of `c.req.raw.body`, which
+ * there, and the answer closes the connection). A client that goes away first is
+ * `client_closed`. Used instead of `c.req.raw.body`, which
  * makes @hono/node-server build a whole `Request` (AbortController, web streams): a third of a
  * write's CPU.
  */
 export function readBodyUpTo(incoming: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     if (incoming.readableEnded) return resolve(Buffer.alloc(0));
+    if (incoming.destroyed) return reject(clientClosed());
     const chunks: Buffer[] = [];
     let size = 0;
     const settle = (fn: () => void) => {
@@ -86,7 +88,8 @@ export function readBodyUpTo(incoming: IncomingMessage, limit: number): Promise<
       settle(() => resolve(undefined));
     };
     const onEnd = () => settle(() => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    const onError = (err: Error) => settle(() => reject(err));
+    // The only errors a request's stream raises are its connection's: the client went away.
+    const onError = () => settle(() => reject(clientClosed()));
     const onClose = () => {
       if (!incoming.readableEnded) settle(() => reject(clientClosed()));
     };

@@ -5,15 +5,8 @@
  * `invalid_json`), validation (400), the rate charge (429), spool room (503); then per-event
  * rejections and the idempotency key (422). The 202 is written once the events are durable.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import {
-  AppError,
-  notReady,
-  payloadTooLarge,
-  unauthorized,
-  unsupportedMediaType,
-} from '../../model/errors.js';
+import { AppError, notReady, payloadTooLarge, unsupportedMediaType } from '../../model/errors.js';
 import {
   declaresMoreThan,
   isIdentityEncoding,
@@ -23,6 +16,7 @@ import {
 } from '../input/body.js';
 import { fingerprint } from '../input/canonical-json.js';
 import { parseWriteHeaders } from '../input/headers.js';
+import { authorizationsOf, createBearerCheck, denied } from '../edge/bearer.js';
 import type { Envelope } from '../edge/envelope.js';
 import { createFastPostRoute, type Send } from '../edge/fast-post-route.js';
 import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
@@ -46,9 +40,6 @@ export interface EventsRouteDeps {
   readonly spoolRetryAfter: number;
 }
 
-const BEARER = /^Bearer +(\S+) *$/i;
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-
 const rateLimited = (seconds: number) =>
   new AppError({
     code: 'rate_limited',
@@ -61,8 +52,8 @@ const rateLimited = (seconds: number) =>
 
 export function createEventsRoute(deps: EventsRouteDeps) {
   const { tracker, envelope, rateLimiter } = deps;
-  const expected = deps.eventsToken === undefined ? undefined : digest(deps.eventsToken);
-  const denied = unauthorized().withHeaders({ 'WWW-Authenticate': 'Bearer' });
+  const check = deps.eventsToken === undefined ? undefined : createBearerCheck(deps.eventsToken);
+  const refusal = denied();
   const spoolFull = new AppError({
     code: 'spool_full',
     status: 503,
@@ -74,10 +65,7 @@ export function createEventsRoute(deps: EventsRouteDeps) {
 
   async function serve(req: IncomingMessage, send: Send) {
     if (!deps.isReady()) throw notReady();
-    if (expected) {
-      const m = BEARER.exec(req.headers.authorization ?? '');
-      if (!m || !timingSafeEqual(digest(m[1]!), expected)) throw denied;
-    }
+    if (check && !check(authorizationsOf(req.rawHeaders))) throw refusal;
     const client = req.socket.remoteAddress ?? 'unknown';
     if (rateLimiter) {
       const wait = await rateLimiter.blockedFor(client);

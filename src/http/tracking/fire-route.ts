@@ -3,13 +3,15 @@
  * (one is fired for every ad shown). Open: no auth. Checks run in the contract's order: readiness
  * (503), the token's signature (404) and expiry (410), spool room (503); a valid fire answers
  * `204`, or `302` to the ad's landing URL for a click, once it is on this replica's disk. A body
- * sent with `POST` is ignored. Other methods on the path are 405.
+ * sent with `POST` is ignored (never read: if it has not arrived by the answer, the connection
+ * closes after it). Other methods on the path are 405.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, methodNotAllowed, notReady } from '../../model/errors.js';
 import { TRACKING_PATH } from '../../delivery/tracking-urls.js';
 import type { Fire } from '../../delivery/fire.js';
 import { errorBody, requestIdOf, type Envelope } from '../edge/envelope.js';
+import { writeAnswer } from '../edge/node-answer.js';
 
 export const FIRE_ROUTE = `${TRACKING_PATH}:token`;
 
@@ -58,18 +60,8 @@ export function createFireRoute(deps: FireRouteDeps) {
     const method = req.method ?? 'GET';
     const given = req.headers['x-request-id'];
     const requestId = requestIdOf(typeof given === 'string' ? given : undefined);
-    const send = (status: number, body: string | undefined, headers?: object) => {
-      if (!res.destroyed) {
-        res.writeHead(status, {
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-          'content-length': body === undefined ? 0 : Buffer.byteLength(body),
-          'x-content-type-options': 'nosniff',
-          'cache-control': 'no-store',
-          'x-request-id': requestId,
-          ...headers,
-        });
-        res.end(body);
-      }
+    const send = (status: number, body: string | undefined, headers?: Readonly<Record<string, string>>) => {
+      if (!res.destroyed) writeAnswer(res, status, body, requestId, false, headers);
       envelope.answered(requestId, method, FIRE_ROUTE, FIRE_ROUTE, status, started);
     };
     const fail = (err: unknown) => {
@@ -80,7 +72,6 @@ export function createFireRoute(deps: FireRouteDeps) {
     if (method !== 'GET' && method !== 'POST') fail(wrongMethod);
     else if (!deps.isReady()) fail(notReady());
     else {
-      if (method === 'POST') req.resume();
       try {
         const checked = deps.fire.check(token);
         if (deps.spoolFull()) throw spoolFull;
