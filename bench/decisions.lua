@@ -2,18 +2,14 @@
 --   wrk -s bench/decisions.lua URL -- query|decide SEED USERS
 -- `query`: GET of the public query mix (each of age, gender, country, platform present or not,
 -- offset 0-9, limit 5/10/15); `decide`: POST /api/v1/decisions for a viewer of the same mix,
--- `count` 1-3 and a user key out of USERS. done() prints the figures as one JSON line.
+-- `count` 1-3 and a user key out of USERS.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "wrk-common.lua")
+
 local mode, seed, users = "query", 1, 100000
-local threads = 0
 local countries = { "US", "TW", "GB", "AU", "FR", "DE" }
 local others = { "JP", "KR", "CA", "BR" }
 local genders = { "M", "F" }
 local platforms = { "android", "ios", "web" }
-
-function setup(thread)
-  thread:set("thread_no", threads)
-  threads = threads + 1
-end
 
 function init(args)
   mode = args[1] or mode
@@ -55,13 +51,4 @@ function request()
   local body = '{"user":{"key":"u-' .. math.random(1, users) .. '"},"viewer":{' .. table.concat(fields, ",") ..
     '},"count":' .. math.random(1, 3) .. '}'
   return wrk.format("POST", "/api/v1/decisions", headers, body)
-end
-
-function done(summary, latency, _)
-  local e = summary.errors
-  io.write(string.format(
-    'WRK_JSON {"requests":%d,"duration_us":%d,"status":%d,"socket":%d,' ..
-    '"p50":%d,"p90":%d,"p99":%d,"max":%d}\n',
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end

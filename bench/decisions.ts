@@ -5,14 +5,12 @@
  * priorities and weights but no caps, then after a PUT gave every ad two frequency caps; in
  * replicated mode, what the caps then hold in Redis per user key.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { Cluster } from '../test/e2e/cluster.js';
 import { startServer, tempDir, waitReady, type Server } from '../test/e2e/process.js';
 import { forEachConcurrent, httpClient } from './check.js';
-import { WRK } from './load.js';
+import { wrkRun } from './load.js';
 import { createBody, createRng, randomInt, seedAds } from './mix.js';
 import type { Options } from './run.js';
 import { fmt, printTable, round, spread, waitQuiet } from './stats.js';
@@ -24,48 +22,11 @@ const TWO_CAPS = [
   { impressions: 10, seconds: 86_400 },
 ];
 
-interface WrkRun {
-  rps: number;
-  errors: number;
-  p50: number;
-  p99: number;
-}
-
-async function wrkRun(
-  url: string,
-  args: string[],
-  c: number,
-  durationS: number,
-  threads: number,
-): Promise<WrkRun> {
-  const t = String(Math.max(1, Math.min(threads, c)));
-  const script = join(import.meta.dirname, 'decisions.lua');
-  const argv = [
-    '-t',
-    t,
-    '-c',
-    String(c),
-    '-d',
-    `${durationS}s`,
-    '--timeout',
-    '5s',
-    '-s',
-    script,
-    url,
-    '--',
-    ...args,
-  ];
-  const { stdout } = await promisify(execFile)(WRK, argv, { timeout: (durationS + 30) * 1000 });
-  const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
-  if (!line) throw new Error(`wrk printed no figures:\n${stdout}`);
-  const j = JSON.parse(line.slice(9)) as Record<string, number>;
-  return {
-    rps: Math.round(j.requests! / (j.duration_us! / 1e6)),
-    errors: j.status! + j.socket!,
-    p50: round(j.p50! / 1000, 2),
-    p99: round(j.p99! / 1000, 2),
-  };
-}
+/** One wrk run of bench/decisions.lua: `query` or `decide`, its seed and the user population. */
+const wrkDecisions = async (url: string, args: string[], c: number, durationS: number, threads: number) => {
+  const r = await wrkRun({ url, script: 'decisions.lua', args, connections: c, durationS, threads });
+  return { rps: r.rps, errors: r.non2xx + r.socket, p50: round(r.p50, 2), p99: round(r.p99, 2) };
+};
 
 /** Creates the seed ads with priorities 1-3 and weights 1-10; their ids and bodies. */
 async function createAds(url: string): Promise<{ id: string; body: Record<string, unknown> }[]> {
@@ -148,8 +109,8 @@ export async function decisionsScenario(o: Options) {
           const busy = await waitQuiet(o.quietBelow, o.quietWaitS);
           for (const kind of ['query', 'decide'] as const) {
             const args = [kind, String(seed++), String(USERS)];
-            if (o.warmupS > 0) await wrkRun(server!.url, args, c, o.warmupS, o.threads);
-            const run = await wrkRun(
+            if (o.warmupS > 0) await wrkDecisions(server!.url, args, c, o.warmupS, o.threads);
+            const run = await wrkDecisions(
               server!.url,
               [kind, String(seed++), String(USERS)],
               c,

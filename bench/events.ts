@@ -1,87 +1,19 @@
 /**
  * `npm run bench -- --events`: delivery tracking through the API against a bare node:http server
  * answering a fixed 202 to the same POSTs (bench/raw-events-server.js), interleaved round by
- * round: single-event POSTs and batches of 100 (wrk, bench/events.lua), `GET …/stats` latency
+ * round: single-event POSTs and batches of 100 (wrk, bench/wrk.lua), `GET …/stats` latency
  * while ~10,000 events/s are recorded, and the count check (every 202'd event stored once). The
  * catalogue backlog (memory under a three-day replay) is `events-backlog.ts`.
  */
-import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { freePort, ROOT, waitReady, type Server } from '../test/e2e/process.js';
-import { WRK } from './load.js';
+import { waitReady, type Server } from '../test/e2e/process.js';
+import { startRaw, wrkRun, type WrkRun } from './load.js';
 import { createStore } from './reads.js';
 import type { Options } from './run.js';
 import { fmt, printTable, spread, waitQuiet } from './stats.js';
-
-export interface WrkRun {
-  rps: number;
-  non2xx: number;
-  socket: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
-export async function wrkRun(
-  url: string,
-  script: string,
-  arg: string | readonly string[],
-  c: number,
-  durationS: number,
-): Promise<WrkRun> {
-  const args = [
-    '-t',
-    '2',
-    '-c',
-    String(c),
-    '-d',
-    `${durationS}s`,
-    '--timeout',
-    '5s',
-    '-s',
-    script,
-    url,
-    '--',
-    ...(typeof arg === 'string' ? [arg] : arg),
-  ];
-  const { stdout } = await promisify(execFile)(WRK, args, { timeout: (durationS + 30) * 1000 });
-  const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
-  if (!line) throw new Error(`wrk printed no figures:\n${stdout}`);
-  const j = JSON.parse(line.slice(9)) as Record<string, number>;
-  const ms = (us: number) => Math.round(us) / 1000;
-  return {
-    rps: Math.round(j.requests! / (j.duration_us! / 1e6)),
-    non2xx: j.status!,
-    socket: j.socket ?? j.connect ?? 0,
-    p50: ms(j.p50!),
-    p90: ms(j.p90 ?? 0),
-    p99: ms(j.p99!),
-    max: ms(j.max!),
-  };
-}
-
-export async function startRaw(script = 'raw-events-server.js'): Promise<{ url: string; stop(): void }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'bench', script)], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: 'ignore',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { url, stop: () => void child.kill('SIGTERM') };
-}
 
 const totalImpressions = async (url: string, ads: readonly string[]) => {
   let n = 0;
@@ -111,7 +43,13 @@ async function statsUnderLoad(server: Server, ads: readonly string[], dir: strin
   });
   const statsFile = join(dir, 'stats.txt');
   writeFileSync(statsFile, `GET /api/v1/ad/${ads[0]}/stats\n`);
-  const reads = await wrkRun(server.url, join(ROOT, 'bench', 'wrk.lua'), statsFile, 4, durationS);
+  const reads = await wrkRun({
+    url: server.url,
+    script: 'wrk.lua',
+    args: [statsFile],
+    connections: 4,
+    durationS,
+  });
   const w = await writes;
   return { reads, eventsPerSec: Math.round((w.requests.total * 10) / durationS) };
 }
@@ -119,7 +57,7 @@ async function statsUnderLoad(server: Server, ads: readonly string[], dir: strin
 export async function eventsScenario(o: Options) {
   const store = await createStore(o);
   const { server } = await store.start(1);
-  const raw = await startRaw();
+  const raw = await startRaw('raw-events-server.js');
   const dir = mkdtempSync(join(tmpdir(), 'adsm-bench-events-'));
   try {
     const ads: string[] = [];
@@ -136,27 +74,32 @@ export async function eventsScenario(o: Options) {
       ads.push(((await res.json()) as { id: string }).id);
     }
     await waitReady(server);
-    const single = join(dir, 'single.json');
-    writeFileSync(single, JSON.stringify({ type: 'impression', adId: ads[0] }));
-    const batch = join(dir, 'batch.json');
-    writeFileSync(batch, JSON.stringify(ads.map((adId) => ({ type: 'impression', adId }))));
-    const script = join(ROOT, 'bench', 'events.lua');
+    // One request each, sent again and again (bench/wrk.lua).
+    const single = join(dir, 'single.txt');
+    writeFileSync(single, `POST /api/v1/events ${JSON.stringify({ type: 'impression', adId: ads[0] })}\n`);
+    const batch = join(dir, 'batch.txt');
+    writeFileSync(
+      batch,
+      `POST /api/v1/events ${JSON.stringify(ads.map((adId) => ({ type: 'impression', adId })))}\n`,
+    );
     const c = 64;
+    const post = (url: string, file: string, durationS: number) =>
+      wrkRun({ url, script: 'wrk.lua', args: [file], connections: c, durationS });
     const kinds = [
       ['single', single, 1],
       ['batch100', batch, 100],
     ] as const;
     const runs: Record<string, { raw: WrkRun[]; adsm: WrkRun[] }> = {};
     let ackedEvents = 0;
-    if (o.warmupS > 0) await wrkRun(`${server.url}/api/v1/events`, script, single, c, o.warmupS);
+    if (o.warmupS > 0) await post(server.url, single, o.warmupS);
     ackedEvents = await totalImpressions(server.url, ads);
     for (let round = 1; round <= o.rounds; round++) {
       console.log(`  round ${round}/${o.rounds}`);
       for (const [name, file, per] of kinds) {
         runs[name] ??= { raw: [], adsm: [] };
         await waitQuiet(o.quietBelow, o.quietWaitS);
-        const r = await wrkRun(`${raw.url}/api/v1/events`, script, file, c, o.durationS);
-        const a = await wrkRun(`${server.url}/api/v1/events`, script, file, c, o.durationS);
+        const r = await post(raw.url, file, o.durationS);
+        const a = await post(server.url, file, o.durationS);
         ackedEvents += (Math.round(a.rps * o.durationS) - a.non2xx) * per;
         runs[name].raw.push(r);
         runs[name].adsm.push(a);

@@ -4,12 +4,12 @@
  * server on the same machine, so it reports lower req/s). Both send a list of requests written to
  * a file, one per line: `METHOD PATH` or `METHOD PATH JSON-BODY`.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT } from '../test/e2e/process.js';
+import { freePort, ROOT } from '../test/e2e/process.js';
 import { zipfSampler } from './mix.js';
 
 export const WRK = '/usr/bin/wrk';
@@ -41,25 +41,87 @@ export interface LoadResult {
 
 export const load = (o: LoadOptions): Promise<LoadResult> => (o.tool === 'wrk' ? wrk(o) : autocannon(o));
 
-async function wrk(o: LoadOptions): Promise<LoadResult> {
-  const threads = String(Math.max(1, Math.min(o.threads, o.connections)));
-  const args = ['-t', threads, '-c', String(o.connections), '-d', `${o.durationS}s`, '--timeout', '5s'];
-  if (o.draw === undefined) args.push('-s', join(ROOT, 'bench', 'wrk.lua'), o.url, '--', o.file);
-  else {
-    args.push('-s', join(ROOT, 'bench', 'wrk-draw.lua'), o.url, '--', o.file, o.draw.kind);
-    if (o.draw.kind === 'zipf') args.push(String(o.draw.s));
-  }
-  const { stdout } = await promisify(execFile)(WRK, args, { timeout: (o.durationS + 30) * 1000 });
+/** wrk's figures for one run (latencies in ms). */
+export interface WrkRun {
+  readonly rps: number;
+  /** Answers with a status >= 400. */
+  readonly non2xx: number;
+  /** Connect, read and write errors and timeouts. */
+  readonly socket: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/**
+ * One wrk run of `script` (a file of bench/, which loads `wrk-common.lua` for its figures) with
+ * `args` after `--`.
+ */
+export async function wrkRun(o: {
+  readonly url: string;
+  readonly script: string;
+  readonly args: readonly string[];
+  readonly connections: number;
+  readonly durationS: number;
+  readonly threads?: number;
+}): Promise<WrkRun> {
+  const threads = String(Math.max(1, Math.min(o.threads ?? 2, o.connections)));
+  const argv = ['-t', threads, '-c', String(o.connections), '-d', `${o.durationS}s`, '--timeout', '5s'];
+  argv.push('-s', join(ROOT, 'bench', o.script), o.url, '--', ...o.args);
+  const { stdout } = await promisify(execFile)(WRK, argv, { timeout: (o.durationS + 30) * 1000 });
   const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
   if (!line) throw new Error(`wrk printed no figures:\n${stdout}`);
   const j = JSON.parse(line.slice(9)) as Record<string, number>;
-  const ms = (us: number) => us / 1000;
+  const ms = (us: number) => Math.round(us) / 1000;
   return {
     rps: Math.round(j.requests! / (j.duration_us! / 1e6)),
-    latencyMs: { p50: ms(j.p50!), p99: ms(j.p99!), max: ms(j.max!) },
     non2xx: j.status!,
-    socketErrors: j.connect! + j.read! + j.write! + j.timeout!,
+    socket: j.connect! + j.read! + j.write! + j.timeout!,
+    p50: ms(j.p50!),
+    p90: ms(j.p90!),
+    p99: ms(j.p99!),
+    max: ms(j.max!),
   };
+}
+
+async function wrk(o: LoadOptions): Promise<LoadResult> {
+  const r = await wrkRun({
+    url: o.url,
+    script: o.draw === undefined ? 'wrk.lua' : 'wrk-draw.lua',
+    args:
+      o.draw === undefined
+        ? [o.file]
+        : [o.file, o.draw.kind, ...(o.draw.kind === 'zipf' ? [String(o.draw.s)] : [])],
+    connections: o.connections,
+    durationS: o.durationS,
+    threads: o.threads,
+  });
+  return {
+    rps: r.rps,
+    latencyMs: { p50: r.p50, p99: r.p99, max: r.max },
+    non2xx: r.non2xx,
+    socketErrors: r.socket,
+  };
+}
+
+/** A baseline server of bench/ (`script`, plain JavaScript) on a free port, once it answers /readyz. */
+export async function startRaw(script: string): Promise<{ url: string; stop(): void }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'bench', script)], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, stop: () => void child.kill('SIGTERM') };
 }
 
 interface AutocannonResult {

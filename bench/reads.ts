@@ -38,9 +38,15 @@ export async function createStore(
     async start(workers: number): Promise<{ server: Server; readyMs: number }> {
       const since = performance.now();
       const env = { ...base, WORKERS: String(workers) };
+      const nodeArgs = o.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`];
       const server = cluster
-        ? await cluster.start({ env, waitReady: false, script })
-        : await startServer({ env: { ...env, DATA_DIR: join(dir.path, 'data') }, waitReady: false, script });
+        ? await cluster.start({ env, waitReady: false, script, nodeArgs })
+        : await startServer({
+            env: { ...env, DATA_DIR: join(dir.path, 'data') },
+            waitReady: false,
+            script,
+            nodeArgs,
+          });
       await waitReady(server, 300_000, workers > 1 ? workers * 5 : 1);
       return { server, readyMs: Math.round(performance.now() - since) };
     },

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../test/e2e/process.js';
 import { indexBench } from './index-bench.js';
@@ -27,7 +28,7 @@ what (default --reads):
                          then the backlog: --ads ads, one impression each per hour of the last 71 (RSS sampled)
   --fires                tracking URL fires (every URL fresh) against a raw 204 server, interleaved
   --backlog              the events benchmark's backlog phase only (--backlog-rounds N, default 1)
-  --baseline-dist DIR    also run the backlog on another build's dist/ (e.g. main's), interleaved round by round
+  --baseline-dist DIR    also run the backlog or the fires on another build's dist/ (e.g. main's), interleaved
   --decisions            POST /api/v1/decisions against the public query, without and with two caps per ad
   --replication          3 replicas: write latency, convergence, Redis FLUSHDB, restart with --ads ads
 options:
@@ -41,7 +42,8 @@ options:
   --variant NAME:K=V,..  also time adsm started with this environment (its own store, same ads); repeatable
   --writers 16 --ads 100000 --probes 200   replication: in flight per replica, restart size, convergence probes
   --quick                ~1 min smoke run: 1 round of 3 s, 1 s warm-up, 100 checked answers
-  --no-build             do not run \`npm run build\` first        --log-level info`;
+  --no-build             do not run \`npm run build\` first        --log-level info
+  --cpu-prof DIR         start adsm under node --cpu-prof, profiles written to DIR when it stops`;
 
 const { values: v, positionals } = parseArgs({
   allowPositionals: true,
@@ -76,6 +78,7 @@ const { values: v, positionals } = parseArgs({
     quick: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -110,6 +113,8 @@ export interface Options {
   readonly ads: number;
   readonly probes: number;
   readonly logLevel: string;
+  /** Where adsm's CPU profiles go (`node --cpu-prof`), when set. */
+  readonly cpuProf?: string | undefined;
 }
 
 function options(): Options {
@@ -145,6 +150,7 @@ function options(): Options {
     ads: int(v.ads, 100_000, 'ads'),
     probes: int(v.probes, 200, 'probes'),
     logLevel: v['log-level'],
+    cpuProf: v['cpu-prof'] === undefined ? undefined : resolve(v['cpu-prof']),
   };
 }
 
@@ -195,7 +201,10 @@ async function main(): Promise<number> {
     if (result.failed) status = 1;
     console.log(`wrote ${writeResult('events-backlog', { meta, result })}`);
   }
-  if (v.fires) console.log(`wrote ${writeResult('fires', { meta, result: await firesScenario(o) })}`);
+  if (v.fires)
+    console.log(
+      `wrote ${writeResult('fires', { meta, result: await firesScenario(o, v['baseline-dist']) })}`,
+    );
   if (v.writes) console.log(`wrote ${writeResult('writes', { meta, result: await writeScenario(o) })}`);
   if (v.replication) {
     const result = await replicationBench(o);

@@ -3,16 +3,12 @@
 --   wrk -s bench/wrk-draw.lua URL -- FILE uniform
 --   wrk -s bench/wrk-draw.lua URL -- FILE zipf 1.0
 -- uniform: every path equally likely; zipf S: the path of rank k with probability ~ 1/k^S
--- (inverse CDF by binary search). Each thread has its own seed. done() prints one JSON line.
+-- (inverse CDF by binary search). Each thread has its own seed.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "wrk-common.lua")
+
 local reqs = {}
 local cdf = nil
 local n = 0
-local threads = 0
-
-function setup(thread)
-  thread:set("thread_no", threads)
-  threads = threads + 1
-end
 
 function init(args)
   for line in io.lines(args[1]) do
@@ -45,13 +41,4 @@ end
 function request()
   if cdf then return reqs[zipf()] end
   return reqs[math.random(n)]
-end
-
-function done(summary, latency, _)
-  local e = summary.errors
-  io.write(string.format(
-    'WRK_JSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,' ..
-    '"p50":%d,"p90":%d,"p99":%d,"max":%d}\n',
-    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end

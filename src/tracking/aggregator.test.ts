@@ -30,15 +30,47 @@ const total = async (ad: string) =>
 const ev = (ad: string, count = 1): EventRecord => [0, ad, T, count];
 
 describe('aggregator', () => {
-  it('concurrent accepts share one spool transaction (group commit)', async () => {
+  it('concurrent accepts share one spool entry, transaction and sync (group commit)', async () => {
     const { spool, agg } = open();
     await agg.start();
     const before = spool.entriesAfter(0).length;
     await Promise.all(Array.from({ length: 50 }, () => agg.accept([ev('a')])));
-    expect(spool.entriesAfter(0).length - before).toBe(50);
+    const added = spool.entriesAfter(0).slice(before);
+    expect(added).toHaveLength(1);
+    expect(added[0]!.records).toHaveLength(50);
     await agg.flush();
     expect(await total('a')).toBe(50);
     expect(spool.entriesAfter(0)).toEqual([]);
+    spool.close();
+  });
+
+  it('accepts made while a sync runs wait for it and then share the next entry and sync', async () => {
+    const syncs: (() => void)[] = [];
+    const spool = createSqliteSpool({
+      filename: join(dir, 'spool.sqlite'),
+      datasync: () => new Promise<void>((resolve) => syncs.push(resolve)),
+    });
+    const agg = createAggregator({ store, spool, now: () => T, retentionDays: 400 });
+    await agg.start();
+    let done = 0;
+    const first = agg.accept([ev('s')]).then(() => done++);
+    await new Promise((r) => setImmediate(r));
+    expect(syncs).toHaveLength(1);
+    const later = Array.from({ length: 10 }, () => agg.accept([ev('s')]).then(() => done++));
+    await new Promise((r) => setImmediate(r));
+    // The later ones are neither acknowledged nor written until the first sync ends.
+    expect(syncs).toHaveLength(1);
+    expect(done).toBe(0);
+    expect(spool.entriesAfter(0)).toHaveLength(1);
+    syncs.shift()!();
+    await first;
+    await new Promise((r) => setImmediate(r));
+    expect(done).toBe(1);
+    expect(syncs).toHaveLength(1);
+    expect(spool.entriesAfter(0).map((e) => e.records.length)).toEqual([1, 10]);
+    syncs.shift()!();
+    await Promise.all(later);
+    expect(done).toBe(11);
     spool.close();
   });
 

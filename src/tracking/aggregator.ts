@@ -1,6 +1,7 @@
 /**
  * One replica's accepted events from the spool to the store. `accept` appends to the spool with
- * group commit (every request waiting at the same moment shares one transaction and one sync)
+ * group commit (every request waiting at the same moment shares one entry, one transaction and
+ * one sync)
  * and, once synced, adds the events to the in-memory deltas. `flush` moves the deltas to the
  * store in one transaction tagged with the last spool position they hold, then releases the
  * spool up to it. A batch whose flush failed is retried as it was (same position), so a COMMIT
@@ -55,6 +56,7 @@ export function createAggregator(deps: AggregatorDeps) {
   let unreleasedBytes = 0;
   let waiting: Waiting[] = [];
   let scheduled = false;
+  let appending = false;
   let flushing: Promise<void> | undefined;
   let lastPrune = 0;
 
@@ -74,20 +76,32 @@ export function createAggregator(deps: AggregatorDeps) {
     unreleasedBytes += bytes;
   };
 
-  /** Appends resolve in order, so the deltas take groups in spool order. */
+  /**
+   * Group commit: everything waiting goes to the spool as one entry, in one transaction and one
+   * sync. While an append is being synced, later accepts wait for it to end and then go together
+   * (they could not be synced sooner: a sync started earlier may miss them), so a busy replica
+   * writes one spool row and one WAL commit per sync, not per request. Appends run one at a
+   * time, so the deltas take entries in spool order.
+   */
   const commit = async (): Promise<void> => {
     scheduled = false;
-    const group = waiting;
-    waiting = [];
-    let entries;
-    try {
-      entries = await spool.append(group.map((w) => w.records));
-    } catch (err) {
-      for (const w of group) w.reject(err);
-      return;
+    if (appending) return;
+    appending = true;
+    while (waiting.length > 0) {
+      const group = waiting;
+      waiting = [];
+      const records = group.length === 1 ? group[0]!.records : group.flatMap((w) => w.records);
+      let entries;
+      try {
+        entries = await spool.append([records]);
+      } catch (err) {
+        for (const w of group) w.reject(err);
+        continue;
+      }
+      take(entries, Date.now());
+      for (const w of group) w.resolve();
     }
-    take(entries, Date.now());
-    for (const w of group) w.resolve();
+    appending = false;
   };
 
   const release = (watermark: number): void => {

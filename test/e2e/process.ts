@@ -49,6 +49,8 @@ export interface StartOptions {
   via?: 'npm' | 'node';
   /** Another script to run with node instead of the server (the benchmark's raw baseline). */
   script?: string;
+  /** Options for node itself, before the script (e.g. `--cpu-prof`). */
+  nodeArgs?: readonly string[];
   port?: number;
   /** The address to listen on and to reach it at (default 127.0.0.1). */
   host?: string;
@@ -68,7 +70,9 @@ export async function startServer(opts: StartOptions = {}): Promise<Server> {
   const port = opts.port ?? (await freePort());
   const host = opts.host ?? '127.0.0.1';
   const [cmd, args] =
-    opts.via === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, [opts.script ?? 'dist/main.js']];
+    opts.via === 'npm'
+      ? ['npm', ['start', '--silent']]
+      : [process.execPath, [...(opts.nodeArgs ?? []), opts.script ?? 'dist/main.js']];
   const env = { ...process.env };
   for (const name of OWN_VARS) delete env[name];
   // Never the checkout's ./data: a server given no DATA_DIR gets a temporary one of its own.

@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, methodNotAllowed, notReady } from '../../model/errors.js';
 import { TRACKING_PATH } from '../../delivery/tracking-urls.js';
-import type { Fire } from '../../delivery/fire.js';
+import type { Fire, FireAnswer } from '../../delivery/fire.js';
 import { errorBody, requestIdOf, type Envelope } from '../edge/envelope.js';
 import { writeAnswer } from '../edge/node-answer.js';
 
@@ -64,6 +64,24 @@ export function createFireRoute(deps: FireRouteDeps) {
       if (!res.destroyed) writeAnswer(res, status, body, requestId, false, headers);
       envelope.answered(requestId, method, FIRE_ROUTE, FIRE_ROUTE, status, started);
     };
+    // The answer of nearly every fire: headers as a flat list, nothing spread or counted.
+    const accepted = (answer: FireAnswer) => {
+      if (answer.location !== undefined) return send(302, undefined, { location: answer.location });
+      if (!res.destroyed) {
+        res.writeHead(204, [
+          'content-length',
+          '0',
+          'x-content-type-options',
+          'nosniff',
+          'cache-control',
+          'no-store',
+          'x-request-id',
+          requestId,
+        ]);
+        res.end();
+      }
+      envelope.answered(requestId, method, FIRE_ROUTE, FIRE_ROUTE, 204, started);
+    };
     const fail = (err: unknown) => {
       const e = envelope.failure(err, { requestId, method, path: FIRE_ROUTE });
       send(e.status, errorBody(e), e.headers);
@@ -75,14 +93,7 @@ export function createFireRoute(deps: FireRouteDeps) {
       try {
         const checked = deps.fire.check(token);
         if (deps.spoolFull()) throw spoolFull;
-        deps.fire
-          .record(checked)
-          .then((answer) =>
-            answer.location === undefined
-              ? send(204, undefined)
-              : send(302, undefined, { location: answer.location }),
-          )
-          .catch(fail);
+        deps.fire.record(checked).then(accepted).catch(fail);
       } catch (err) {
         fail(err);
       }
