@@ -32,6 +32,8 @@ export interface Ad {
   readonly version: number;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** When this version's lifetime goal was met (its `complete` entry's time); absent while not. */
+  readonly completedAt?: number;
 }
 
 /** What an admin sends on create and replace, already validated and normalised. */
@@ -56,11 +58,14 @@ export interface AdQuery {
   readonly platform?: Platform;
 }
 
-export type AdStatus = 'scheduled' | 'active' | 'expired';
+export const AD_STATUSES = ['scheduled', 'active', 'completed', 'expired'] as const;
+export type AdStatus = (typeof AD_STATUSES)[number];
 
+/** After `endAt` an ad is expired, whatever its goals; before it, completed once its goal was met. */
 export function statusAt(ad: Ad, now: number): AdStatus {
-  if (now < ad.startAt) return 'scheduled';
-  return now < ad.endAt ? 'active' : 'expired';
+  if (now >= ad.endAt) return 'expired';
+  if (ad.completedAt !== undefined) return 'completed';
+  return now < ad.startAt ? 'scheduled' : 'active';
 }
 
 export const isActiveAt = (ad: Ad, now: number): boolean => ad.startAt <= now && now < ad.endAt;

@@ -73,6 +73,9 @@ export function createReplicaService(deps: ReplicaServiceDeps): AdsService & {
     async delete(id, ifMatch) {
       await execute({ type: 'delete', id, ifMatch });
     },
+    async complete(id, version) {
+      await execute({ type: 'complete', id, version });
+    },
     async expire(id, version) {
       const decision = await execute({ type: 'expire', id, version });
       return decision.kind === 'early' ? decision.dueInMs : undefined;

@@ -8,8 +8,8 @@ import type { ListOptions, ListPage } from './ad-listing.js';
  * its memory and takes writes through its write path. Writes resolve only after the write is
  * committed and this replica applied it (read-your-writes). Failures are `AppError`s.
  *
- * The verbs are the log's: `create`, `update`, `delete` (and `expire`, which only the expiry
- * scheduler issues). Implemented by `src/replica/replica-service.ts`; add a question here rather
+ * The verbs are the log's: `create`, `update`, `delete`, `complete` (and `expire`, which only
+ * the expiry scheduler issues). Implemented by `src/replica/replica-service.ts`; add a question here rather
  * than reading a replica's state.
  */
 export interface AdsService {
@@ -18,6 +18,12 @@ export interface AdsService {
   /** Replaces title/startAt/endAt/conditions; `version` +1. */
   update(id: string, input: AdInput, ifMatch?: IfMatch): Promise<Ad>;
   delete(id: string, ifMatch?: IfMatch): Promise<void>;
+  /**
+   * Appends `complete(id, version)` (a lifetime goal of that version was met): resolves once
+   * applied here; changes nothing when the ad has another version, is completed already, or
+   * has ended. Issued by delivery control, never by a client.
+   */
+  complete(id: string, version: number): Promise<void>;
   /** One ad, also expired ones; `undefined` when unknown or deleted. */
   get(id: string): Promise<Ad | undefined>;
   /** Whether an ad with this id exists: scheduled, active or expired (not deleted, not unknown). */

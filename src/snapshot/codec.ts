@@ -76,7 +76,7 @@ export function decodeState(data: string, index: AdIndex): State {
   const ads = new Map<string, Ad>();
   for (const ad of body.ads) {
     ads.set(ad.id, ad);
-    index.upsert(ad);
+    if (ad.completedAt === undefined) index.upsert(ad);
   }
   return {
     seq: body.seq,

@@ -45,6 +45,14 @@ export function apply(state: State, entry: Entry): State {
       state.ads.delete(entry.id);
       state.index.remove(entry.id);
       break;
+    case 'complete': {
+      const ad = state.ads.get(entry.id);
+      if (ad?.version === entry.version && ad.completedAt === undefined) {
+        state.ads.set(entry.id, { ...ad, completedAt: entry.at });
+        state.index.remove(entry.id);
+      }
+      break;
+    }
     case 'expire':
       if (state.ads.get(entry.id)?.version === entry.version) {
         state.ads.delete(entry.id);

@@ -16,7 +16,8 @@ export type Command =
     }
   | { readonly type: 'update'; readonly id: string; readonly input: AdInput; readonly ifMatch?: IfMatch }
   | { readonly type: 'delete'; readonly id: string; readonly ifMatch?: IfMatch }
-  | { readonly type: 'expire'; readonly id: string; readonly version: number };
+  | { readonly type: 'expire'; readonly id: string; readonly version: number }
+  | { readonly type: 'complete'; readonly id: string; readonly version: number };
 
 export interface DecideContext {
   /** Commit time of the entry to be made; never before `state.at`. */
@@ -68,7 +69,8 @@ export function decide(state: State, command: Command, ctx: DecideContext): Deci
       const current = existing(state, command.id, ctx);
       checkIfMatch(current, command.ifMatch);
       // A replace sets the whole ad: settings the input leaves out go back to their defaults.
-      const { delivery: _delivery, creative: _creative, ...kept } = current;
+      // A new version is never completed: whoever met its goal completes it again.
+      const { delivery: _delivery, creative: _creative, completedAt: _completedAt, ...kept } = current;
       const ad: Ad = {
         ...kept,
         ...command.input,
@@ -82,6 +84,18 @@ export function decide(state: State, command: Command, ctx: DecideContext): Deci
       const current = existing(state, command.id, ctx);
       checkIfMatch(current, command.ifMatch);
       return { kind: 'append', entry: { type: 'delete', at: now, id: command.id } };
+    }
+    case 'complete': {
+      const current = state.ads.get(command.id);
+      if (!current || current.version !== command.version || current.completedAt !== undefined) {
+        return { kind: 'noop' };
+      }
+      // After endAt the ad is expired, whatever its goals.
+      if (current.endAt <= now) return { kind: 'noop' };
+      return {
+        kind: 'append',
+        entry: { type: 'complete', at: now, id: command.id, version: command.version },
+      };
     }
     case 'expire': {
       const current = state.ads.get(command.id);

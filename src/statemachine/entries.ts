@@ -39,7 +39,18 @@ export interface ExpireEntry extends EntryBase {
   readonly version: number;
 }
 
-export type Entry = CreateEntry | UpdateEntry | DeleteEntry | ExpireEntry;
+/**
+ * Marks `id` completed if it still has `version` and is not completed yet: its lifetime goal was
+ * met. It leaves the public query and decisions, and stays readable (status `completed`) until
+ * its `expire` entry. A newer version (a PUT) is not completed.
+ */
+export interface CompleteEntry extends EntryBase {
+  readonly type: 'complete';
+  readonly id: string;
+  readonly version: number;
+}
+
+export type Entry = CreateEntry | UpdateEntry | DeleteEntry | ExpireEntry | CompleteEntry;
 
 /** An entry before the store gave it a place in the order. */
 export type EntryDraft = Entry extends infer E ? (E extends Entry ? Omit<E, 'seq'> : never) : never;

@@ -55,6 +55,8 @@ export function createMemoryStore(deps: { readonly clock?: Clock } = {}): Memory
       case 'delete':
         ads.delete(entry.id);
         return;
+      case 'complete':
+        return;
       case 'expire': {
         const row = ads.get(entry.id);
         if (row && row.version === entry.version) row.expired = true;

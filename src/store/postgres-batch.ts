@@ -76,7 +76,7 @@ export function writeBatchSql(t: BatchTables, entries: readonly Entry[]): string
       upserts.push(`(${text(e.ad.id)}, ${json(e.ad)}, ${int(e.ad.endAt)}, ${int(e.ad.version)}, false)`);
     } else if (e.type === 'delete') {
       deletes.push(text(e.id));
-    } else {
+    } else if (e.type === 'expire') {
       expires.push(`(${text(e.id)}, ${int(e.version)})`);
     }
   }

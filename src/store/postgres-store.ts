@@ -88,6 +88,8 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
     ),
     delete: append(`DELETE FROM ${ads} WHERE id = $4`),
     expire: append(`UPDATE ${ads} SET expired = true WHERE id = $4 AND version = $5`),
+    /** Completion lives in the log and the replicas' state only: the ads table keeps the version. */
+    logOnly: append('SELECT 1'),
   };
 
   function writeEntry(client: pg.PoolClient, entry: Entry): Promise<unknown> {
@@ -106,6 +108,8 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
         return client.query(write.delete, [...base, entry.id]);
       case 'expire':
         return client.query(write.expire, [...base, entry.id, entry.version]);
+      case 'complete':
+        return client.query(write.logOnly, base);
     }
   }
 
@@ -119,7 +123,8 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
     inOwnTransaction(pool, async (client) => {
       const opened = await client.query(openBatchSql(tables, request.afterSeq, request.adIds ?? []));
       const results = opened as unknown as pg.QueryResult[];
-      const row = results.at(-1)?.rows[0] as { head: string; tail: Entry[]; stored: Ad[]; now: number } | undefined;
+      const row = results.at(-1)?.rows[0] as
+        { head: string; tail: Entry[]; stored: Ad[]; now: number } | undefined;
       if (!row) throw invariantFailed('log_head has no row: run the migrations');
       const head = toNumber(row.head);
       const stored = new Map(row.stored.map((ad) => [ad.id, ad]));

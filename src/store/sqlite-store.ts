@@ -124,6 +124,8 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
       case 'expire':
         sql.expireAd.run(entry.id, entry.version);
         return;
+      case 'complete':
+        return;
     }
   }
 

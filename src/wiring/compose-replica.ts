@@ -28,6 +28,8 @@ import { createFireMetrics } from '../delivery/fire-metrics.js';
 import type { FrequencyCapStore } from '../delivery/frequency-caps.js';
 import type { BudgetStore } from '../delivery/budget-store.js';
 import { createReservations } from '../delivery/reservations.js';
+import { countsFromHistory, createGoalChecks } from '../delivery/goal-checks.js';
+import type { AdsService } from '../service/ads-service.js';
 import { createReservationMetrics } from '../delivery/reservation-metrics.js';
 import type { TrackingKeys } from '../delivery/tracking-keys.js';
 import { openTrackingUrls } from '../delivery/tracking-urls.js';
@@ -212,9 +214,35 @@ export async function composeReplica(
   });
   const isReady = () => node.service.isReady() && trackingReady;
 
-  // The HTTP edge: the fast node:http routes, then hono.
-  const app = createApp({
+  // Delivery control: impressions budgets, click goals.
+  const reservations = createReservations({
+    store: adapters.budgetStore,
+    maxBlock: config.RESERVATION_BLOCK,
+    now: () => clock.now(),
+    onError: (err, what) => logger.warn({ err }, `${what} failed`),
+    onLifetimeGoalMet: (id, version) => node.service.complete(id, version),
+    ...createReservationMetrics(metrics.registry, () => reservations.held()),
+  });
+  const goalChecks = createGoalChecks({
     service: node.service,
+    budgets: adapters.budgetStore,
+    reservations,
+    counts: (ad, now) => countsFromHistory((...args) => tracking.tracker.history(...args), ad, now),
+    now: () => clock.now(),
+    onError: (err, what) => logger.warn({ err }, `${what} failed`),
+  });
+  // The HTTP edge: the fast node:http routes, then hono. A PUT whose new goals are met already
+  // completes the new version before it is answered.
+  const service: AdsService = {
+    ...node.service,
+    async update(id, input, ifMatch) {
+      const ad = await node.service.update(id, input, ifMatch);
+      await goalChecks.afterUpdate(ad).catch((err: unknown) => logger.warn({ err }, 'goal check failed'));
+      return ad;
+    },
+  };
+  const app = createApp({
+    service,
     adminToken: config.ADMIN_TOKEN,
     authLimiter: adapters.createRateLimiter('auth', AUTH_FAILURES.points, AUTH_FAILURES.durationSeconds),
     logger,
@@ -224,19 +252,13 @@ export async function composeReplica(
     publicMetrics: config.METRICS_PORT === undefined,
   });
   const envelope = createEnvelope(logger, metrics);
-  const reservations = createReservations({
-    store: adapters.budgetStore,
-    maxBlock: config.RESERVATION_BLOCK,
-    now: () => clock.now(),
-    onError: (err, what) => logger.warn({ err }, `${what} failed`),
-    ...createReservationMetrics(metrics.registry, () => reservations.held()),
-  });
   const decider = createDecider({
     service: node.service,
     caps: adapters.frequencyCaps,
     urls: trackingUrls,
     clock,
     reservations,
+    heldBack: (ad, now) => goalChecks.heldBack(ad, now),
     random: hooks.random,
     ...createDeliveryMetrics(metrics.registry),
   });
@@ -294,6 +316,7 @@ export async function composeReplica(
       await node.start();
       await tracking.start();
       trackingReady = true;
+      goalChecks.start();
     },
     async stop() {
       if (server.listening) {
@@ -302,6 +325,7 @@ export async function composeReplica(
           server.closeIdleConnections();
         });
       }
+      await goalChecks.stop();
       await reservations.stop();
       await tracking.stop();
       await node.stop();

@@ -146,3 +146,134 @@ describe('decisions within impressions goals', () => {
     expect((await serveMany(a, 30)).get(ad.id)).toBe(7);
   });
 });
+
+const iso = (ms: number) => new Date(ms).toISOString();
+async function statusOf(a: DecisionsApp, id: string): Promise<{ status: string; version: number }> {
+  const res = await a.t.app.request(`/api/v1/ad/${id}`);
+  return (await res.json()) as { status: string; version: number };
+}
+async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await what();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('completion', () => {
+  const body = (a: DecisionsApp, g: Partial<Goals>) => ({
+    title: 'G',
+    startAt: iso(a.clock.now() - HOUR),
+    endAt: iso(a.clock.now() + DAY),
+    delivery: { goals: g },
+  });
+  const put = (a: DecisionsApp, id: string, g: Partial<Goals>) =>
+    a.t.app.request(`/api/v1/ad/${id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body(a, g)),
+    });
+
+  it('an ad whose lifetime goal was served is completed: out of the public query, in the completed listing', async () => {
+    const a = await start({ config: { RESERVATION_BLOCK: 4 } });
+    const id = await a.createAd({ delivery: { goals: goals({ impressions: 12 }) } });
+    expect((await serveMany(a, 40)).get(id)).toBe(12);
+    expect(
+      (
+        await until(
+          () => statusOf(a, id),
+          (s) => s.status === 'completed',
+          3000,
+        )
+      ).status,
+    ).toBe('completed');
+    const page = (await (await a.t.app.request('/api/v1/ad')).json()) as { items: unknown[] };
+    expect(page.items).toEqual([]);
+    const listed = (await (await a.t.app.request('/api/v1/admin/ads?status=completed')).json()) as {
+      items: { id: string; status: string }[];
+    };
+    expect(listed.items.map((i) => [i.id, i.status])).toEqual([[id, 'completed']]);
+    const active = (await (await a.t.app.request('/api/v1/admin/ads?status=active')).json()) as {
+      items: unknown[];
+    };
+    expect(active.items).toEqual([]);
+  });
+
+  it('a PUT raising the goal resumes it (a new version); lowering it to what was served completes it', async () => {
+    const a = await start({ config: { RESERVATION_BLOCK: 4 } });
+    const id = await a.createAd({ delivery: { goals: goals({ impressions: 6 }) } });
+    expect((await serveMany(a, 20)).get(id)).toBe(6);
+    await until(
+      () => statusOf(a, id),
+      (s) => s.status === 'completed',
+      3000,
+    );
+    expect((await put(a, id, { impressions: 10 })).status).toBe(200);
+    expect(await statusOf(a, id)).toMatchObject({ status: 'active', version: 2 });
+    expect((await serveMany(a, 20)).get(id)).toBe(4);
+    expect(
+      (
+        await until(
+          () => statusOf(a, id),
+          (s) => s.status === 'completed',
+          3000,
+        )
+      ).version,
+    ).toBe(2);
+    // Raised, then lowered to what was served: completed before the PUT is answered.
+    expect((await put(a, id, { impressions: 50 })).status).toBe(200);
+    expect((await serveMany(a, 3)).get(id)).toBeGreaterThan(0);
+    expect((await put(a, id, { impressions: 5 })).status).toBe(200);
+    expect(await statusOf(a, id)).toMatchObject({ status: 'completed', version: 4 });
+    expect((await serveMany(a, 5)).get(id)).toBeUndefined();
+  });
+
+  it('a clicks goal completes the ad within 15 s of its click being counted', async () => {
+    const a = await start();
+    const id = await a.createAd({ delivery: { goals: goals({ clicks: 2 }) } });
+    const events = (n: number) =>
+      fetch(`${a.url}/api/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([{ type: 'click', adId: id, count: n }]),
+      });
+    expect((await events(1)).status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect((await statusOf(a, id)).status).toBe('active');
+    expect((await events(1)).status).toBe(202);
+    const counted = Date.now();
+    await until(
+      () => statusOf(a, id),
+      (s) => s.status === 'completed',
+      15_000,
+    );
+    expect((await statusOf(a, id)).status).toBe('completed');
+    expect(Date.now() - counted).toBeLessThan(15_000);
+    expect(await a.chosen({})).toEqual([]);
+  });
+
+  it('a daily clicks goal holds the ad back for the rest of the UTC day', async () => {
+    const a = await start();
+    const id = await a.createAd({
+      endAt: a.clock.now() + 5 * DAY,
+      delivery: { goals: goals({ dailyClicks: 1 }) },
+    });
+    expect(await a.chosen({})).toEqual([id]);
+    await fetch(`${a.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ type: 'click', adId: id }]),
+    });
+    expect(
+      await until(
+        () => a.chosen({}),
+        (ids) => ids.length === 0,
+        5000,
+      ),
+    ).toEqual([]);
+    expect((await statusOf(a, id)).status).toBe('active');
+    a.clock.set(Math.floor(a.clock.now() / DAY + 1) * DAY);
+    expect(await a.chosen({})).toEqual([id]);
+  });
+});

@@ -131,6 +131,7 @@ function fakeService(state: { ready: boolean; clockSynced?: boolean }): AdsServi
   return {
     create: boom,
     update: boom,
+    complete: boom,
     delete: boom,
     get: boom,
     list: boom,

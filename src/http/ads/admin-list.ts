@@ -1,4 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { AD_STATUSES } from '../../model/ad.js';
 import { validationFailed } from '../../model/errors.js';
 import type { ListPosition } from '../../service/ad-listing.js';
 import { createAdminAuth } from '../edge/auth.js';
@@ -42,7 +43,7 @@ const codePoints = (s: string): number => [...s].length;
 
 export const AdminListQuerySchema = z.object({
   status: z
-    .enum(['scheduled', 'active', 'expired'], { error: 'must be scheduled, active or expired' })
+    .enum(AD_STATUSES, { error: 'must be scheduled, active, completed or expired' })
     .optional()
     .openapi({
       param: { name: 'status', in: 'query' },

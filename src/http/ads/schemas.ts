@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { normalizeConditions, type AdInput, type ConditionSetInput } from '../../model/ad.js';
+import { AD_STATUSES, normalizeConditions, type AdInput, type ConditionSetInput } from '../../model/ad.js';
 import { ConditionSetOutSchema, ConditionsSchema } from './conditions-schema.js';
 import {
   CreativeOutSchema,
@@ -105,9 +105,7 @@ export const AdSchema = z
   .openapi('Ad');
 
 export const AdWithStatusSchema = AdSchema.extend({
-  status: z
-    .enum(['scheduled', 'active', 'expired'])
-    .openapi({ description: 'Computed at the time of the read.' }),
+  status: z.enum(AD_STATUSES).openapi({ description: 'Computed at the time of the read.' }),
 }).openapi('AdWithStatus');
 
 export const AdItemSchema = z.object({ id: z.string(), title: z.string(), endAt: IsoTime }).openapi('AdItem');
