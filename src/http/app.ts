@@ -4,7 +4,8 @@ import { ADMIN_ADS_PATH, registerAdminListRoute } from './ads/admin-list.js';
 import { registerAdminRoutes } from './ads/admin-routes.js';
 import { createAdminAuth } from './edge/auth.js';
 import { DOCS_ASSET_PATH } from './docs/docs.js';
-import { AUTH_FAILURES, authFailureLimit } from './edge/auth-limit.js';
+import { AUTH_FAILURES, authFailureLimit, createAuthFailures } from './edge/auth-limit.js';
+import { socketAddress } from './edge/client-address.js';
 import { COUNTRY_CODES } from './ads/countries.js';
 import { createEnvelope } from './edge/envelope.js';
 import { createErrorHandler, methodNotAllowedHandler, notFoundHandler } from './edge/errors.js';
@@ -47,7 +48,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.use('*', requestContext(envelope));
   app.use('*', securityHeaders);
   if (deps.adminToken !== undefined) {
-    app.use('*', authFailureLimit(deps.authLimiter ?? createMemoryRateLimiter(AUTH_FAILURES)));
+    const failures = deps.authFailures ?? createAuthFailures(createMemoryRateLimiter(AUTH_FAILURES));
+    app.use('*', authFailureLimit(failures, deps.clientAddress ?? socketAddress));
   }
   registerPublicRoute(app, deps);
   registerAdminRoutes(app, deps);

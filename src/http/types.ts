@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { AdsService } from '../service/ads-service.js';
 import type { Metrics } from './ops/metrics.js';
-import type { RateLimiter } from '../ratelimit/rate-limiter.js';
+import type { AuthFailures } from './edge/auth-limit.js';
+import type { ClientAddress } from './edge/client-address.js';
 import type { TrackingRoutesDeps } from './tracking/stats-routes.js';
 
 export interface AppDeps {
@@ -9,8 +10,13 @@ export interface AppDeps {
   /** When set, admin routes require `Authorization: Bearer <adminToken>`. */
   readonly adminToken?: string | undefined;
   readonly logger: Logger;
-  /** Counts failed admin authentications per address (default: in this process's memory). */
-  readonly authLimiter?: RateLimiter;
+  /**
+   * Failed authentications per address, shared with every route that asks for a token
+   * (default: counted in this process's memory).
+   */
+  readonly authFailures?: AuthFailures;
+  /** Whose address a request is (default: the socket's peer). */
+  readonly clientAddress?: ClientAddress;
   /** Defaults to `createMetrics(service)`. */
   readonly metrics?: Metrics;
   /**

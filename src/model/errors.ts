@@ -105,6 +105,14 @@ export const idempotencyKeyReused = () =>
   });
 export const quotaExceeded = (message: string) =>
   new AppError({ code: 'quota_exceeded', status: 429, message });
+/** A budget of this client is spent: retry after `seconds` (at least 1). */
+export const rateLimited = (seconds: number, message: string) =>
+  new AppError({
+    code: 'rate_limited',
+    status: 429,
+    message,
+    headers: { 'Retry-After': String(Math.max(1, Math.ceil(seconds))) },
+  });
 export const notReady = () =>
   new AppError({
     code: 'not_ready',

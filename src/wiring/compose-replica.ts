@@ -35,7 +35,9 @@ import type { TrackingKeys } from '../delivery/tracking-keys.js';
 import { openTrackingUrls } from '../delivery/tracking-urls.js';
 import { createApp } from '../http/app.js';
 import { createDecisionsRoute } from '../http/delivery/decisions-route.js';
-import { AUTH_FAILURES } from '../http/edge/auth-limit.js';
+import { AUTH_FAILURES, createAuthFailures, createTokenGate } from '../http/edge/auth-limit.js';
+import { createBearerCheck } from '../http/edge/bearer.js';
+import { socketAddress } from '../http/edge/client-address.js';
 import { createEnvelope } from '../http/edge/envelope.js';
 import { createFastPublicRoute } from '../http/ads/fast-public.js';
 import { createMetrics, type Metrics } from '../http/ops/metrics.js';
@@ -241,10 +243,20 @@ export async function composeReplica(
       return ad;
     },
   };
+  // One budget of failed authentications per client address for every token (admin and events).
+  const clientAddress = socketAddress;
+  const authFailures = createAuthFailures(
+    adapters.createRateLimiter('auth', AUTH_FAILURES.points, AUTH_FAILURES.durationSeconds),
+  );
+  const eventsAuth =
+    config.EVENTS_TOKEN === undefined
+      ? undefined
+      : createTokenGate(createBearerCheck(config.EVENTS_TOKEN), clientAddress, authFailures);
   const app = createApp({
     service,
     adminToken: config.ADMIN_TOKEN,
-    authLimiter: adapters.createRateLimiter('auth', AUTH_FAILURES.points, AUTH_FAILURES.durationSeconds),
+    authFailures,
+    clientAddress,
     logger,
     metrics,
     tracking: { tracker: tracking.tracker, isReady, adminToken: config.ADMIN_TOKEN },
@@ -266,14 +278,15 @@ export async function composeReplica(
     decider,
     isReady,
     envelope,
-    eventsToken: config.EVENTS_TOKEN,
+    authorize: eventsAuth,
   });
   const fastPublic = createFastPublicRoute({ service: node.service, envelope });
   const events = createEventsRoute({
     tracker: tracking.tracker,
     isReady,
     envelope,
-    eventsToken: config.EVENTS_TOKEN,
+    authorize: eventsAuth,
+    clientAddress,
     rateLimiter:
       config.EVENTS_RATE_LIMIT > 0
         ? adapters.createRateLimiter('events', config.EVENTS_RATE_LIMIT)

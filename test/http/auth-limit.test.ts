@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
-import { AUTH_FAILURES } from '../../src/http/edge/auth-limit.js';
+import { AUTH_FAILURES, createAuthFailures } from '../../src/http/edge/auth-limit.js';
 import { createMemoryRateLimiter } from '../../src/ratelimit/rate-limiter.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { adBody, expectError } from './helpers.js';
@@ -27,7 +27,7 @@ function appWith(limiter = createMemoryRateLimiter(AUTH_FAILURES)) {
     service: t.service,
     adminToken: TOKEN,
     logger: pino({ level: 'silent' }),
-    authLimiter: limiter,
+    authFailures: createAuthFailures(limiter),
   });
 }
 

@@ -2,6 +2,8 @@ import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTH_FAILURES } from '../../src/http/edge/auth-limit.js';
+import { createMemoryRateLimiter } from '../../src/ratelimit/rate-limiter.js';
 import { collect, exchange, rawConnect, type RawAnswer } from '../support/raw-http.js';
 import { startDecisionsApp, type DecisionsApp } from '../support/decisions-app.js';
 import { adBody } from './helpers.js';
@@ -148,6 +150,8 @@ beforeAll(async () => {
     adminToken: ADMIN,
     eventsToken: EVENTS,
     logger: pino({ level: 'info' }, sink),
+    // The cases below guess tokens far more than 20 times; the throttle has its own app.
+    rateLimiters: { auth: createMemoryRateLimiter({ points: 1_000_000, durationSeconds: 60 }) },
   });
   a.server.on('connection', (s: Socket) => serverSockets.push(s));
   port = Number(new URL(a.url).port);
@@ -246,6 +250,39 @@ describe.each(TOKEN_ROUTES)('$name, which asks for a token', (route) => {
         expectJsonError(res.answers[0], 401);
         expect(res.answers[0]!.headers['www-authenticate']).toBe('Bearer');
       }
+    }
+  });
+});
+
+describe.each(TOKEN_ROUTES)('guessing the token of $name', (route) => {
+  it(`allows ${AUTH_FAILURES.points} failures a minute per address, then 429 on every route that asks for a token`, async () => {
+    const guarded = await startDecisionsApp({ adminToken: ADMIN, eventsToken: EVENTS });
+    try {
+      const guardedPort = Number(new URL(guarded.url).port);
+      const wrong = good(route, { Connection: 'close' }).replace(
+        `Bearer ${route.token}`,
+        'Bearer wrong-guess',
+      );
+      for (let i = 0; i < AUTH_FAILURES.points; i++) {
+        expect((await exchange(guardedPort, wrong)).answers[0]?.status).toBe(401);
+      }
+      const refused = (await exchange(guardedPort, wrong)).answers[0];
+      expectJsonError(refused, 429);
+      expect(JSON.parse(refused!.body)).toMatchObject({ error: { code: 'rate_limited' } });
+      const retry = Number(refused!.headers['retry-after']);
+      expect(retry).toBeGreaterThan(50);
+      expect(retry).toBeLessThanOrEqual(60);
+      // Even the right token, on this route and every other that asks for one.
+      for (const other of TOKEN_ROUTES) {
+        const res = await exchange(guardedPort, good(other, { Connection: 'close' }));
+        expect(res.answers[0]?.status, other.name).toBe(429);
+      }
+      // The open routes are left alone.
+      expect(
+        (await exchange(guardedPort, good(ROUTES[0]!, { Connection: 'close' }))).answers[0]?.status,
+      ).toBe(200);
+    } finally {
+      await guarded.close();
     }
   });
 });

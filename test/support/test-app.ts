@@ -10,6 +10,7 @@ import type { Random } from '../../src/delivery/choice.js';
 import type { FrequencyCapStore } from '../../src/delivery/frequency-caps.js';
 import type { BudgetStore } from '../../src/delivery/budget-store.js';
 import type { Metrics } from '../../src/http/ops/metrics.js';
+import type { RateLimiter } from '../../src/ratelimit/rate-limiter.js';
 import {
   composeReplica,
   type ComposedReplica,
@@ -41,6 +42,8 @@ export interface TestAppOptions {
   config?: Partial<ReplicaConfig>;
   /** Default: silent. */
   logger?: Logger;
+  /** Rate limiters by name (`auth`, `events`); default: in memory with the configured budget. */
+  rateLimiters?: Readonly<Record<string, RateLimiter>>;
 }
 
 export interface TestApp {
@@ -67,6 +70,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     clock: replicaClock,
     store,
     frequencyCaps: opts.frequencyCaps,
+    rateLimiters: opts.rateLimiters,
     budgetStore: opts.budgetStore,
   });
   const replica = await composeReplica(

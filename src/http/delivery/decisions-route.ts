@@ -7,7 +7,6 @@ import type { IncomingMessage } from 'node:http';
 import { creativeOf } from '../../model/ad.js';
 import { notReady, payloadTooLarge, unsupportedMediaType } from '../../model/errors.js';
 import type { Decider, DecisionOutcome } from '../../delivery/decider.js';
-import { authorizationsOf, createBearerCheck, denied } from '../edge/bearer.js';
 import type { Envelope } from '../edge/envelope.js';
 import { createFastPostRoute, type Send } from '../edge/fast-post-route.js';
 import {
@@ -26,8 +25,11 @@ export interface DecisionsRouteDeps {
   readonly decider: Decider;
   readonly isReady: () => boolean;
   readonly envelope: Envelope;
-  /** When set, requests need `Authorization: Bearer <eventsToken>`. */
-  readonly eventsToken?: string | undefined;
+  /**
+   * The `EVENTS_TOKEN` check when one is set (`createTokenGate`): throws 401, or 429 for an
+   * address past its budget of failed authentications.
+   */
+  readonly authorize?: ((req: IncomingMessage) => Promise<void>) | undefined;
 }
 
 /** The answer's JSON text. */
@@ -47,12 +49,10 @@ export function renderDecisions(outcome: DecisionOutcome): string {
 
 export function createDecisionsRoute(deps: DecisionsRouteDeps) {
   const { decider, envelope } = deps;
-  const check = deps.eventsToken === undefined ? undefined : createBearerCheck(deps.eventsToken);
-  const refusal = denied();
 
   async function serve(req: IncomingMessage, send: Send) {
     if (!deps.isReady()) throw notReady();
-    if (check && !check(authorizationsOf(req.rawHeaders))) throw refusal;
+    if (deps.authorize) await deps.authorize(req);
     if (declaresMoreThan(req.headers['content-length'], MAX_BODY_BYTES))
       throw payloadTooLarge(MAX_BODY_BYTES);
     const bytes = await readBodyUpTo(req, MAX_BODY_BYTES);

@@ -39,6 +39,7 @@ const decisions = createRoute({
       401: '`unauthorized`.',
       413: '`payload_too_large`: body over 64 KiB.',
       415: '`unsupported_media_type`.',
+      429: '`rate_limited` (with `Retry-After`): too many failed authentications from this address.',
       503: '`not_ready`.',
     }),
   },

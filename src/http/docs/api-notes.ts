@@ -59,8 +59,10 @@ handled. The rate budget is checked before the body is read; a parsed request th
 is refused whole (429, nothing counted). History: \`from\` and \`to\` are required, \`by\`
 defaults to \`hour\`, \`to\` before \`from\` is a 400.
 
-**Auth.** \`Authorization: Bearer <token>\`, scheme name in any case; a 401 carries
-\`WWW-Authenticate: Bearer\`.
+**Auth.** \`Authorization: Bearer <token>\`, scheme name in any case, in exactly one header; a
+401 carries \`WWW-Authenticate: Bearer\`. Token guessing is throttled per client address: after
+20 failed authentications in a minute (admin and events tokens alike), every route that asks for a
+token answers that address 429 \`rate_limited\` with \`Retry-After\`, even with the right token.
 
 **Request ids.** \`X-Request-Id\` is echoed when it is 1..128 visible ASCII characters,
 otherwise replaced by a new id (36 characters shaped like a UUID, unique, not secret).`;

@@ -6,7 +6,13 @@
  * rejections and the idempotency key (422). The 202 is written once the events are durable.
  */
 import type { IncomingMessage } from 'node:http';
-import { AppError, notReady, payloadTooLarge, unsupportedMediaType } from '../../model/errors.js';
+import {
+  AppError,
+  notReady,
+  payloadTooLarge,
+  rateLimited,
+  unsupportedMediaType,
+} from '../../model/errors.js';
 import {
   declaresMoreThan,
   isIdentityEncoding,
@@ -16,7 +22,7 @@ import {
 } from '../input/body.js';
 import { fingerprint } from '../input/canonical-json.js';
 import { parseWriteHeaders } from '../input/headers.js';
-import { authorizationsOf, createBearerCheck, denied } from '../edge/bearer.js';
+import type { ClientAddress } from '../edge/client-address.js';
 import type { Envelope } from '../edge/envelope.js';
 import { createFastPostRoute, type Send } from '../edge/fast-post-route.js';
 import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
@@ -30,30 +36,25 @@ export interface EventsRouteDeps {
   readonly tracker: Tracker;
   readonly isReady: () => boolean;
   readonly envelope: Envelope;
-  /** When set, requests need `Authorization: Bearer <eventsToken>`. */
-  readonly eventsToken?: string | undefined;
+  /**
+   * The `EVENTS_TOKEN` check when one is set (`createTokenGate`): throws 401, or 429 for an
+   * address past its budget of failed authentications.
+   */
+  readonly authorize?: ((req: IncomingMessage) => Promise<void>) | undefined;
   /** Events per client address; absent when EVENTS_RATE_LIMIT is 0. */
   readonly rateLimiter?: RateLimiter | undefined;
+  /** Whose address a request is, for `rateLimiter`. */
+  readonly clientAddress: ClientAddress;
   /** True while the not-yet-stored events exceed SPOOL_MAX_MB. */
   readonly spoolFull: () => boolean;
   /** Seconds a client should wait after a `spool_full`. */
   readonly spoolRetryAfter: number;
 }
 
-const rateLimited = (seconds: number) =>
-  new AppError({
-    code: 'rate_limited',
-    status: 429,
-    message: 'too many events from this client',
-    headers: {
-      'Retry-After': String(Math.max(1, Math.ceil(seconds))),
-    },
-  });
+const TOO_MANY_EVENTS = 'too many events from this client';
 
 export function createEventsRoute(deps: EventsRouteDeps) {
   const { tracker, envelope, rateLimiter } = deps;
-  const check = deps.eventsToken === undefined ? undefined : createBearerCheck(deps.eventsToken);
-  const refusal = denied();
   const spoolFull = new AppError({
     code: 'spool_full',
     status: 503,
@@ -65,11 +66,11 @@ export function createEventsRoute(deps: EventsRouteDeps) {
 
   async function serve(req: IncomingMessage, send: Send) {
     if (!deps.isReady()) throw notReady();
-    if (check && !check(authorizationsOf(req.rawHeaders))) throw refusal;
-    const client = req.socket.remoteAddress ?? 'unknown';
+    if (deps.authorize) await deps.authorize(req);
+    const client = deps.clientAddress(req);
     if (rateLimiter) {
       const wait = await rateLimiter.blockedFor(client);
-      if (wait > 0) throw rateLimited(wait);
+      if (wait > 0) throw rateLimited(wait, TOO_MANY_EVENTS);
     }
     if (declaresMoreThan(req.headers['content-length'], MAX_EVENTS_BODY_BYTES))
       throw payloadTooLarge(MAX_EVENTS_BODY_BYTES);
@@ -86,7 +87,7 @@ export function createEventsRoute(deps: EventsRouteDeps) {
     const events = validateEvents(raw, parseWriteHeaders(undefined, keyValue).details);
     if (rateLimiter) {
       const wait = await rateLimiter.consume(client, events.length);
-      if (wait > 0) throw rateLimited(wait);
+      if (wait > 0) throw rateLimited(wait, TOO_MANY_EVENTS);
     }
     if (deps.spoolFull()) throw spoolFull;
     const stamp = keyValue === undefined ? undefined : { key: keyValue, fingerprint: fingerprint(raw) };

@@ -161,7 +161,7 @@ const described = {
         413: '`payload_too_large`: body over 256 KiB.',
         415: '`unsupported_media_type`.',
         422: '`idempotency_key_reused`.',
-        429: '`rate_limited` (with `Retry-After`): more than `EVENTS_RATE_LIMIT` events per second from this address.',
+        429: '`rate_limited` (with `Retry-After`): more than `EVENTS_RATE_LIMIT` events per second from this address, or too many failed authentications from it.',
         503: '`not_ready`, `spool_full` (with `Retry-After`), or `store_unavailable` for a keyed request while the store is unreachable.',
       }),
     },
