@@ -6,6 +6,7 @@
  * the last committed grant, add `min(want, allowed − granted)` to every row.
  */
 import pg from 'pg';
+import { withStoreErrors } from '../db/postgres-errors.js';
 import type { BudgetStore } from './budget-store.js';
 
 const lit = (s: string): string => pg.escapeLiteral(s);
@@ -23,7 +24,7 @@ export function createPostgresBudgetStore(deps: {
   const { pool, schema } = deps;
   const t = schema === undefined ? 'delivery_budgets' : `${pg.escapeIdentifier(schema)}.delivery_budgets`;
 
-  return {
+  return withStoreErrors<BudgetStore>({
     async grant(adId, periods, allowed, want) {
       if (periods.length === 0) return { got: Math.max(0, want), granted: [] };
       const ps = textArray(periods);
@@ -90,5 +91,5 @@ export function createPostgresBudgetStore(deps: {
     },
 
     close: () => Promise.resolve(),
-  };
+  });
 }

@@ -18,6 +18,7 @@ import { securityHeaders } from './edge/security-headers.js';
 import { registerServiceRoutes } from './ops/service-routes.js';
 import { registerTrackingRoutes } from './tracking/stats-routes.js';
 import { describeDecisions } from './delivery/describe.js';
+import { registerDeliveryReportRoute } from './delivery/report-route.js';
 import type { AppDeps } from './types.js';
 import { createMemoryRateLimiter } from '../ratelimit/rate-limiter.js';
 
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   });
   if (deps.tracking) registerTrackingRoutes(app, deps.tracking);
   describeDecisions(app);
+  if (deps.deliveryReport) registerDeliveryReportRoute(app, deps.deliveryReport);
   registerServiceRoutes(app, deps, metrics);
   describeRoutes(app);
   for (const [path, methods] of ROUTES) {

@@ -4,6 +4,7 @@ import type { Metrics } from './ops/metrics.js';
 import type { AuthFailures } from './edge/auth-limit.js';
 import type { ClientAddress } from './edge/client-address.js';
 import type { TrackingRoutesDeps } from './tracking/stats-routes.js';
+import type { DeliveryReportRouteDeps } from './delivery/report-route.js';
 
 export interface AppDeps {
   readonly service: AdsService;
@@ -28,6 +29,8 @@ export interface AppDeps {
   readonly publicMetrics?: boolean;
   /** Delivery tracking's read routes (stats, history); absent in apps without tracking. */
   readonly tracking?: TrackingRoutesDeps;
+  /** `GET /api/v1/ad/<id>/delivery`; absent in apps without delivery control. */
+  readonly deliveryReport?: DeliveryReportRouteDeps;
 }
 
 declare module 'hono' {

@@ -29,7 +29,9 @@ import type { FrequencyCapStore } from '../delivery/frequency-caps.js';
 import type { BudgetStore } from '../delivery/budget-store.js';
 import { createReservations } from '../delivery/reservations.js';
 import { countsFromHistory, createGoalChecks } from '../delivery/goal-checks.js';
+import { createDeliveryReports } from '../delivery/delivery-report.js';
 import type { AdsService } from '../service/ads-service.js';
+import type { Ad } from '../model/ad.js';
 import { createReservationMetrics } from '../delivery/reservation-metrics.js';
 import type { TrackingKeys } from '../delivery/tracking-keys.js';
 import { openTrackingUrls } from '../delivery/tracking-urls.js';
@@ -225,11 +227,13 @@ export async function composeReplica(
     onLifetimeGoalMet: (id, version) => node.service.complete(id, version),
     ...createReservationMetrics(metrics.registry, () => reservations.held()),
   });
+  const countsOf = (ad: Ad, now: number) =>
+    countsFromHistory((...args) => tracking.tracker.history(...args), ad, now);
   const goalChecks = createGoalChecks({
     service: node.service,
     budgets: adapters.budgetStore,
     reservations,
-    counts: (ad, now) => countsFromHistory((...args) => tracking.tracker.history(...args), ad, now),
+    counts: countsOf,
     now: () => clock.now(),
     onError: (err, what) => logger.warn({ err }, `${what} failed`),
   });
@@ -260,6 +264,17 @@ export async function composeReplica(
     logger,
     metrics,
     tracking: { tracker: tracking.tracker, isReady, adminToken: config.ADMIN_TOKEN },
+    deliveryReport: {
+      report: createDeliveryReports({
+        get: (id) => node.service.get(id),
+        budgets: adapters.budgetStore,
+        reservations,
+        counts: countsOf,
+        now: () => clock.now(),
+      }),
+      isReady,
+      adminToken: config.ADMIN_TOKEN,
+    },
     ready,
     publicMetrics: config.METRICS_PORT === undefined,
   });

@@ -277,3 +277,93 @@ describe('completion', () => {
     expect(await a.chosen({})).toEqual([id]);
   });
 });
+
+describe('GET /api/v1/ad/<id>/delivery', () => {
+  it('answers served, counted, goals, remaining and pacing as the contract shows', async () => {
+    const a = await start({ config: { RESERVATION_BLOCK: 5 } });
+    const now = a.clock.now();
+    const dayStart = Math.floor(now / DAY) * DAY;
+    const { ad } = await a.service.create({
+      title: 'R',
+      startAt: dayStart,
+      endAt: dayStart + 10 * DAY,
+      conditions: [],
+      delivery: {
+        priority: 50,
+        weight: 1,
+        pacing: 'even',
+        frequencyCaps: [],
+        goals: goals({ impressions: 100_000, dailyImpressions: 50, clicks: 7 }),
+      },
+    });
+    const served = (await serveMany(a, 30)).get(ad.id) ?? 0;
+    expect(served).toBeGreaterThan(0);
+    await fetch(`${a.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { type: 'impression', adId: ad.id, count: 4 },
+        { type: 'click', adId: ad.id, count: 2 },
+      ]),
+    });
+    const res = await a.t.app.request(`/api/v1/ad/${ad.id}/delivery`);
+    expect(res.status).toBe(200);
+    const expected = Math.ceil((50 * (now - dayStart)) / DAY);
+    expect(await res.json()).toEqual({
+      id: ad.id,
+      asOf: iso(now),
+      status: 'active',
+      served: { total: served, today: served },
+      impressions: { total: 4, today: 4 },
+      clicks: { total: 2, today: 2 },
+      goals: { impressions: 100_000, clicks: 7, dailyImpressions: 50, dailyClicks: null },
+      remaining: {
+        impressions: 100_000 - served,
+        clicks: 5,
+        dailyImpressions: 50 - served,
+        dailyClicks: null,
+      },
+      pacing: {
+        mode: 'even',
+        periodStart: iso(dayStart),
+        periodEnd: iso(dayStart + DAY),
+        expectedByNow: expected,
+        state:
+          Math.abs(served - expected) <= 0.05 * expected
+            ? 'on_track'
+            : served > expected
+              ? 'ahead'
+              : 'behind',
+      },
+      completedAt: null,
+    });
+  });
+
+  it('asap: state none, then done with completedAt once the goal is served; 404 for an unknown ad; 405', async () => {
+    const a = await start({ config: { RESERVATION_BLOCK: 5 } });
+    const id = await a.createAd({ delivery: { goals: goals({ impressions: 3 }) } });
+    const report = async () =>
+      (await (await a.t.app.request(`/api/v1/ad/${id}/delivery`)).json()) as {
+        pacing: { state: string; expectedByNow: unknown };
+        completedAt: string | null;
+        status: string;
+      };
+    expect((await report()).pacing).toMatchObject({ state: 'none', expectedByNow: null });
+    await serveMany(a, 10);
+    const done = await until(report, (r) => r.status === 'completed', 3000);
+    expect(done.pacing.state).toBe('done');
+    expect(done.completedAt).toBe(iso(a.clock.now()));
+    expect((await a.t.app.request('/api/v1/ad/nope/delivery')).status).toBe(404);
+    expect((await a.t.app.request(`/api/v1/ad/${id}/delivery`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('needs the admin token when one is set', async () => {
+    const a = await start({ adminToken: 'admin-token-1234' });
+    const id = await a.createAd();
+    expect((await a.t.app.request(`/api/v1/ad/${id}/delivery`)).status).toBe(401);
+    const ok = await a.t.app.request(`/api/v1/ad/${id}/delivery`, {
+      headers: { authorization: 'Bearer admin-token-1234' },
+    });
+    expect(ok.status).toBe(200);
+  });
+});
