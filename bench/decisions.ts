@@ -87,6 +87,16 @@ async function capsMemory(redisUrl: string, prefix: string) {
   }
 }
 
+/** The decisions' candidate-cache counters on /metrics (`adsm_decision_candidates_total`). */
+async function candidateCounts(url: string): Promise<{ hit: number; miss: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (result: string) =>
+    Number(
+      new RegExp(`^adsm_decision_candidates_total\\{result="${result}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0,
+    );
+  return { hit: read('hit'), miss: read('miss') };
+}
+
 export async function decisionsScenario(o: Options) {
   const dir = tempDir();
   const cluster = o.replicated ? new Cluster(4, { POLL_INTERVAL_MS: '1000' }) : undefined;
@@ -94,16 +104,20 @@ export async function decisionsScenario(o: Options) {
   const env = { MAX_ADS_PER_DAY: '0', MAX_ACTIVE_ADS: '0', LOG_LEVEL: o.logLevel, WORKERS: '1' };
   let server: Server | undefined;
   try {
+    const nodeArgs = o.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`];
     server = cluster
-      ? await cluster.start({ env, waitReady: false })
-      : await startServer({ env: { ...env, DATA_DIR: join(dir.path, 'data') }, waitReady: false });
+      ? await cluster.start({ env, waitReady: false, nodeArgs })
+      : await startServer({ env: { ...env, DATA_DIR: join(dir.path, 'data') }, waitReady: false, nodeArgs });
     await waitReady(server, 300_000);
     const mode = o.replicated ? 'replicated' : 'embedded';
     console.log(`\n== decisions: ${mode}, ${ADS} ads, user keys out of ${USERS}, wrk ==`);
     const ads = await createAds(server.url);
     const rows: Record<string, unknown>[] = [];
     let seed = 1;
+    /** Per phase: the share of decisions whose candidates were kept from an earlier one. */
+    const hitRates: Record<string, number> = {};
     const phase = async (label: string) => {
+      const before = await candidateCounts(server!.url);
       for (let round = 0; round < o.rounds; round++) {
         for (const c of o.connections) {
           const busy = await waitQuiet(o.quietBelow, o.quietWaitS);
@@ -118,6 +132,12 @@ export async function decisionsScenario(o: Options) {
               o.threads,
             );
             rows.push({ phase: label, round, c, kind, busyBefore: busy, ...run });
+            if (kind === 'decide') {
+              const after = await candidateCounts(server!.url);
+              const hits = after.hit - before.hit;
+              const lookups = hits + after.miss - before.miss;
+              hitRates[label] = lookups === 0 ? 0 : hits / lookups;
+            }
             console.log(
               `  ${label.padEnd(7)} ${kind.padEnd(6)} c=${String(c).padStart(3)} ${String(run.rps).padStart(6)} req/s` +
                 `  p50 ${run.p50} p99 ${run.p99} ms  errors ${run.errors}`,
@@ -131,7 +151,9 @@ export async function decisionsScenario(o: Options) {
     await phase('2 caps');
     const memory = cluster ? await capsMemory(cluster.redisUrl, cluster.prefix) : undefined;
 
-    const table: string[][] = [['phase', 'c', 'query req/s', 'decide req/s', 'ratio', 'decide p99 ms']];
+    const table: string[][] = [
+      ['phase', 'c', 'query req/s', 'decide req/s', 'ratio', 'decide p99 ms', 'errors', 'candidates cached'],
+    ];
     const summary: Record<string, unknown>[] = [];
     for (const label of ['no caps', '2 caps']) {
       for (const c of o.connections) {
@@ -166,12 +188,23 @@ export async function decisionsScenario(o: Options) {
           fmt(s.decideRps),
           fmt(s.ratio, 2),
           fmt(s.decideP99, 2),
+          String(s.errors),
+          `${round(100 * (hitRates[label] ?? 0), 1)}%`,
         ]);
       }
     }
     printTable(`decisions against the public query (${mode}; median (min-max) of ${o.rounds} rounds)`, table);
     if (memory) console.log(`  caps in Redis: ${JSON.stringify(memory)}`);
-    return { mode, ads: ADS, users: USERS, caps: TWO_CAPS, rows, summary, memory };
+    return {
+      mode,
+      ads: ADS,
+      users: USERS,
+      caps: TWO_CAPS,
+      rows,
+      summary,
+      memory,
+      candidatesCached: hitRates,
+    };
   } finally {
     await server?.stop('SIGTERM');
     await cluster?.teardown();

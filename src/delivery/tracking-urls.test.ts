@@ -57,17 +57,21 @@ describe('tracking URLs', () => {
     }
   });
 
-  it('refuses every altered byte and every other spelling of a valid token', () => {
+  it('refuses every altered bit of either URL and every other spelling of a valid token', () => {
     const t = urls();
-    const token = tokenOf(t.issue(adId, t0).clickUrl);
-    const bytes = Buffer.from(token, 'base64url');
-    for (let i = 0; i < bytes.length; i += 1) {
-      for (const bit of [0x01, 0x80]) {
-        const altered = Buffer.from(bytes);
-        altered[i] = (altered[i] ?? 0) ^ bit;
-        expect(t.verify(altered.toString('base64url'), t0)).toEqual({ ok: false, reason: 'invalid' });
+    const d = t.issue(adId, t0);
+    for (const url of [d.impressionUrl, d.clickUrl]) {
+      const bytes = Buffer.from(tokenOf(url), 'base64url');
+      for (let i = 0; i < bytes.length; i += 1) {
+        for (let bit = 1; bit < 0x100; bit <<= 1) {
+          const altered = Buffer.from(bytes);
+          altered[i] = (altered[i] ?? 0) ^ bit;
+          expect(t.verify(altered.toString('base64url'), t0)).toEqual({ ok: false, reason: 'invalid' });
+        }
       }
     }
+    const token = tokenOf(d.clickUrl);
+    const bytes = Buffer.from(token, 'base64url');
     // The last character carries padding bits: another letter there decodes to the same bytes.
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const lastIndex = alphabet.indexOf(token.at(-1) ?? '');
@@ -77,6 +81,64 @@ describe('tracking URLs', () => {
     expect(t.verify(token + '=', t0)).toEqual({ ok: false, reason: 'invalid' });
     expect(t.verify(token.slice(0, -2), t0)).toEqual({ ok: false, reason: 'invalid' });
     expect(t.verify(token, t0).ok).toBe(true);
+  });
+
+  it('signs both URLs of a decision once, each with its own half of the MAC: a kind turned is refused', () => {
+    const t = urls();
+    const d = t.issue(adId, t0);
+    const imp = Buffer.from(tokenOf(d.impressionUrl), 'base64url');
+    const click = Buffer.from(tokenOf(d.clickUrl), 'base64url');
+    const end = imp.length - 16;
+    // Same bytes but the kind bit, different MACs.
+    expect(imp[0]! ^ click[0]!).toBe(0x10);
+    expect(imp.subarray(1, end).equals(click.subarray(1, end))).toBe(true);
+    expect(imp.subarray(end).equals(click.subarray(end))).toBe(false);
+    // An impression URL turned into a click keeping its MAC, and the other way round.
+    for (const [from, kind] of [
+      [imp, 0x10],
+      [click, 0x10],
+    ] as const) {
+      const turned = Buffer.from(from);
+      turned[0] = turned[0]! ^ kind;
+      expect(t.verify(turned.toString('base64url'), t0)).toEqual({ ok: false, reason: 'invalid' });
+    }
+  });
+
+  it('still accepts version 1 tokens (one MAC per URL) until they expire, and refuses them altered', () => {
+    const t = urls();
+    const key = createHmac('sha256', secret).update('adsm tracking url v1').digest();
+    const v1 = (kind: number) => {
+      const b = Buffer.alloc(21 + 16 + 16);
+      b[0] = 0x01 | 0x20 | kind;
+      b.writeUInt32BE(7, 1);
+      b.writeUInt32BE(Math.floor(t0 / 3_600_000), 5);
+      b.writeUInt32BE(41, 9);
+      b.writeUInt32BE(t0 % 3_600_000, 13);
+      b.writeUInt32BE(60, 17);
+      Buffer.from(adId.replaceAll('-', ''), 'hex').copy(b, 21);
+      createHmac('sha256', key).update(b.subarray(0, 37)).digest().copy(b, 37, 0, 16);
+      return b;
+    };
+    const click = v1(0x10);
+    expect(t.verify(click.toString('base64url'), t0)).toMatchObject({
+      ok: true,
+      token: { kind: 'click', adId, signer: 7, n: 41, decidedAt: t0, expiresAt: t0 + 60_000 },
+    });
+    expect(t.verify(v1(0).toString('base64url'), t0)).toMatchObject({
+      ok: true,
+      token: { kind: 'impression' },
+    });
+    expect(t.verify(click.toString('base64url'), t0 + 60_001)).toMatchObject({
+      ok: false,
+      reason: 'expired',
+    });
+    const turned = Buffer.from(click);
+    turned[0] = turned[0]! ^ 0x10;
+    expect(t.verify(turned.toString('base64url'), t0)).toEqual({ ok: false, reason: 'invalid' });
+    // Another version number is refused.
+    const v3 = Buffer.from(click);
+    v3[0] = (v3[0]! & 0xf0) | 3;
+    expect(t.verify(v3.toString('base64url'), t0)).toEqual({ ok: false, reason: 'invalid' });
   });
 
   it('is valid up to expiresAt and expired after it, with the lifetime it was issued with', () => {

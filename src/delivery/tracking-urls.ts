@@ -9,11 +9,18 @@
  * per (signer, hour, kind) with one bit per decision.
  *
  * Token bytes (then base64url):
- *   0      flags: bits 0-3 version (1), bit 4 kind (0 impression, 1 click), bit 5 ad id is a UUID
+ *   0      flags: bits 0-3 version (2), bit 4 kind (0 impression, 1 click), bit 5 ad id is a UUID
  *   1..4   signer (uint32)      5..8   hour since the epoch (uint32)   9..12  n (uint32)
  *   13..16 ms of the decision within its hour (uint32)                 17..20 lifetime in s (uint32)
  *   21..   ad id: 16 bytes for a lower-case UUID, else its UTF-8 bytes
- *   last 16 bytes: HMAC-SHA256 of everything before, truncated to 128 bits
+ *   last 16 bytes: one half of M = HMAC-SHA256 of everything before with the kind bit cleared:
+ *          bytes 0-15 of M in the impression URL, 16-31 in the click URL
+ *
+ * So one HMAC signs both URLs of a decision, and each URL still has a 128-bit MAC of its own
+ * that covers its kind: flipping the kind bit asks for the other half of M, which only the other
+ * URL of the same decision carries (and then the token is that URL, byte for byte). Version 1
+ * tokens (one HMAC per URL, over every byte before the MAC, truncated to its first 128 bits) are
+ * still accepted until they expire, so URLs handed out before an upgrade keep counting.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { TrackingKeys } from './tracking-keys.js';
@@ -64,13 +71,16 @@ export interface TrackingTokenVerifier {
 
 export const TRACKING_PATH = '/api/v1/t/';
 
-const VERSION = 1;
+const VERSION = 2;
+/** One HMAC per URL (accepted, no longer issued). */
+const VERSION_1 = 1;
 const KIND_BIT = 0x10;
 const UUID_BIT = 0x20;
 const HEADER = 21;
 const MAC = 16;
 const HOUR_MS = 3_600_000;
 const MAX_U32 = 0xffff_ffff;
+const MAX_ENCODED = 100_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface TrackingUrlsOptions {
@@ -108,11 +118,22 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
   const key = createHmac('sha256', options.secret).update('adsm tracking url v1').digest();
   const mac = (b: Buffer, end: number): Buffer =>
     createHmac('sha256', key).update(b.subarray(0, end)).digest();
+  /** M of a version 2 token: the bytes before `end` with the kind bit cleared. */
+  const decisionMac = (b: Buffer, end: number): Buffer => {
+    const flags = b[0]!;
+    b[0] = flags & ~KIND_BIT;
+    const m = mac(b, end);
+    b[0] = flags;
+    return m;
+  };
   const { signer, ttlSeconds } = options;
+  // The token bytes of ad ids lately decided (a decision is for a few of the catalogue's ads).
+  const encoded = new Map<string, { flag: number; bytes: Buffer }>();
   // Next n per hour; an hour seen again after the clock stepped back continues where it was.
   const counters = new Map<number, number>();
 
-  const sign = (flags: number, hour: number, n: number, offset: number, ad: Buffer): string => {
+  /** Both tokens of one decision: its bytes signed once, each URL with its half of the MAC. */
+  const sign = (flags: number, hour: number, n: number, offset: number, ad: Buffer): [string, string] => {
     const size = HEADER + ad.length;
     const b = Buffer.allocUnsafe(size + MAC);
     b[0] = flags;
@@ -122,8 +143,12 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
     b.writeUInt32BE(offset, 13);
     b.writeUInt32BE(ttlSeconds, 17);
     ad.copy(b, HEADER);
-    mac(b, size).copy(b, size, 0, MAC);
-    return b.toString('base64url');
+    const m = mac(b, size);
+    m.copy(b, size, 0, MAC);
+    const impression = b.toString('base64url');
+    b[0] = flags | KIND_BIT;
+    m.copy(b, size, MAC, 2 * MAC);
+    return [impression, b.toString('base64url')];
   };
 
   return {
@@ -136,12 +161,18 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
         for (const h of counters.keys()) if (h < hour - 2) counters.delete(h);
       }
       const offset = now - hour * HOUR_MS;
-      const { flag, bytes } = encodeAdId(adId);
-      const flags = VERSION | flag;
+      let ad = encoded.get(adId);
+      if (ad === undefined) {
+        if (encoded.size >= MAX_ENCODED) encoded.clear();
+        ad = encodeAdId(adId);
+        encoded.set(adId, ad);
+      }
+      const { flag, bytes } = ad;
+      const [impression, click] = sign(VERSION | flag, hour, n, offset, bytes);
       return {
         decisionId: decisionIdOf(signer, hour, n),
-        impressionUrl: TRACKING_PATH + sign(flags, hour, n, offset, bytes),
-        clickUrl: TRACKING_PATH + sign(flags | KIND_BIT, hour, n, offset, bytes),
+        impressionUrl: TRACKING_PATH + impression,
+        clickUrl: TRACKING_PATH + click,
         expiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
       };
     },
@@ -154,9 +185,16 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
         return { ok: false, reason: 'invalid' };
       const end = b.length - MAC;
       const flags = b[0] ?? 0;
-      if ((flags & 0x0f) !== VERSION || (flags & ~0x3f) !== 0) return { ok: false, reason: 'invalid' };
-      if (!timingSafeEqual(mac(b, end).subarray(0, MAC), b.subarray(end)))
+      const version = flags & 0x0f;
+      if ((version !== VERSION && version !== VERSION_1) || (flags & ~0x3f) !== 0)
         return { ok: false, reason: 'invalid' };
+      const expected =
+        version === VERSION_1
+          ? mac(b, end).subarray(0, MAC)
+          : flags & KIND_BIT
+            ? decisionMac(b, end).subarray(MAC, 2 * MAC)
+            : decisionMac(b, end).subarray(0, MAC);
+      if (!timingSafeEqual(expected, b.subarray(end))) return { ok: false, reason: 'invalid' };
       const uuid = (flags & UUID_BIT) !== 0;
       if (uuid && end - HEADER !== 16) return { ok: false, reason: 'invalid' };
       const hour = b.readUInt32BE(5);
