@@ -39,7 +39,7 @@ import { createApp } from '../http/app.js';
 import { createDecisionsRoute } from '../http/delivery/decisions-route.js';
 import { AUTH_FAILURES, createAuthFailures, createTokenGate } from '../http/edge/auth-limit.js';
 import { createBearerCheck } from '../http/edge/bearer.js';
-import { socketAddress } from '../http/edge/client-address.js';
+import { createClientAddress } from '../http/edge/client-address.js';
 import { createEnvelope } from '../http/edge/envelope.js';
 import { createFastPublicRoute } from '../http/ads/fast-public.js';
 import { createMetrics, type Metrics } from '../http/ops/metrics.js';
@@ -70,6 +70,7 @@ export type ReplicaConfig = Pick<
   | 'SNAPSHOT_KEEP'
   | 'EVENTS_TOKEN'
   | 'EVENTS_RATE_LIMIT'
+  | 'TRUST_PROXY'
   | 'SPOOL_MAX_MB'
   | 'FLUSH_INTERVAL_MS'
   | 'STATS_RETENTION_DAYS'
@@ -247,8 +248,9 @@ export async function composeReplica(
       return ad;
     },
   };
-  // One budget of failed authentications per client address for every token (admin and events).
-  const clientAddress = socketAddress;
+  // One budget of failed authentications per client address for every token (admin and events);
+  // behind trusted proxies (TRUST_PROXY) the address is the client's, from X-Forwarded-For.
+  const clientAddress = createClientAddress(config.TRUST_PROXY);
   const authFailures = createAuthFailures(
     adapters.createRateLimiter('auth', AUTH_FAILURES.points, AUTH_FAILURES.durationSeconds),
   );

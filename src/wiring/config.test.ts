@@ -128,6 +128,14 @@ describe('tracking URLs', () => {
     expect(refusal({ PORT: '9091', METRICS_PORT: '9091' })).toMatch(/METRICS_PORT must differ from PORT/);
   });
 
+  it('TRUST_PROXY is off by default, a list of addresses and CIDRs when set', () => {
+    expect(loadConfig({}).TRUST_PROXY).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, ::1' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '::1']);
+    expect(refusal({ TRUST_PROXY: '10.0.0.0/8,nginx' })).toMatch(
+      /^invalid configuration: TRUST_PROXY must be a comma-separated list of addresses and CIDRs: "nginx" is not/,
+    );
+  });
+
   it('DRAIN_MS defaults to no drain, at most 10 minutes', () => {
     expect(loadConfig({}).DRAIN_MS).toBe(0);
     expect(loadConfig({ DRAIN_MS: '5000' }).DRAIN_MS).toBe(5000);

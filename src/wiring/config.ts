@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { parseTrustedProxies } from '../http/edge/client-address.js';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -54,6 +55,20 @@ const schema = z
     ADSM_FAILPOINT: z.string().optional(),
     EVENTS_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
     EVENTS_RATE_LIMIT: int(0),
+    TRUST_PROXY: z
+      .string()
+      .default('')
+      .transform((v, ctx) => {
+        try {
+          return parseTrustedProxies(v);
+        } catch (err) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a comma-separated list of addresses and CIDRs: ${(err as Error).message}`,
+          });
+          return z.NEVER;
+        }
+      }),
     SPOOL_DIR: z.string().min(1).optional(),
     SPOOL_MAX_MB: int(256, 1, 1_000_000),
     FLUSH_INTERVAL_MS: int(5000, 10, 10_000),
