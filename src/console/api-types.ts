@@ -127,3 +127,25 @@ export interface Decision {
 export interface DecisionAnswer {
   decisions: Decision[];
 }
+
+export type PacingState = 'ahead' | 'on_track' | 'behind' | 'done' | 'none';
+
+/** `GET /api/v1/ad/<id>/delivery`. */
+export interface DeliveryReportJson {
+  id: string;
+  asOf: string;
+  status: AdStatus;
+  served: { total: number; today: number };
+  impressions: { total: number; today: number };
+  clicks: { total: number; today: number };
+  goals: Goals;
+  remaining: Goals;
+  pacing: {
+    mode: 'asap' | 'even';
+    periodStart: string;
+    periodEnd: string;
+    expectedByNow: number | null;
+    state: PacingState;
+  };
+  completedAt: string | null;
+}

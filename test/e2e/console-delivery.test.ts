@@ -239,6 +239,80 @@ describe.each(MODES)('console delivery control, %s mode', (mode, make) => {
     expect((await ask()).chosen, 'another key has its own caps').toEqual([capped.id, free.id]);
   });
 
+  it('shows goals, served, remaining and the pacing chart; a completed ad under its own tab', async () => {
+    const goals = (impressions: number) => ({
+      impressions,
+      clicks: null,
+      dailyImpressions: null,
+      dailyClicks: null,
+    });
+    const paced = await api.create({
+      title: 'Paced over two hours',
+      startAt: isoIn(-HOUR),
+      endAt: isoIn(HOUR),
+      conditions: [{ country: ['NO'] }],
+      delivery: { goals: goals(50), pacing: 'even' },
+    });
+    const small = await api.create({
+      title: 'Goal of two',
+      startAt: isoIn(-HOUR),
+      endAt: isoIn(DAY),
+      conditions: [{ country: ['FI'] }],
+      delivery: { goals: goals(2) },
+    });
+    const decide = async (country: string) => {
+      const res = await api.call('POST', '/api/v1/decisions', { viewer: { country }, count: 1 });
+      expect(res.status).toBe(200);
+      return (res.body as { decisions: { adId: string }[] }).decisions.map((d) => d.adId);
+    };
+    // A replica takes a block of serves for an ad with a goal when it first meets it: until the
+    // block arrives, the ad is left out. Each wanted serve is asked for until it comes.
+    const serve = (country: string, id: string) =>
+      eventually(async () => expect(await decide(country)).toEqual([id]));
+    for (let i = 0; i < 2; i++) await serve('NO', paced.id);
+    for (let i = 0; i < 2; i++) await serve('FI', small.id);
+    expect(await decide('FI'), 'the goal of two is met').toEqual([]);
+    const report = async (id: string) =>
+      (await onBrowserReplica.call('GET', `/api/v1/ad/${id}/delivery`)).body;
+    await eventually(
+      async () => expect(await report(paced.id)).toMatchObject({ served: { total: 2 } }),
+      15_000,
+    );
+    await eventually(
+      async () => expect(await report(small.id)).toMatchObject({ status: 'completed' }),
+      45_000,
+    );
+
+    const c = await open();
+    const { page } = c;
+    await signIn(c);
+    await page.goto(`${target.url}/admin#/ads/${encodeURIComponent(paced.id)}/delivery`);
+    const goalRow = page.locator('table.goals-table tbody tr', { hasText: 'Impressions, lifetime' });
+    await goalRow.waitFor();
+    expect(await goalRow.locator('td').allTextContents()).toEqual(['50', '2', '48']);
+    const served = page.locator('table.served-table tbody tr', { hasText: 'Served (decisions)' });
+    expect(await served.locator('td').allTextContents()).toEqual(['2', '2']);
+    expect(await page.locator('.delivery-state').textContent()).toContain('Paced evenly');
+    const chart = page.getByRole('img', { name: /against the pacing line/ });
+    await chart.waitFor();
+    expect(await page.locator('.goals .legend').textContent()).toContain('Pacing line');
+    expect(await page.locator('.goals path.line.pacing').count()).toBe(1);
+    // The pacing line rises from the period's start to the whole goal at its end.
+    const line = await page.locator('.goals path.line.pacing').getAttribute('d');
+    const ys = [...line!.matchAll(/[ML][\d.]+,([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(ys.length).toBeGreaterThan(1);
+    expect(ys[0]!, 'lower at the start (greater y)').toBeGreaterThan(ys[ys.length - 1]!);
+    await c.shot('delivery-goals');
+
+    await page.goto(`${target.url}/admin#/ads?status=completed`);
+    await page.getByRole('heading', { name: 'Ads', exact: true }).waitFor();
+    await page.locator(`tr[data-id="${small.id}"]`).waitFor();
+    expect(await page.locator(`tr[data-id="${paced.id}"]`).count()).toBe(0);
+    await page.goto(`${target.url}/admin#/ads/${encodeURIComponent(small.id)}/delivery`);
+    await page.locator('.delivery-state', { hasText: 'completed' }).waitFor();
+    expect(await page.locator('.delivery-state').textContent()).toContain('Completed');
+  });
+
   it('lines up every cell of a row in the ads list at 1280 px', async () => {
     const ad = await api.create({
       title: 'Aligned row with a title long enough to wrap over two lines in its cell',

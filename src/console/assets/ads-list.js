@@ -23,6 +23,7 @@ const TABS = [
   ['', 'All'],
   ['scheduled', 'Scheduled'],
   ['active', 'Active'],
+  ['completed', 'Completed'],
   ['expired', 'Expired'],
 ];
 /** The figures columns: class, header. */

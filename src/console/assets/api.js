@@ -159,6 +159,12 @@ export const adStats = (id) => bodyOf(api('GET', `${adPath(id)}/stats`));
 export const statsHistory = (id, params) => bodyOf(api('GET', `${adPath(id)}/stats/history?${params}`));
 
 /**
+ * @param {string} id
+ * @returns {Promise<import('../api-types.js').DeliveryReportJson>}
+ */
+export const deliveryReport = (id) => bodyOf(api('GET', `${adPath(id)}/delivery`));
+
+/**
  * @param {URLSearchParams} params
  * @returns {Promise<PublicPage>}
  */

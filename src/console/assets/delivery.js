@@ -1,8 +1,9 @@
 // @ts-check
 /** One ad's delivery: impressions, clicks and CTR by window, and over time as charts. */
-import { adStats, getAd, orNull, statsHistory } from './api.js';
+import { adStats, deliveryReport, getAd, orNull, statsHistory } from './api.js';
 import { count, h, heading, localTime, percent, TIME_ZONE, timeEl } from './dom.js';
 import { lineChart } from './chart.js';
+import { goalsSummary, pacingChart } from './goals.js';
 
 /** @typedef {import('../api-types.js').Stats} Stats */
 /** @typedef {import('../api-types.js').StatsHistory} StatsHistory */
@@ -42,6 +43,7 @@ export async function deliveryView(view, id) {
     Object.entries(RANGES).map(([key, r]) => h('option', { value: key }, r.label)),
   );
   const refresh = h('button', { type: 'button' }, 'Refresh');
+  const goals = h('section', { class: 'goals', 'aria-label': 'Goals and pacing' });
   const totals = h('div', { class: 'totals' });
   const charts = h('div', { class: 'charts', 'aria-live': 'polite' });
   view.append(
@@ -54,12 +56,16 @@ export async function deliveryView(view, id) {
       h('a', { href: '#/ads' }, 'All ads'),
     ),
     h('p', { class: 'muted' }, `Times are local (${TIME_ZONE}); hover one for UTC.`),
+    goals,
+    h('h2', {}, 'Counted by window'),
     totals,
     h('div', { class: 'toolbar' }, h('label', { for: 'range' }, 'Period'), range, refresh),
     charts,
   );
 
   async function load() {
+    const report = await orNull(deliveryReport(id));
+    goals.replaceChildren(...(report ? [...goalsSummary(report), ...(await pacingChart(report))] : []));
     totals.replaceChildren(...windowTotals(await orNull(adStats(id))));
     const r = RANGES[range.value] ?? /** @type {Range} */ (RANGES['48h']);
     const to = Math.floor(Date.now() / r.unit) * r.unit + r.unit;
