@@ -4,8 +4,9 @@
 --          user (epoch ms, comma-separated), only those within the ad's longest cap window
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  how many candidates to take at most
--- ARGV[3..] the candidates in the order they would be chosen, each as: ad id, number of caps n,
---          then n pairs (impressions, window in ms); n = 0 for an ad without caps
+-- ARGV[3..] the candidates in the order they would be chosen, two arguments each: the ad id, then
+--          its caps as "impressions:window-ms" joined by commas ("3:3600000,10:86400000"), or ""
+--          for an ad without caps
 -- Returns  the 1-based positions of the taken candidates, ascending. Walks the candidates in
 --          order and takes each one whose every cap has fewer than `impressions` times later
 --          than now - window (an ad without caps always has room), until ARGV[2] are taken;
@@ -21,19 +22,20 @@ local position = 0
 while i <= #ARGV and #taken < want do
   position = position + 1
   local ad = ARGV[i]
-  local n = tonumber(ARGV[i + 1])
+  local spec = ARGV[i + 1]
   i = i + 2
-  if n == 0 then
+  if spec == '' then
     taken[#taken + 1] = position
   else
+    local n = 0
     local longest = 0
     local limits = {}
     local windows = {}
-    for c = 1, n do
-      limits[c] = tonumber(ARGV[i])
-      windows[c] = tonumber(ARGV[i + 1])
-      if windows[c] > longest then longest = windows[c] end
-      i = i + 2
+    for limit, window in string.gmatch(spec, '(%d+):(%d+)') do
+      n = n + 1
+      limits[n] = tonumber(limit)
+      windows[n] = tonumber(window)
+      if windows[n] > longest then longest = windows[n] end
     end
     local times = {}
     local stored = redis.call('HGET', key, ad)

@@ -33,6 +33,31 @@ describe('redis frequency caps', () => {
     expect(ttl).toBeLessThanOrEqual(604_800_000);
   });
 
+  it('takes sent in one tick on an auto-pipelined connection stay one atomic step each', async () => {
+    const redis = client({ enableAutoPipelining: true });
+    await redis.ping();
+    const prefix = `${FILE_PREFIX}:${randomUUID()}`;
+    const caps = createRedisFrequencyCaps({ redis, prefix });
+    const twoCaps = {
+      adId: 'p',
+      caps: [
+        { impressions: 5, seconds: 86_400 },
+        { impressions: 2, seconds: 3_600 },
+      ],
+    };
+    const free = { adId: 'f', caps: [] };
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => caps.take('u', [twoCaps, free], 1, T0 + i)),
+    );
+    expect(answers.filter((a) => a[0] === 0)).toHaveLength(2);
+    expect(answers.filter((a) => a[0] === 1)).toHaveLength(38);
+    expect(await redis.hget(`${prefix}:caps:u`, 'p')).toBe(`${T0},${T0 + 1}`);
+    // An hour later the shorter cap has room again; the day's cap of 5 still counts both.
+    const later = T0 + 3_600_000 + 2;
+    const again = await Promise.all(Array.from({ length: 10 }, () => caps.take('u', [twoCaps], 1, later)));
+    expect(again.filter((a) => a.length === 1)).toHaveLength(2);
+  });
+
   it('rejects at once while Redis is unreachable, and within the timeout when it does not answer', async () => {
     const down = clientAt(1); // nothing listens on port 1
     const caps = createRedisFrequencyCaps({ redis: down, prefix: FILE_PREFIX });

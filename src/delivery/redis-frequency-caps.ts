@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import type { FrequencyCap } from '../model/delivery.js';
 import type { FrequencyCapStore } from './frequency-caps.js';
 
 const TAKE_LUA = readFileSync(new URL('./frequency-caps.lua', import.meta.url), 'utf8');
@@ -17,7 +18,19 @@ export const CAPS_TIMEOUT_MS = 250;
 
 type TakeCommand = (key: string, ...args: (string | number)[]) => Promise<number[]>;
 
+/** An ad's caps as the script reads them: `impressions:window-ms` joined by commas. */
+const specs = new WeakMap<readonly FrequencyCap[], string>();
+const specOf = (caps: readonly FrequencyCap[]): string => {
+  let spec = specs.get(caps);
+  if (spec === undefined) {
+    spec = caps.map((cap) => `${cap.impressions}:${cap.seconds * 1000}`).join(',');
+    specs.set(caps, spec);
+  }
+  return spec;
+};
+
 export function createRedisFrequencyCaps(deps: {
+  /** Best a connection of its own with auto-pipelining: the takes of one tick go in one write. */
   readonly redis: Redis;
   readonly prefix: string;
   readonly timeoutMs?: number;
@@ -32,10 +45,7 @@ export function createRedisFrequencyCaps(deps: {
     take(userKey, candidates, count, now) {
       if (redis.status !== 'ready') return Promise.reject(new Error(`redis is ${redis.status}`));
       const args: (string | number)[] = [now, count];
-      for (const c of candidates) {
-        args.push(c.adId, c.caps.length);
-        for (const cap of c.caps) args.push(cap.impressions, cap.seconds * 1000);
-      }
+      for (const c of candidates) args.push(c.adId, c.caps.length === 0 ? '' : specOf(c.caps));
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(

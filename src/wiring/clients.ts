@@ -12,6 +12,11 @@ export interface ReplicatedClients {
   readonly pool: pg.Pool;
   /** Short commands: stream appends, the write lock, snapshot claims. */
   readonly redis: Redis;
+  /**
+   * Frequency caps: one script call per decision, many in flight; auto-pipelined (the calls of
+   * one tick go in one write) and apart from the write path's commands.
+   */
+  readonly capsRedis: Redis;
   /** BullMQ's connection (its worker needs `maxRetriesPerRequest: null`). */
   readonly queueRedis: Redis;
   /** A new connection for one blocking stream reader (a stuck reader is replaced). */
@@ -47,12 +52,15 @@ export function createReplicatedClients(
     maxRetriesPerRequest: 2,
   });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  const capsRedis = new Redis(REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 1 });
+  capsRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (caps) error'));
   const queueRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   queueRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (queue) error'));
 
   return {
     pool,
     redis,
+    capsRedis,
     queueRedis,
     createStreamReader() {
       const reader = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -60,7 +68,7 @@ export function createReplicatedClients(
       return reader;
     },
     async close() {
-      await Promise.allSettled([redis.quit(), queueRedis.quit()]);
+      await Promise.allSettled([redis.quit(), capsRedis.quit(), queueRedis.quit()]);
       await pool.end();
     },
   };

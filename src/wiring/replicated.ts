@@ -86,7 +86,7 @@ export async function createReplicatedAdapters(
     trackingStore,
     trackingKeys,
     budgetStore: createPostgresBudgetStore({ pool }),
-    frequencyCaps: createRedisFrequencyCaps({ redis, prefix }),
+    frequencyCaps: createRedisFrequencyCaps({ redis: clients.capsRedis, prefix }),
     /** A budget per key per second shared by the cluster (per process while Redis is down). */
     createRateLimiter: (name: string, points: number, durationSeconds = 1) =>
       createRedisRateLimiter({ redis, keyPrefix: `${prefix}:rl:${name}`, points, durationSeconds }),
