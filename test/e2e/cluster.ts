@@ -25,6 +25,8 @@ export class Cluster {
   constructor(
     readonly redisDb: number,
     readonly env: Record<string, string> = {},
+    /** Another Redis than the tests' shared one (a server the test starts and stops itself). */
+    readonly redisBase: string = REDIS_BASE,
   ) {}
 
   get databaseUrl(): string {
@@ -34,7 +36,7 @@ export class Cluster {
   }
 
   get redisUrl(): string {
-    return `${REDIS_BASE}/${this.redisDb}`;
+    return `${this.redisBase}/${this.redisDb}`;
   }
 
   async setup(): Promise<void> {
@@ -46,6 +48,8 @@ export class Cluster {
     // DROP DATABASE … WITH (FORCE) at teardown ends connections that are still closing.
     this.pool.on('error', () => undefined);
     this.redis = new Redis(this.redisUrl);
+    // A Redis the test stops is expected to fail.
+    this.redis.on('error', () => undefined);
   }
 
   async start(opts: StartOptions = {}): Promise<Server> {
