@@ -18,6 +18,7 @@ import { eventsScenario } from './events.js';
 import { firesScenario } from './fires.js';
 import { backlogScenario } from './events-backlog.js';
 import { decisionsScenario } from './decisions.js';
+import { goalsScenario } from './goals.js';
 
 const USAGE = `usage: npm run bench -- [what] [options]
 what (default --reads):
@@ -30,6 +31,8 @@ what (default --reads):
   --backlog              the events benchmark's backlog phase only (--backlog-rounds N, default 1)
   --baseline-dist DIR    also run the backlog or the fires on another build's dist/ (e.g. main's), interleaved
   --decisions            POST /api/v1/decisions against the public query, without and with two caps per ad
+  --goals                decisions on ads without goals against the same ads with a goal and even pacing, interleaved;
+                         the budget store's round trips per 1,000 decisions
   --replication          3 replicas: write latency, convergence, Redis FLUSHDB, restart with --ads ads
 options:
   --dataset seed|scale   1,000 active ads (default) or 100,000          --replicated   Postgres + Redis
@@ -58,6 +61,7 @@ const { values: v, positionals } = parseArgs({
     'backlog-rounds': { type: 'string', default: '1' },
     'baseline-dist': { type: 'string' },
     decisions: { type: 'boolean', default: false },
+    goals: { type: 'boolean', default: false },
     dataset: { type: 'string', default: 'seed' },
     replicated: { type: 'boolean', default: false },
     workers: { type: 'string', default: '1' },
@@ -170,13 +174,14 @@ async function main(): Promise<number> {
     options: o,
   };
   const reads =
-    v.reads || !(v.writes || v.index || v.replication || v.events || v.backlog || v.decisions || v.fires);
+    v.reads ||
+    !(v.writes || v.index || v.replication || v.events || v.backlog || v.decisions || v.goals || v.fires);
   let status = 0;
   if (v.index)
     console.log(`wrote ${writeResult('index', { meta, rows: indexBench(positionals.map(Number)) })}`);
   if (
     !v['no-build'] &&
-    (reads || v.writes || v.replication || v.events || v.backlog || v.decisions || v.fires)
+    (reads || v.writes || v.replication || v.events || v.backlog || v.decisions || v.goals || v.fires)
   )
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   if (reads) {
@@ -189,6 +194,10 @@ async function main(): Promise<number> {
   if (v.decisions) {
     const mode = o.replicated ? 'replicated' : 'embedded';
     console.log(`wrote ${writeResult(`decisions-${mode}`, { meta, result: await decisionsScenario(o) })}`);
+  }
+  if (v.goals) {
+    const mode = o.replicated ? 'replicated' : 'embedded';
+    console.log(`wrote ${writeResult(`goals-${mode}`, { meta, result: await goalsScenario(o) })}`);
   }
   if (v.events && !v.backlog)
     console.log(`wrote ${writeResult('events', { meta, result: await eventsScenario(o) })}`);

@@ -69,7 +69,7 @@ interface Held {
   retryAt: number;
   /** What the budgets had left at the last answer (sizes the next block). */
   remaining: number;
-  /** Size of the last block got (the refill threshold is half of it). */
+  /** Size of the last block got: a refill is asked for once a quarter of it is left. */
   lastGot: number;
   /** When the lifetime goal was first seen wholly granted. */
   grantedOutSince?: number | undefined;
@@ -215,7 +215,7 @@ export function createReservations(deps: ReservationsDeps): Reservations {
 
   const maybeRefill = (ad: Ad, held: Held, now: number): void => {
     if (held.refilling || now < held.retryAt || stopped) return;
-    if (held.left > 0 && held.left > Math.floor(held.lastGot / 2)) return;
+    if (held.left > 0 && held.left > Math.floor(held.lastGot / 4)) return;
     void refill(ad, held, now);
   };
 
