@@ -1,6 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorSchema } from '../ads/schemas.js';
-import { methodNotAllowedHandler } from '../edge/errors.js';
 import { DECISIONS_PATH } from './decisions-route.js';
 import { DecisionAnswerSchema, DecisionRequestSchema } from './schemas.js';
 
@@ -47,9 +46,8 @@ const decisions = createRoute({
 
 /**
  * Documents `POST /api/v1/decisions` (answered on node:http ahead of hono, see
- * `decisions-route.ts`) and answers its other methods with 405.
+ * `decisions-route.ts`; its other methods are 405s of the route table).
  */
 export function describeDecisions(app: OpenAPIHono): void {
-  app.all(DECISIONS_PATH, methodNotAllowedHandler(['POST']));
   app.openAPIRegistry.registerPath(decisions);
 }

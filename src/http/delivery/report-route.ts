@@ -7,7 +7,6 @@ import { AD_STATUSES } from '../../model/ad.js';
 import { notFound, notReady } from '../../model/errors.js';
 import type { DeliveryReport, DeliveryReports } from '../../delivery/delivery-report.js';
 import { createAdminAuth } from '../edge/auth.js';
-import { methodNotAllowedHandler } from '../edge/errors.js';
 import { ErrorSchema } from '../ads/schemas.js';
 import { toIso } from '../input/time.js';
 
@@ -117,6 +116,5 @@ export function registerDeliveryReportRoute(app: OpenAPIHono, deps: DeliveryRepo
     if (!report) throw notFound('ad');
     return c.json(renderReport(report));
   });
-  app.all(DELIVERY_REPORT_PATH, methodNotAllowedHandler(['GET']));
   app.openAPIRegistry.registerPath(described);
 }

@@ -18,7 +18,6 @@ import type { RateLimiter } from '../../ratelimit/rate-limiter.js';
 import { authorizationsOf, denied, type BearerCheck } from './bearer.js';
 import type { ClientAddress } from './client-address.js';
 import { incomingOf } from './node-request.js';
-import { AD_PATH } from '../ads/paths.js';
 
 /** Failed authentications allowed per address and window before it is refused. */
 export const AUTH_FAILURES = { points: 20, durationSeconds: 60 } as const;
@@ -91,19 +90,15 @@ export function createTokenGate(
   };
 }
 
-/** Routes that never ask for the admin token: nothing to guess there. */
-const OPEN_PATHS = new Set(['/', '/healthz', '/readyz', '/metrics', '/openapi.json']);
-
-function needsAdmin(path: string, method: string): boolean {
-  if (OPEN_PATHS.has(path) || path === '/docs' || path.startsWith('/docs/')) return false;
-  return !(path === AD_PATH && (method === 'GET' || method === 'HEAD'));
-}
-
-/** The same limit on the hono routes that need the admin token: their 401s are charged. */
-export function authFailureLimit(failures: AuthFailures, clientAddress: ClientAddress): MiddlewareHandler {
+/** The same limit on the hono routes that ask for a token (`asksForToken`): their 401s are charged. */
+export function authFailureLimit(
+  failures: AuthFailures,
+  clientAddress: ClientAddress,
+  asksForToken: (method: string, path: string) => boolean,
+): MiddlewareHandler {
   return async (c, next) => {
     const incoming = incomingOf(c);
-    if (incoming === undefined || !needsAdmin(c.req.path, c.req.method)) return next();
+    if (incoming === undefined || !asksForToken(c.req.method, c.req.path)) return next();
     const address = clientAddress(incoming);
     const wait = failures.blockedFor(address);
     if (wait > 0) throw tooManyFailures(wait);

@@ -2,7 +2,6 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { notReady, validationFailed, type ErrorDetail } from '../../model/errors.js';
 import { createAdminAuth } from '../edge/auth.js';
-import { methodNotAllowedHandler } from '../edge/errors.js';
 import { ErrorSchema } from '../ads/schemas.js';
 import { parseRfc3339, toIso } from '../input/time.js';
 import { ctr, MAX_HISTORY_PERIODS, periodCount, WINDOW_NAMES, type Period } from '../../tracking/buckets.js';
@@ -224,10 +223,6 @@ export function registerTrackingRoutes(app: OpenAPIHono, deps: TrackingRoutesDep
     const h = await tracker.history(c.req.param('id'), from, to, by);
     return c.json({ id: h.id, by: h.by, items: h.items.map((i) => ({ ...i, start: toIso(i.start) })) });
   });
-
-  app.all(EVENTS_PATH, methodNotAllowedHandler(['POST']));
-  app.all(STATS_PATH, methodNotAllowedHandler(['GET']));
-  app.all(HISTORY_PATH, methodNotAllowedHandler(['GET']));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'eventsAuth', {
     type: 'http',
