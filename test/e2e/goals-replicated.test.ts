@@ -1,110 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, sleep } from './cluster.js';
-import { post, tempDir, type Server } from './process.js';
+import { tempDir, type Server } from './process.js';
+import { createAd, decisionLoad, eventually, settled, statusOn } from './goals-load.js';
 import { tcpProxy } from './tracking-load.js';
 
 /** Serves a crashed process can leave granted and unused, per ad (the documented bound). */
 const BLOCK = 20;
-const HOUR = 3_600_000;
-
-async function createAd(s: Server, goals: Record<string, number>, over: Record<string, unknown> = {}) {
-  const res = await post(s.url, {
-    title: 'goal',
-    startAt: new Date(Date.now() - HOUR).toISOString(),
-    endAt: new Date(Date.now() + 24 * HOUR).toISOString(),
-    delivery: { goals, ...((over.delivery as object | undefined) ?? {}) },
-    ...over,
-  });
-  if (res.status !== 201) throw new Error(`create ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { id: string }).id;
-}
-
-/**
- * Decisions from `concurrency` clients per server until `stop()`: counts, per ad, the decisions
- * that included it in an answer received (what a platform served), with the time each arrived.
- */
-function decisionLoad(servers: () => readonly Server[], concurrency: number, count = 3) {
-  const served = new Map<string, number>();
-  const onServed: ((ad: string, n: number, at: number) => void)[] = [];
-  let errors = 0;
-  let answers = 0;
-  let stopped = false;
-  const worker = async (i: number) => {
-    while (!stopped) {
-      const list = servers();
-      const s = list[i % list.length]!;
-      try {
-        const res = await fetch(`${s.url}/api/v1/decisions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ count }),
-        });
-        if (res.status !== 200) {
-          errors++;
-          await res.body?.cancel();
-          await sleep(20);
-          continue;
-        }
-        const body = (await res.json()) as { decisions: { adId: string }[] };
-        const at = Date.now();
-        answers++;
-        for (const d of body.decisions) {
-          const n = (served.get(d.adId) ?? 0) + 1;
-          served.set(d.adId, n);
-          for (const f of onServed) f(d.adId, n, at);
-        }
-      } catch {
-        errors++;
-        await sleep(20);
-      }
-    }
-  };
-  const running = Array.from({ length: concurrency }, (_, i) => worker(i));
-  return {
-    served,
-    onServed,
-    answers: () => answers,
-    errors: () => errors,
-    async stop() {
-      stopped = true;
-      await Promise.all(running);
-    },
-  };
-}
-
-/** Waits until `ad`'s count in `served` has not moved for `quietMs`, or `timeoutMs` passed. */
-async function settled(
-  served: Map<string, number>,
-  ids: readonly string[],
-  quietMs: number,
-  timeoutMs: number,
-) {
-  const deadline = Date.now() + timeoutMs;
-  let last = ids.map((id) => served.get(id) ?? 0).join();
-  let since = Date.now();
-  while (Date.now() < deadline) {
-    await sleep(100);
-    const now = ids.map((id) => served.get(id) ?? 0).join();
-    if (now !== last) {
-      last = now;
-      since = Date.now();
-    } else if (Date.now() - since >= quietMs) return;
-  }
-}
-
-async function statusOn(s: Server, id: string): Promise<string> {
-  const res = await fetch(`${s.url}/api/v1/ad/${id}`);
-  return ((await res.json()) as { status: string }).status;
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(200);
-  }
-  return check();
-}
 
 describe('impressions goals across three replicas, as processes', () => {
   const cluster = new Cluster(3, { RESERVATION_BLOCK: String(BLOCK), LOG_LEVEL: 'warn' });

@@ -21,7 +21,9 @@ const decisions = createRoute({
     'Candidates are the ads the public query answers for the viewer now. The lowest priority number ' +
     'first; within one priority a weighted draw without replacement; ads whose frequency caps have no ' +
     'room for `user.key` are passed over (an ad with caps is never given to a request without a key, ' +
-    'nor while the caps cannot be checked). Each ad answered counts as served at once. Needs ' +
+    'nor while the caps cannot be checked), and so are completed ads, ads whose daily goal is met ' +
+    'today, and ads whose even pacing allows no more now. Each ad answered counts as served at once ' +
+    '(toward its impressions goals and pacing, and the caps). Needs ' +
     '`Authorization: Bearer <EVENTS_TOKEN>` when the server runs with `EVENTS_TOKEN`.',
   security: [{ eventsAuth: [] }],
   request: {
