@@ -1,13 +1,15 @@
 /**
  * Every route the server answers, once: its method and path, which token it asks for, which
  * server answers it (a bare node:http route ahead of hono, or hono), and what it does. The table
- * drives the 405 answers with `Allow`, which routes the failed-authentication limit guards, and
- * the README's route table; tests hold the hono app, `/openapi.json` and the README to it.
+ * drives which node:http route the server hands a request to, the 405 answers with `Allow`, which
+ * routes the failed-authentication limit guards, and the README's route table; tests hold the
+ * hono app, `/openapi.json` and the README to it.
  *
  * Adding a route: an entry here, its handler (a hono registration, or a node:http route handed to
  * the server in `wiring/compose-replica.ts`), its description for `/openapi.json` next to the
  * handler, and its row in the README (the test prints the row to paste).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ASSET_PATH, CLUSTER_PATH, CONSOLE_PATH } from '../console/console-routes.js';
 import { ADMIN_ADS_PATH } from './ads/admin-list.js';
 import { AD_PATH, ONE_AD_PATH } from './ads/paths.js';
@@ -165,3 +167,36 @@ export function methodsByPath(): Map<string, RouteMethod[]> {
 
 /** The README's row of an entry. */
 export const readmeRow = (e: RouteEntry): string => `| \`${e.method} ${e.path}\` | ${e.auth} | ${e.does} |`;
+
+/** A bare node:http route: answers the request and returns true, or returns false to leave it to hono. */
+export type NodeRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/**
+ * The server's fast path: the request goes to the node:http handler of its path's `node`
+ * entries (one handler per path, whatever its methods), else to hono; the handler may still
+ * leave it to hono (a method it does not serve). Throws at start-up unless
+ * `handlers` holds exactly the table's `node` paths.
+ */
+export function nodeDispatch(handlers: Readonly<Record<string, NodeRoute>>): NodeRoute {
+  const paths = [...new Set(ROUTE_TABLE.filter((e) => e.server === 'node').map((e) => e.path))];
+  const given = Object.keys(handlers);
+  if (given.length !== paths.length || !paths.every((p) => given.includes(p))) {
+    throw new Error(`node:http handlers for ${given.join(', ')}; the route table has ${paths.join(', ')}`);
+  }
+  const exact = new Map<string, NodeRoute>();
+  // A pattern's route owns every path under its static part (`/api/v1/t/`): the handler tells a
+  // malformed token from a wrong one itself, and counts both.
+  const prefixes: { prefix: string; handler: NodeRoute }[] = [];
+  for (const path of paths) {
+    const param = path.indexOf('/:');
+    if (param < 0) exact.set(path, handlers[path]!);
+    else prefixes.push({ prefix: path.slice(0, param + 1), handler: handlers[path]! });
+  }
+  return (req, res) => {
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const handler = exact.get(path) ?? prefixes.find((p) => path.startsWith(p.prefix))?.handler;
+    return handler !== undefined && handler(req, res);
+  };
+}

@@ -36,7 +36,9 @@ import { createReservationMetrics } from '../delivery/reservation-metrics.js';
 import type { TrackingKeys } from '../delivery/tracking-keys.js';
 import { openTrackingUrls } from '../delivery/tracking-urls.js';
 import { createApp } from '../http/app.js';
-import { createDecisionsRoute } from '../http/delivery/decisions-route.js';
+import { createDecisionsRoute, DECISIONS_PATH } from '../http/delivery/decisions-route.js';
+import { AD_PATH } from '../http/ads/paths.js';
+import { nodeDispatch } from '../http/route-table.js';
 import { AUTH_FAILURES, createAuthFailures, createTokenGate } from '../http/edge/auth-limit.js';
 import { createBearerCheck } from '../http/edge/bearer.js';
 import { createClientAddress } from '../http/edge/client-address.js';
@@ -44,8 +46,8 @@ import { createEnvelope } from '../http/edge/envelope.js';
 import { createFastPublicRoute } from '../http/ads/fast-public.js';
 import { createMetrics, type Metrics } from '../http/ops/metrics.js';
 import { createHttpServer } from '../http/edge/server.js';
-import { createEventsRoute } from '../http/tracking/events-route.js';
-import { createFireRoute } from '../http/tracking/fire-route.js';
+import { createEventsRoute, EVENTS_PATH } from '../http/tracking/events-route.js';
+import { createFireRoute, FIRE_ROUTE } from '../http/tracking/fire-route.js';
 import { createTargetingIndex } from '../index/targeting-index.js';
 import type { WriteLock } from '../lock/lock.js';
 import type { Log } from '../log/log.js';
@@ -320,8 +322,12 @@ export async function composeReplica(
   });
   const server = createHttpServer({
     fetch: app.fetch,
-    fastPath: (req, res) =>
-      fastPublic(req, res) || events(req, res) || fires(req, res) || decisions(req, res),
+    fastPath: nodeDispatch({
+      [AD_PATH]: fastPublic,
+      [EVENTS_PATH]: events,
+      [DECISIONS_PATH]: decisions,
+      [FIRE_ROUTE]: fires,
+    }),
     envelope,
     limits: {
       headersTimeoutMs: config.HEADERS_TIMEOUT_MS,

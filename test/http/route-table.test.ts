@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTE_TABLE, methodsByPath, readmeRow } from '../../src/http/route-table.js';
+import { ROUTE_TABLE, methodsByPath, nodeDispatch, readmeRow } from '../../src/http/route-table.js';
 import { exchange } from '../support/raw-http.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -35,6 +35,15 @@ describe('the route table', () => {
       .filter((r) => r.method !== 'ALL' && r.path !== '*' && r.path !== '/*')
       .map((r) => key(r.method, r.path));
     expect([...new Set(served)].sort()).toEqual([...tableKeys('hono'), ...HONO_TWINS].sort());
+  });
+
+  it('hands the server exactly the node:http routes it lists, or the replica does not start', () => {
+    const paths = [...new Set(ROUTE_TABLE.filter((e) => e.server === 'node').map((e) => e.path))];
+    const handlers = Object.fromEntries(paths.map((p) => [p, () => false]));
+    expect(() => nodeDispatch(handlers)).not.toThrow();
+    expect(() => nodeDispatch({ ...handlers, '/api/v1/other': () => false })).toThrow(/route table/);
+    const { [paths[0]!]: _, ...missing } = handlers;
+    expect(() => nodeDispatch(missing)).toThrow(/route table/);
   });
 
   it('is what /openapi.json describes, with the same security', async () => {
