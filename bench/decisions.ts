@@ -29,7 +29,7 @@ const wrkDecisions = async (url: string, args: string[], c: number, durationS: n
 };
 
 /** Creates the seed ads with priorities 1-3 and weights 1-10; their ids and bodies. */
-async function createAds(url: string): Promise<{ id: string; body: Record<string, unknown> }[]> {
+export async function createAds(url: string): Promise<{ id: string; body: Record<string, unknown> }[]> {
   const rng = createRng(7);
   const client = httpClient(url, 16);
   const ads = seedAds(ADS, 11, Date.now());

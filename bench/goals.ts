@@ -10,7 +10,7 @@ import { Cluster } from '../test/e2e/cluster.js';
 import { startServer, tempDir, waitReady, type Server } from '../test/e2e/process.js';
 import { forEachConcurrent, httpClient } from './check.js';
 import { wrkRun } from './load.js';
-import { createBody, createRng, randomInt, seedAds } from './mix.js';
+import { createAds } from './decisions.js';
 import type { Options } from './run.js';
 import { fmt, printTable, round, spread, waitQuiet } from './stats.js';
 
@@ -19,24 +19,6 @@ const ADS = 1_000;
 const GOALS = { impressions: 1_000_000_000, clicks: null, dailyImpressions: null, dailyClicks: null };
 
 type Ad = { id: string; body: Record<string, unknown> };
-
-async function createAds(url: string): Promise<Ad[]> {
-  const rng = createRng(7);
-  const client = httpClient(url, 16);
-  const ads = seedAds(ADS, 11, Date.now());
-  const out: Ad[] = [];
-  await forEachConcurrent(ads.length, 16, async (i) => {
-    const body = {
-      ...createBody(ads[i]!),
-      delivery: { priority: randomInt(rng, 1, 3), weight: randomInt(rng, 1, 10) },
-    };
-    const res = await client.request('POST', '/api/v1/ad', body);
-    if (res.status !== 201) throw new Error(`create answered ${res.status}: ${res.body}`);
-    out.push({ id: (JSON.parse(res.body) as { id: string }).id, body });
-  });
-  client.close();
-  return out;
-}
 
 /** PUTs every ad with (or without) the goal and even pacing. */
 async function setGoals(url: string, ads: readonly Ad[], on: boolean) {

@@ -85,7 +85,8 @@ export class Cluster {
     this.dataDir.remove();
   }
 
-  private async deleteKeys(): Promise<void> {
+  /** Deletes every key of the prefix: what a Redis that restarted empty leaves this cluster. */
+  async deleteKeys(): Promise<void> {
     let cursor = '0';
     do {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:*`, 'COUNT', 1000);

@@ -4,13 +4,16 @@ import { post, type Server } from './process.js';
 
 const HOUR = 3_600_000;
 
-export async function createAd(s: Server, goals: Record<string, number>, over: Record<string, unknown> = {}) {
+export async function createAd(
+  s: Server,
+  goals: Record<string, number>,
+  over: { startAt?: string; endAt?: string; pacing?: 'asap' | 'even' } = {},
+) {
   const res = await post(s.url, {
     title: 'goal',
-    startAt: new Date(Date.now() - HOUR).toISOString(),
-    endAt: new Date(Date.now() + 24 * HOUR).toISOString(),
-    delivery: { goals, ...((over.delivery as object | undefined) ?? {}) },
-    ...over,
+    startAt: over.startAt ?? new Date(Date.now() - HOUR).toISOString(),
+    endAt: over.endAt ?? new Date(Date.now() + 24 * HOUR).toISOString(),
+    delivery: { goals, pacing: over.pacing ?? 'asap' },
   });
   if (res.status !== 201) throw new Error(`create ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;

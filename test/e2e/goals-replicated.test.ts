@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, sleep } from './cluster.js';
-import { tempDir, type Server } from './process.js';
+import type { Server } from './process.js';
 import { createAd, decisionLoad, eventually, settled, statusOn } from './goals-load.js';
-import { tcpProxy } from './tracking-load.js';
+import { replicaBehindProxy, type tcpProxy } from './tracking-load.js';
 
 /** Serves a crashed process can leave granted and unused, per ad (the documented bound). */
 const BLOCK = 20;
@@ -55,6 +55,35 @@ describe('impressions goals across three replicas, as processes', () => {
     expect(grants).toBeLessThan((1000 + 10) / 2);
   });
 
+  it('even pacing across replicas: served never above the contract line when an answer arrives', async () => {
+    const goal = 300;
+    const p0 = Date.now() - 1000;
+    const p1 = p0 + 31_000;
+    const id = await createAd(
+      replicas[0]!,
+      { impressions: goal },
+      { startAt: new Date(p0).toISOString(), endAt: new Date(p1).toISOString(), pacing: 'even' },
+    );
+    const over: string[] = [];
+    const load = decisionLoad(() => replicas, 12, 1);
+    // A serve is made before its answer arrives, so the line at the arrival bounds it; 200 ms
+    // allow for this test's clock against the store's.
+    load.onServed.push((ad, n, at) => {
+      const line = Math.ceil((goal * (at + 200 - p0)) / (p1 - p0)) + Math.max(1, Math.ceil(goal / 100));
+      if (ad === id && n > line) over.push(`${n} served at ${at - p0} ms, line ${line}`);
+    });
+    const half = p0 + (p1 - p0) / 2;
+    await sleep(half - Date.now());
+    const atHalf = load.served.get(id) ?? 0;
+    await sleep(p1 + 500 - Date.now());
+    await load.stop();
+    expect(over).toEqual([]);
+    // Spread over the flight, not burnt in its first seconds; nearly all of it by the end.
+    expect(atHalf).toBeLessThanOrEqual(goal / 2 + 3 + 2);
+    expect(atHalf).toBeGreaterThan(goal / 2 - 30);
+    expect(load.served.get(id) ?? 0).toBeGreaterThan(goal - 20);
+  });
+
   it('kill -9 of a replica mid-run: served never passes the goal, short of it by at most one block', async () => {
     const victim = await cluster.start({ readyTimeoutMs: 90_000 });
     const all = [...replicas, victim];
@@ -86,7 +115,7 @@ describe('impressions goals across three replicas, as processes', () => {
       load.onServed.push((ad, n) => {
         if (ad === id && n >= 300 && !flushed) {
           flushed = true;
-          void deletePrefix(cluster).then(() => resolve());
+          void cluster.deleteKeys().then(() => resolve());
         }
       });
     });
@@ -98,33 +127,20 @@ describe('impressions goals across three replicas, as processes', () => {
   });
 });
 
-/** Deletes every key of the cluster's prefix: what a Redis that restarted empty leaves. */
-async function deletePrefix(cluster: Cluster): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await cluster.redis.scan(cursor, 'MATCH', `${cluster.prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await cluster.redis.del(...keys);
-  } while (cursor !== '0');
-}
-
 describe('impressions goals while Postgres is unreachable', () => {
   const cluster = new Cluster(3, { RESERVATION_BLOCK: String(BLOCK), LOG_LEVEL: 'error' });
-  const dir = tempDir();
+  let behind: Awaited<ReturnType<typeof replicaBehindProxy>>;
   let proxy: Awaited<ReturnType<typeof tcpProxy>>;
   let server: Server;
 
   beforeAll(async () => {
     await cluster.setup();
-    proxy = await tcpProxy(5432);
-    const url = new URL(cluster.databaseUrl);
-    url.port = String(proxy.port);
-    server = await cluster.start({ env: { DATA_DIR: dir.path, DATABASE_URL: url.toString() } });
+    behind = await replicaBehindProxy(cluster);
+    ({ proxy, server } = behind);
   });
   afterAll(async () => {
     await cluster.teardown();
-    await proxy.close();
-    dir.remove();
+    await behind.close();
   });
 
   it('decisions go on from what was reserved, never beyond; then on to the goal once it is back', async () => {

@@ -1,4 +1,6 @@
 import { createServer, Socket, type Server as NetServer } from 'node:net';
+import type { Cluster } from './cluster.js';
+import { tempDir } from './process.js';
 
 /** Helpers of the tracking process tests: a load of event batches that keeps score, and a TCP proxy. */
 
@@ -109,4 +111,25 @@ export async function spoolDrained(url: string, timeoutMs = 30_000): Promise<voi
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error('spool not drained');
+}
+
+/**
+ * A replica of `cluster` whose Postgres connections go through a `tcpProxy` (to cut them), with
+ * a DATA_DIR of its own. Start it in `beforeAll` after `cluster.setup()`; `close()` after the
+ * cluster's teardown.
+ */
+export async function replicaBehindProxy(cluster: Cluster, env: Record<string, string> = {}) {
+  const dir = tempDir();
+  const proxy = await tcpProxy(5432);
+  const url = new URL(cluster.databaseUrl);
+  url.port = String(proxy.port);
+  const server = await cluster.start({ env: { ...env, DATA_DIR: dir.path, DATABASE_URL: url.toString() } });
+  return {
+    server,
+    proxy,
+    async close() {
+      await proxy.close();
+      dir.remove();
+    },
+  };
 }

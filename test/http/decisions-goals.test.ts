@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BudgetStore } from '../../src/delivery/budget-store.js';
 import { createMemoryBudgetStore } from '../../src/delivery/memory-budget-store.js';
-import { NO_GOALS, type Goals } from '../../src/model/delivery.js';
+import { DEFAULT_DELIVERY, NO_GOALS, type Goals } from '../../src/model/delivery.js';
 import { startDecisionsApp, type DecisionsApp, type DecisionsAppOptions } from '../support/decisions-app.js';
 
 let app: DecisionsApp | undefined;
@@ -121,28 +121,16 @@ describe('decisions within impressions goals', () => {
 
   it('a PUT raising the goal lets the ad go on', async () => {
     const a = await start({ config: { RESERVATION_BLOCK: 5 } });
-    const input = { title: 'G', startAt: a.clock.now() - HOUR, endAt: a.clock.now() + DAY, conditions: [] };
-    const { ad } = await a.service.create({
-      ...input,
-      delivery: {
-        priority: 1,
-        weight: 1,
-        pacing: 'asap',
-        frequencyCaps: [],
-        goals: goals({ impressions: 10 }),
-      },
+    const input = (impressions: number) => ({
+      title: 'G',
+      startAt: a.clock.now() - HOUR,
+      endAt: a.clock.now() + DAY,
+      conditions: [],
+      delivery: { ...DEFAULT_DELIVERY, goals: goals({ impressions }) },
     });
+    const { ad } = await a.service.create(input(10));
     expect((await serveMany(a, 30)).get(ad.id)).toBe(10);
-    await a.service.update(ad.id, {
-      ...input,
-      delivery: {
-        priority: 1,
-        weight: 1,
-        pacing: 'asap',
-        frequencyCaps: [],
-        goals: goals({ impressions: 17 }),
-      },
-    });
+    await a.service.update(ad.id, input(17));
     expect((await serveMany(a, 30)).get(ad.id)).toBe(7);
   });
 });
