@@ -40,18 +40,50 @@ function post(url: string, agent: http.Agent, body: string): Promise<{ status: n
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** RSS (MiB) of `pid` every 200 ms until stopped: the peak, and the peak of each phase. */
-function rssSampler(pid: number) {
+/** The V8 heap (committed) and memory outside it held by JavaScript objects, from `/metrics`. */
+interface HeapFigures {
+  heapMb: number;
+  externalMb: number;
+}
+
+async function heapFigures(url: string): Promise<HeapFigures | undefined> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const mb = (name: string) =>
+      Math.round(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20);
+    return { heapMb: mb('nodejs_heap_size_total_bytes'), externalMb: mb('nodejs_external_memory_bytes') };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * RSS (MiB) of `pid` every 200 ms until stopped: the peak of each phase, with the V8 heap and
+ * external memory read from the server's `/metrics` at the sample that set it (what the rest of
+ * RSS is: SQLite's page caches, malloc's arenas, code).
+ */
+function rssSampler(pid: number, url: string) {
   let peak = 0;
+  let heapAtPeak: HeapFigures | undefined;
+  let busy = false;
   const timer = setInterval(() => {
-    peak = Math.max(peak, sampleTree(pid).rssMb);
+    const rss = sampleTree(pid).rssMb;
+    if (rss <= peak || busy) return;
+    peak = rss;
+    busy = true;
+    void heapFigures(url).then((h) => {
+      heapAtPeak = h ?? heapAtPeak;
+      busy = false;
+    });
   }, SAMPLE_MS);
   return {
-    /** The peak since the last call, and starts a new phase. */
-    phase(): number {
+    /** The peak since the last call (with the heap figures at it), and starts a new phase. */
+    phase(): { peakMb: number; heapMb: number; externalMb: number } {
       const p = Math.max(peak, sampleTree(pid).rssMb);
+      const out = { peakMb: p, heapMb: heapAtPeak?.heapMb ?? 0, externalMb: heapAtPeak?.externalMb ?? 0 };
       peak = 0;
-      return p;
+      heapAtPeak = undefined;
+      return out;
     },
     stop: () => clearInterval(timer),
   };
@@ -71,7 +103,7 @@ export async function eventsBacklog(o: Options, script?: string) {
     const adsAloneMb = sampleTree(server.pid).rssMb;
     console.log(`  backlog (${mode}): ${n} ads created (${figures.createsPerSec}/s), RSS ${adsAloneMb} MB`);
 
-    const sampler = rssSampler(server.pid);
+    const sampler = rssSampler(server.pid, server.url);
     sampler.phase();
     const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
     const perHour = Math.ceil(n / PER_REQUEST);
@@ -98,11 +130,14 @@ export async function eventsBacklog(o: Options, script?: string) {
       }
     });
     const ingestS = (performance.now() - started) / 1000;
-    const peakIngestMb = sampler.phase();
+    const ingestPeak = sampler.phase();
+    const peakIngestMb = ingestPeak.peakMb;
     agent.destroy();
     await sleep(SETTLE_MS);
     const afterMb = sampleTree(server.pid).rssMb;
-    const peakSettleMb = sampler.phase();
+    const afterHeap = await heapFigures(server.url);
+    const settlePeak = sampler.phase();
+    const peakSettleMb = settlePeak.peakMb;
     sampler.stop();
 
     const rng = createRng(5);
@@ -141,6 +176,10 @@ export async function eventsBacklog(o: Options, script?: string) {
       peakIngestMb,
       peakSettleMb,
       afterMb,
+      heapAtPeakIngestMb: ingestPeak.heapMb,
+      externalAtPeakIngestMb: ingestPeak.externalMb,
+      heapAfterMb: afterHeap?.heapMb ?? 0,
+      externalAfterMb: afterHeap?.externalMb ?? 0,
       addedAfterMb: Math.round(afterMb - adsAloneMb),
       refused,
       failed,
@@ -148,7 +187,7 @@ export async function eventsBacklog(o: Options, script?: string) {
       countsWrong: wrong,
     };
     console.log(
-      `  backlog: ${events} events in ${result.ingestSeconds} s (${result.eventsPerSec}/s), ${refused} answers 503 waited out, ${failed} failed; RSS ads alone ${adsAloneMb} MB, peak while ingesting ${peakIngestMb} MB, peak while flushing ${peakSettleMb} MB, after ${afterMb} MB (+${result.addedAfterMb}); counts wrong on ${wrong}/${sampled.length} sampled ads`,
+      `  backlog: ${events} events in ${result.ingestSeconds} s (${result.eventsPerSec}/s), ${refused} answers 503 waited out, ${failed} failed; RSS ads alone ${adsAloneMb} MB, peak while ingesting ${peakIngestMb} MB, peak while flushing ${peakSettleMb} MB, after ${afterMb} MB (+${result.addedAfterMb}); V8 heap / external at the ingest peak ${result.heapAtPeakIngestMb} / ${result.externalAtPeakIngestMb} MB, after ${result.heapAfterMb} / ${result.externalAfterMb} MB; counts wrong on ${wrong}/${sampled.length} sampled ads`,
     );
     return result;
   } finally {

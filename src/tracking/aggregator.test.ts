@@ -127,13 +127,56 @@ describe('aggregator', () => {
     }
     expect(agg.spoolBytes()).toBeGreaterThan(0);
     // Readers see the unflushed batches meanwhile.
-    const [, pending] = await agg.withUnflushed(() => Promise.resolve({ watermark: 0 }));
-    expect(pending.reduce((n, d) => n + d.events, 0)).toBe(15);
+    const [, pending] = await agg.withUnflushed(
+      () => Promise.resolve({ watermark: 0 }),
+      (d) => d.events,
+    );
+    expect(pending.reduce((n, e) => n + e, 0)).toBe(15);
     down = false;
     await agg.flush();
     expect(await total('d')).toBe(15);
-    const [, after] = await agg.withUnflushed(() => store.read('d', spool.id, 0, 0));
-    expect(after.reduce((n, d) => n + d.events, 0)).toBe(0);
+    const [, after] = await agg.withUnflushed(
+      () => store.read('d', spool.id, 0, 0),
+      (d) => d.events,
+    );
+    expect(after.reduce((n, e) => n + e, 0)).toBe(0);
+    spool.close();
+  });
+
+  it("reuses a stored batch's deltas: every read counts each event once, before, during and after flushes", async () => {
+    let release = () => {};
+    let gate = Promise.resolve();
+    const gated: TrackingStore = {
+      ...store,
+      async flush(batch) {
+        await gate;
+        return store.flush(batch);
+      },
+    };
+    const { spool, agg } = open(gated);
+    await agg.start();
+    const seen = async () => {
+      const [stored, mine] = await agg.withUnflushed(
+        () => store.read('e', spool.id, 0, 0),
+        (d) => d.of('e')?.hours.reduce((n, h) => n + h.impressions, 0) ?? 0,
+      );
+      return stored.hours.reduce((n, h) => n + h.impressions, 0) + mine.reduce((n, x) => n + x, 0);
+    };
+    let want = 0;
+    for (let round = 0; round < 4; round++) {
+      await agg.accept([ev('e', 2), ev(`other-${round}`)]);
+      want += 2;
+      gate = new Promise((resolve) => (release = resolve));
+      const flushing = agg.flush();
+      await agg.accept([ev('e', 3)]);
+      want += 3;
+      expect(await seen()).toBe(want);
+      release();
+      await flushing;
+      expect(await seen()).toBe(want);
+      expect(agg.buckets()).toBe(0);
+    }
+    expect(await total('e')).toBe(want);
     spool.close();
   });
 });

@@ -7,6 +7,9 @@
  * spool up to it. A batch whose flush failed is retried as it was (same position), so a COMMIT
  * whose answer was lost can never be added twice; events accepted meanwhile wait in the next
  * batch. `start` replays the spool after the stored watermark.
+ *
+ * Two `Deltas` take turns (the one filling, the one being flushed), emptied and reused, so a
+ * busy replica keeps the same arrays instead of making new ones every interval.
  */
 import { pruneFloors, windowFloors, DAY } from './buckets.js';
 import { Deltas, type EventRecord } from './deltas.js';
@@ -24,6 +27,8 @@ export interface AggregatorDeps {
   readonly onFlushed?: (info: { seconds: number; rows: number; at: number }) => void;
   /** Fires of tracking URLs settled by a flush: whether each counted (first fire) or not. */
   readonly onFiresSettled?: (fires: readonly FireRecord[], fresh: readonly boolean[]) => void;
+  /** Called after events were added to the deltas (with the buckets now held). */
+  readonly onTaken?: (buckets: number) => void;
 }
 
 /**
@@ -48,6 +53,8 @@ export function createAggregator(deps: AggregatorDeps) {
   const { store, spool } = deps;
   let current = new Deltas();
   let inflight: Batch | undefined;
+  /** The deltas of the last stored batch, emptied, to fill next. */
+  let spare: Deltas | undefined;
   /** Flushes completed so far: a reader that saw it change during its read reads again. */
   let flushes = 0;
   let lastSeq = 0;
@@ -66,15 +73,20 @@ export function createAggregator(deps: AggregatorDeps) {
   ) => {
     if (entries.length === 0) return;
     let bytes = 0;
+    // Minutes older than every window are never stored: not kept either.
+    const minutesFrom = windowFloors(deps.now()).minuteFrom;
     for (const e of entries) {
-      for (const r of e.records) current.add(r);
+      for (const r of e.records) current.add(r, minutesFrom);
       bytes += e.bytes;
     }
     lastSeq = entries[entries.length - 1]!.seq;
     // One entry per group commit: release() walks few of them.
     unreleased.push([lastSeq, bytes, at]);
     unreleasedBytes += bytes;
+    deps.onTaken?.(buckets());
   };
+
+  const buckets = (): number => current.buckets + (inflight?.deltas.buckets ?? 0);
 
   /**
    * Group commit: everything waiting goes to the spool as one entry, in one transaction and one
@@ -116,12 +128,14 @@ export function createAggregator(deps: AggregatorDeps) {
     if (!inflight) {
       if (current.isEmpty) return;
       inflight = { deltas: current, watermark: lastSeq };
-      current = new Deltas();
+      current = spare ?? new Deltas();
+      spare = undefined;
     }
     const batch = inflight;
     const started = performance.now();
     const minutesFrom = windowFloors(now).minuteFrom;
-    const rows = batch.deltas.toRows(minutesFrom);
+    const rows = batch.deltas.rows(minutesFrom);
+    const stored = batch.deltas.buckets;
     const fires = batch.deltas.fires;
     await store.flush({
       replicaId: spool.id,
@@ -136,11 +150,9 @@ export function createAggregator(deps: AggregatorDeps) {
     inflight = undefined;
     flushes++;
     release(batch.watermark);
-    deps.onFlushed?.({
-      seconds: (performance.now() - started) / 1000,
-      rows: rows.minutes.length + rows.hours.length,
-      at: Date.now(),
-    });
+    batch.deltas.reset();
+    spare = batch.deltas;
+    deps.onFlushed?.({ seconds: (performance.now() - started) / 1000, rows: stored, at: Date.now() });
   };
 
   const prune = async (): Promise<void> => {
@@ -191,20 +203,27 @@ export function createAggregator(deps: AggregatorDeps) {
     },
 
     /**
-     * Reads the store with `read` and adds what it lacks: the current deltas and the batch in
-     * flight when its flush is not in that read's snapshot. A flush that completed while `read`
-     * ran drops its batch from memory, so the read is done again.
+     * Reads the store with `read` and adds what it lacks: `pick` of the current deltas and of the
+     * batch in flight when its flush is not in that read's snapshot (picked at once: deltas are
+     * reused once stored). A flush that completed while `read` ran drops its batch from memory,
+     * so the read is done again.
      */
-    async withUnflushed<T extends { watermark: number }>(read: () => Promise<T>): Promise<[T, Deltas[]]> {
+    async withUnflushed<T extends { watermark: number }, R>(
+      read: () => Promise<T>,
+      pick: (deltas: Deltas) => R,
+    ): Promise<[T, R[]]> {
       for (;;) {
         const before = flushes;
         const stored = await read();
         if (flushes !== before) continue;
-        const out = [current];
-        if (inflight && inflight.watermark > stored.watermark) out.push(inflight.deltas);
+        const out = [pick(current)];
+        if (inflight && inflight.watermark > stored.watermark) out.push(pick(inflight.deltas));
         return [stored, out];
       }
     },
+
+    /** Buckets held in memory, not yet stored (the batch in flight included). */
+    buckets,
 
     spoolBytes: () => unreleasedBytes,
     /** Seconds since the oldest not-yet-stored event was accepted (0 when none). */

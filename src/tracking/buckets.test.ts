@@ -141,4 +141,70 @@ describe('deltas', () => {
       ['b', MIN_NOW],
     ]);
   });
+
+  it('keep no minute bucket older than minutesFrom, but its hour', () => {
+    const d = new Deltas();
+    d.add([0, 'a', MIN_NOW - 2 * HOUR, 3], MIN_NOW - HOUR);
+    d.add([1, 'a', MIN_NOW, 1], MIN_NOW - HOUR);
+    expect(d.buckets).toBe(3);
+    const of = d.of('a')!;
+    expect(of.minutes).toEqual([{ start: MIN_NOW, impressions: 0, clicks: 1 }]);
+    expect(of.hours).toEqual([
+      { start: HOUR_NOW - 2 * HOUR, impressions: 3, clicks: 0 },
+      { start: HOUR_NOW, impressions: 0, clicks: 1 },
+    ]);
+  });
+
+  it('sum exactly like one map per bucket, across growth, reuse and re-reads of the rows', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const d = new Deltas();
+    for (let round = 0; round < 3; round++) {
+      const want = { minutes: new Map<string, number[]>(), hours: new Map<string, number[]>() };
+      const last = new Map<string, number[]>();
+      const bump = (m: Map<string, number[]>, key: string, type: 0 | 1, count: number) => {
+        const v = m.get(key) ?? [0, 0];
+        v[type] = v[type]! + count;
+        m.set(key, v);
+      };
+      const ads = round === 1 ? 50 : 3000;
+      for (let i = 0; i < 20_000; i++) {
+        const adId = `ad-${rand(ads)}`;
+        const at = MIN_NOW - rand(72) * HOUR - rand(90) * MINUTE + rand(MINUTE);
+        const type = rand(2) as 0 | 1;
+        const count = 1 + rand(5);
+        d.add([type, adId, at, count], MIN_NOW - HOUR);
+        const minute = at - (at % MINUTE);
+        if (minute >= MIN_NOW - HOUR) bump(want.minutes, `${adId} ${minute}`, type, count);
+        bump(want.hours, `${adId} ${at - (at % HOUR)}`, type, count);
+        const l = last.get(adId) ?? [-1, -1];
+        l[type] = Math.max(l[type]!, at);
+        last.set(adId, l);
+      }
+      expect(d.buckets).toBe(want.minutes.size + want.hours.size);
+      const rows = d.rows(MIN_NOW - HOUR);
+      for (let read = 0; read < 2; read++) {
+        const got = (list: Iterable<{ adId: string; start: number; impressions: number; clicks: number }>) =>
+          [...list].map((r) => [`${r.adId} ${r.start}`, [r.impressions, r.clicks]] as const);
+        const sorted = (m: Map<string, number[]>) =>
+          [...m].sort(([a], [b]) => {
+            const [adA, sA] = a.split(' ');
+            const [adB, sB] = b.split(' ');
+            return adA! < adB! ? -1 : adA! > adB! ? 1 : Number(sA) - Number(sB);
+          });
+        expect(got(rows.minutes)).toEqual(sorted(want.minutes));
+        expect(got(rows.hours)).toEqual(sorted(want.hours));
+        expect([...rows.last].map((r) => [r.adId, [r.impression ?? -1, r.click ?? -1]])).toEqual(
+          [...last].sort(([a], [b]) => (a < b ? -1 : 1)),
+        );
+      }
+      d.reset();
+      expect(d.isEmpty).toBe(true);
+      expect(d.buckets).toBe(0);
+      expect(d.of('ad-1')).toBeUndefined();
+    }
+  });
 });

@@ -1,12 +1,13 @@
 /**
  * The replicated TrackingStore: Postgres tables shared by every replica (`migrations/0002_tracking.sql`).
- * Each flush is one transaction: lock this replica's watermark row, one multi-row
- * `INSERT … SELECT … FROM unnest(…) ON CONFLICT … DO UPDATE` per table with rows in key order
- * (so concurrent flushes of several replicas take row locks in one order and never deadlock),
- * then the new watermark. Names are qualified with `schema` when one is given.
+ * Each flush is one transaction: lock this replica's watermark row, multi-row
+ * `INSERT … SELECT … FROM unnest(…) ON CONFLICT … DO UPDATE` statements of up to `CHUNK_ROWS`
+ * rows, table after table, rows in key order (so concurrent flushes of several replicas take row
+ * locks in one order and never deadlock), then the new watermark. Names are qualified with `schema` when one is given.
  */
 import pg from 'pg';
 import type { BucketCounts } from './buckets.js';
+import type { CountRow } from './deltas.js';
 import type { CountBatch, StoredCounts, TrackingStore } from './tracking-store.js';
 import { withStoreErrors } from '../db/postgres-errors.js';
 import { inTransaction } from '../db/postgres-tx.js';
@@ -20,6 +21,22 @@ export interface PostgresTrackingStoreDeps {
 }
 
 type ReadRow = { k: string; a: string | null; b: string | null; c: string | null };
+
+/** Rows per statement of a flush: a few hundred kB of parameters. */
+export const CHUNK_ROWS = 5_000;
+
+/** `rows` in lists of up to `CHUNK_ROWS`, each made when the one before has been used. */
+function* chunked<T>(rows: Iterable<T>): Generator<T[]> {
+  let chunk: T[] = [];
+  for (const r of rows) {
+    chunk.push(r);
+    if (chunk.length === CHUNK_ROWS) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
 
 const num = (v: string | null): number => Number(v);
 const numOrNull = (v: string | null): number | null => (v === null ? null : Number(v));
@@ -36,32 +53,40 @@ export function createPostgresTrackingStore(deps: PostgresTrackingStoreDeps): Tr
     t('tracking_fired'),
   ];
 
-  const sumsInto = (table: string, from: number) =>
+  const sumsInto = (table: string) =>
     `INSERT INTO ${table} AS t (ad_id, start, impressions, clicks)
-       SELECT * FROM unnest($${from}::text[], $${from + 1}::bigint[], $${from + 2}::bigint[], $${from + 3}::bigint[])
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
        ON CONFLICT (ad_id, start) DO UPDATE SET
          impressions = t.impressions + excluded.impressions, clicks = t.clicks + excluded.clicks`;
-  // One statement adds every row of a batch ($1-$4 minutes, $5-$8 hours, $9-$11 last).
-  const addBatch = `WITH m AS (${sumsInto(minutes, 1)}),
-    h AS (${sumsInto(hours, 5)})
-    INSERT INTO ${last} AS t (ad_id, impression_at, click_at)
-      SELECT * FROM unnest($9::text[], $10::bigint[], $11::bigint[])
+  const addMinutes = sumsInto(minutes);
+  const addHours = sumsInto(hours);
+  const addLast = `INSERT INTO ${last} AS t (ad_id, impression_at, click_at)
+      SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
       ON CONFLICT (ad_id) DO UPDATE SET
         impression_at = greatest(t.impression_at, excluded.impression_at),
         click_at = greatest(t.click_at, excluded.click_at)`;
-  const batchValues = (b: CountBatch): unknown[] => [
-    b.minutes.map((r) => r.adId),
-    b.minutes.map((r) => r.start),
-    b.minutes.map((r) => r.impressions),
-    b.minutes.map((r) => r.clicks),
-    b.hours.map((r) => r.adId),
-    b.hours.map((r) => r.start),
-    b.hours.map((r) => r.impressions),
-    b.hours.map((r) => r.clicks),
-    b.last.map((r) => r.adId),
-    b.last.map((r) => r.impression),
-    b.last.map((r) => r.click),
-  ];
+
+  /**
+   * Adds a batch's rows, `CHUNK_ROWS` per statement, table after table (minutes, hours, last),
+   * each in the batch's key order: rows are made as they are sent, and every flush takes row
+   * locks in one order, so concurrent flushes never deadlock.
+   */
+  const addBatch = async (client: pg.PoolClient, b: CountBatch): Promise<void> => {
+    const sums = (rows: readonly CountRow[]) => [
+      rows.map((r) => r.adId),
+      rows.map((r) => r.start),
+      rows.map((r) => r.impressions),
+      rows.map((r) => r.clicks),
+    ];
+    for (const rows of chunked(b.minutes)) await client.query(addMinutes, sums(rows));
+    for (const rows of chunked(b.hours)) await client.query(addHours, sums(rows));
+    for (const rows of chunked(b.last))
+      await client.query(addLast, [
+        rows.map((r) => r.adId),
+        rows.map((r) => r.impression),
+        rows.map((r) => r.click),
+      ]);
+  };
 
   const sql = {
     watermark: `SELECT watermark FROM ${watermarks} WHERE replica_id = $1`,
@@ -84,8 +109,6 @@ export function createPostgresTrackingStore(deps: PostgresTrackingStoreDeps): Tr
     pruneFires: `DELETE FROM ${fired} WHERE keep_until < $1`,
   };
 
-  const isEmpty = (b: CountBatch) => b.minutes.length + b.hours.length + b.last.length === 0;
-
   // An outage is 503 store_unavailable (a keyed request is then safe to retry); a bug stays a 500.
   return withStoreErrors({
     async watermark(replicaId) {
@@ -102,7 +125,7 @@ export function createPostgresTrackingStore(deps: PostgresTrackingStoreDeps): Tr
         if (Number(locked.rows[0]?.watermark ?? 0) >= batch.watermark) return false;
         if (fires.length > 0) fresh = await settleFires(client, fired, fires);
         const sums = withFreshFires(batch, fires, fresh, batch.minutesFrom ?? 0);
-        if (!isEmpty(sums)) await client.query(addBatch, batchValues(sums));
+        await addBatch(client, sums);
         await client.query(sql.setWatermark, [batch.replicaId, batch.watermark]);
         return true;
       });
@@ -125,7 +148,7 @@ export function createPostgresTrackingStore(deps: PostgresTrackingStoreDeps): Tr
           ]);
           return rows[0];
         }
-        if (!isEmpty(batch)) await client.query(addBatch, batchValues(batch));
+        await addBatch(client, batch);
         return undefined;
       }),
 

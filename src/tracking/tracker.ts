@@ -120,14 +120,14 @@ export function createTracker(deps: TrackerDeps) {
     async stats(adId: string): Promise<AdStats> {
       const asOf = deps.now();
       const { minuteFrom, hourFrom } = windowFloors(asOf);
-      const [stored, unflushed] = await aggregator.withUnflushed(() =>
-        store.read(adId, aggregator.replicaId, minuteFrom, hourFrom),
+      const [stored, unflushed] = await aggregator.withUnflushed(
+        () => store.read(adId, aggregator.replicaId, minuteFrom, hourFrom),
+        (d) => d.of(adId),
       );
       const minutes: BucketCounts[] = [...stored.minutes];
       const hours: BucketCounts[] = [...stored.hours];
       let [lastImpression, lastClick] = [stored.last.impression ?? -1, stored.last.click ?? -1];
-      for (const d of unflushed) {
-        const mine = d.of(adId);
+      for (const mine of unflushed) {
         if (!mine) continue;
         minutes.push(...mine.minutes);
         hours.push(...mine.hours);
@@ -151,11 +151,12 @@ export function createTracker(deps: TrackerDeps) {
         const { last } = await tracker.stats(adId);
         if (last.impression === null && last.click === null) throw notFound('ad');
       }
-      const [stored, unflushed] = await aggregator.withUnflushed(() =>
-        store.hours(adId, aggregator.replicaId, floorTo(from, HOUR), end),
+      const [stored, unflushed] = await aggregator.withUnflushed(
+        () => store.hours(adId, aggregator.replicaId, floorTo(from, HOUR), end),
+        (d) => d.of(adId)?.hours ?? [],
       );
       const hours: BucketCounts[] = [...stored.hours];
-      for (const d of unflushed) hours.push(...(d.of(adId)?.hours ?? []));
+      for (const mine of unflushed) hours.push(...mine);
       return { id: adId, by, items: sumIntoPeriods(starts, by, hours) };
     },
   };

@@ -2,11 +2,15 @@ import type { BucketCounts } from './buckets.js';
 import type { CountRow, LastRow } from './deltas.js';
 import type { FireRecord } from './fires.js';
 
-/** Sums to add: minute and hour rows and greatest `at` per type, each sorted by key. */
+/**
+ * Sums to add: minute and hour rows and greatest `at` per type, each sorted by key. Iterables
+ * (read once per attempt, again when a flush is retried): a flush's rows are made while the store
+ * reads them, never held as one list.
+ */
 export interface CountBatch {
-  readonly minutes: readonly CountRow[];
-  readonly hours: readonly CountRow[];
-  readonly last: readonly LastRow[];
+  readonly minutes: Iterable<CountRow>;
+  readonly hours: Iterable<CountRow>;
+  readonly last: Iterable<LastRow>;
 }
 
 /** One replica's deltas up to its spool position `watermark`. */

@@ -20,6 +20,12 @@ export interface TrackingDeps {
   readonly retentionDays: number;
   /** Above this many not-yet-stored bytes, requests are refused with 503 `spool_full`. */
   readonly spoolMaxBytes: number;
+  /**
+   * At most this many not-yet-stored buckets ((ad, minute) and (ad, hour) sums, fires) in memory:
+   * past a quarter of it the deltas are flushed at once, without waiting for the timer; past it,
+   * requests are refused with 503 `spool_full` until a flush has stored them.
+   */
+  readonly maxBuckets: number;
   readonly logger: Pick<Logger, 'warn' | 'info'>;
   readonly onRecorded?: (events: readonly TrackedEvent[], answer: RecordAnswer) => void;
   readonly onFlushed?: (info: { seconds: number; rows: number; at: number }) => void;
@@ -27,6 +33,9 @@ export interface TrackingDeps {
 }
 
 export function createTracking(deps: TrackingDeps) {
+  const early = Math.max(1, Math.floor(deps.maxBuckets / 4));
+  let failing = false;
+  let timer: NodeJS.Timeout | undefined;
   const aggregator = createAggregator({
     store: deps.store,
     spool: deps.spool,
@@ -34,6 +43,11 @@ export function createTracking(deps: TrackingDeps) {
     retentionDays: deps.retentionDays,
     onFlushed: deps.onFlushed,
     onFiresSettled: deps.onFiresSettled,
+    // A backlog arriving faster than the timer's flushes is stored in smaller batches instead of
+    // held; not while the store fails (the timer retries it).
+    onTaken: (buckets) => {
+      if (buckets >= early && !failing) void flush();
+    },
   });
   const tracker = createTracker({
     store: deps.store,
@@ -42,10 +56,8 @@ export function createTracking(deps: TrackingDeps) {
     adExists: deps.adExists,
     onRecorded: deps.onRecorded,
   });
-  let timer: NodeJS.Timeout | undefined;
-  let failing = false;
 
-  const flush = async (): Promise<void> => {
+  async function flush(): Promise<void> {
     try {
       await aggregator.flush();
       if (failing) deps.logger.info('tracking flush recovered');
@@ -55,12 +67,12 @@ export function createTracking(deps: TrackingDeps) {
       if (!failing) deps.logger.warn({ err }, 'tracking flush failed; events stay in the spool');
       failing = true;
     }
-  };
+  }
 
   return {
     tracker,
     aggregator,
-    spoolFull: () => aggregator.spoolBytes() > deps.spoolMaxBytes,
+    spoolFull: () => aggregator.spoolBytes() > deps.spoolMaxBytes || aggregator.buckets() >= deps.maxBuckets,
     /** Seconds a refused client should wait: about one flush. */
     retryAfterSeconds: Math.max(1, Math.ceil(deps.flushIntervalMs / 1000)),
     flush,

@@ -15,7 +15,11 @@ export interface ModeAdapters extends ReplicaAdapters {
  * timers) or replicated (Postgres and Redis, clients made here), plus this process's spool, the
  * first free `spool-<n>.sqlite` of SPOOL_DIR from the worker's own slot on.
  */
-export async function createModeAdapters(config: Config, logger: Logger, workerIndex: number): Promise<ModeAdapters> {
+export async function createModeAdapters(
+  config: Config,
+  logger: Logger,
+  workerIndex: number,
+): Promise<ModeAdapters> {
   const spoolDir = config.SPOOL_DIR ?? join(config.DATA_DIR, 'spool');
   if (config.mode === 'embedded') {
     const adapters = createEmbeddedAdapters(config);

@@ -75,6 +75,7 @@ export type ReplicaConfig = Pick<
   | 'TRUST_PROXY'
   | 'SPOOL_MAX_MB'
   | 'FLUSH_INTERVAL_MS'
+  | 'TRACKING_MAX_BUCKETS'
   | 'STATS_RETENTION_DAYS'
   | 'HEADERS_TIMEOUT_MS'
   | 'REQUEST_TIMEOUT_MS'
@@ -202,6 +203,7 @@ export async function composeReplica(
     flushIntervalMs: config.FLUSH_INTERVAL_MS,
     retentionDays: config.STATS_RETENTION_DAYS,
     spoolMaxBytes: config.SPOOL_MAX_MB * 1024 * 1024,
+    maxBuckets: config.TRACKING_MAX_BUCKETS,
     logger,
     ...createTrackingMetrics(metrics.registry),
     onFiresSettled: fireMetrics.onFiresSettled,

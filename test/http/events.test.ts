@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMemoryRateLimiter } from '../../src/ratelimit/rate-limiter.js';
 import { join } from 'node:path';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createSqliteTrackingStore } from '../../src/tracking/sqlite-tracking-store.js';
+import type { TrackingStore } from '../../src/tracking/tracking-store.js';
 import { startTrackingApp, type TrackingApp } from '../support/tracking-app.js';
 
 const MINUTE = 60_000;
@@ -443,6 +446,59 @@ describe('auth and limits', () => {
       expect(s.impressions['5m']).toBe(100);
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe('TRACKING_MAX_BUCKETS', () => {
+  it('past a quarter of it the deltas are stored at once; past it, 503 spool_full with Retry-After until they are', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adsm-buckets-'));
+    const real = createSqliteTrackingStore({ filename: join(dir, 'tracking.sqlite') });
+    let open = () => {};
+    let gate = Promise.resolve();
+    const flushes: number[] = [];
+    // The store takes each flush only once the gate opens: a flush stays in flight meanwhile.
+    const gated: TrackingStore = {
+      ...real,
+      async flush(batch) {
+        await gate;
+        flushes.push(batch.watermark);
+        return real.flush(batch);
+      },
+    };
+    gate = new Promise((resolve) => (open = resolve));
+    const bounded = await startTrackingApp({ maxBuckets: 40, trackingStore: gated, dir });
+    try {
+      const ids = await Promise.all(Array.from({ length: 10 }, () => bounded.createAd()));
+      const batch = ids.map((adId) => ({ type: 'impression', adId }));
+      // 10 ads × (minute, hour) = 20 buckets: past 40 / 4, a flush starts without the timer.
+      expect((await bounded.post(batch)).status).toBe(202);
+      expect(bounded.tracking.aggregator.buckets()).toBe(20);
+      // 20 more while that flush waits: 40 held, the bound.
+      expect((await bounded.post(batch)).status).toBe(202);
+      expect(bounded.tracking.aggregator.buckets()).toBe(40);
+      const full = await bounded.post(batch);
+      expect(full.status).toBe(503);
+      expect(full.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+      const body = (await full.json()) as ErrorJson & { error: { message: string } };
+      expect(body.error.code).toBe('spool_full');
+      expect(typeof body.error.message).toBe('string');
+      // Refused whole: nothing of it counted.
+      expect(bounded.tracking.aggregator.buckets()).toBe(40);
+      open();
+      await vi.waitFor(() => expect(bounded.tracking.aggregator.buckets()).toBe(0));
+      expect(flushes.length).toBeGreaterThanOrEqual(1);
+      expect((await bounded.post(batch)).status).toBe(202);
+      for (const id of ids) {
+        const s = (await (await bounded.get(`/api/v1/ad/${id}/stats`)).json()) as StatsJson;
+        expect(s.impressions['5m']).toBe(3);
+        expect((await real.read(id, 'x', 0, 0)).hours[0]?.impressions ?? 0).toBeGreaterThanOrEqual(2);
+      }
+    } finally {
+      open();
+      await bounded.close();
+      await real.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

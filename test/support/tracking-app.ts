@@ -21,6 +21,8 @@ export interface TrackingAppOptions {
   /** The events route's budget per client (as EVENTS_RATE_LIMIT would make it). */
   rateLimiter?: RateLimiter;
   spoolMaxBytes?: number;
+  /** TRACKING_MAX_BUCKETS (default the configuration's). */
+  maxBuckets?: number;
   /** Directory of the spool (and the default tracking store); a new temporary one by default. */
   dir?: string;
   clock?: ManualClock;
@@ -57,6 +59,7 @@ export async function startTrackingApp(opts: TrackingAppOptions = {}): Promise<T
       EVENTS_TOKEN: opts.eventsToken,
       EVENTS_RATE_LIMIT: opts.rateLimiter ? 1 : 0,
       SPOOL_MAX_MB: (opts.spoolMaxBytes ?? 256 * 1024 * 1024) / (1024 * 1024),
+      ...(opts.maxBuckets !== undefined && { TRACKING_MAX_BUCKETS: opts.maxBuckets }),
     }),
     adapters,
     { logger: pino({ level: 'silent' }), processMetrics: false },
