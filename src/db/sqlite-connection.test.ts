@@ -44,6 +44,18 @@ describe('sqlite connection', () => {
       db.close();
     }
   });
+
+  it("bounds the page cache when asked (KiB), SQLite's build default otherwise", () => {
+    const bounded = openSqlite(tempFile(), { cacheKiB: 2048 });
+    const plain = openSqlite(tempFile());
+    try {
+      expect(bounded.pragma('cache_size', { simple: true })).toBe(-2048);
+      expect(plain.pragma('cache_size', { simple: true })).toBe(-16000);
+    } finally {
+      bounded.close();
+      plain.close();
+    }
+  });
 });
 
 describe('WalSync', () => {

@@ -26,6 +26,11 @@ export interface SqliteOpenOptions {
    * await a `WalSync` after committing and before acknowledging. Default true (`FULL`).
    */
   readonly syncOnCommit?: boolean;
+  /**
+   * The most its page cache may hold, in KiB (SQLite's default as built here is 16,000 per
+   * connection). Pages a large transaction changes past it are written to the WAL early.
+   */
+  readonly cacheKiB?: number;
 }
 
 export function openSqlite(filename: string, opts: SqliteOpenOptions = {}): BetterSqlite3.Database {
@@ -35,6 +40,7 @@ export function openSqlite(filename: string, opts: SqliteOpenOptions = {}): Bett
   db.pragma('journal_mode = WAL');
   db.pragma(opts.syncOnCommit === false ? 'synchronous = NORMAL' : 'synchronous = FULL');
   db.pragma('busy_timeout = 5000');
+  if (opts.cacheKiB !== undefined) db.pragma(`cache_size = -${Math.max(1, Math.floor(opts.cacheKiB))}`);
   return db;
 }
 

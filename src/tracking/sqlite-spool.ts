@@ -42,7 +42,13 @@ export interface SqliteSpoolDeps {
 export function createSqliteSpool(deps: SqliteSpoolDeps): Spool {
   const { filename } = deps;
   // Commits do not sync; `append` flushes the WAL itself before it resolves.
-  const db = openSqlite(filename, { exclusive: true, setting: 'SPOOL_DIR', syncOnCommit: false });
+  // Appends and deletes at the ends of one table: a small cache does.
+  const db = openSqlite(filename, {
+    exclusive: true,
+    setting: 'SPOOL_DIR',
+    syncOnCommit: false,
+    cacheKiB: 2048,
+  });
   try {
     db.exec(`CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
       CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL) STRICT;`);

@@ -18,11 +18,16 @@ export const SQLITE_TRACKING_MIGRATIONS_DIR = fileURLToPath(
 
 export const trackingFilename = (dataDir: string): string => join(dataDir, 'tracking.sqlite');
 
+/** The tracking file's page cache bound (KiB). */
+export const TRACKING_CACHE_KIB = 8192;
+
 type Row = { k: string; a: number | null; b: number | null; c: number | null };
 
 export function createSqliteTrackingStore(deps: { readonly filename: string }): TrackingStore {
   // The spool drops what a flush stored: the flush must survive power loss too (syncs on commit).
-  const db = openSqlite(deps.filename);
+  // A flush of a catalogue's deltas changes pages all over the sums: past this cache they go to
+  // the WAL early instead of staying in memory until the commit.
+  const db = openSqlite(deps.filename, { cacheKiB: TRACKING_CACHE_KIB });
   migrateSqlite(db, SQLITE_TRACKING_MIGRATIONS_DIR);
 
   const upsert = (table: string) =>

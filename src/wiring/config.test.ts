@@ -142,3 +142,15 @@ describe('tracking URLs', () => {
     expect(refusal({ DRAIN_MS: '600001' })).toMatch(/^invalid configuration: DRAIN_MS /);
   });
 });
+
+describe('memory settings', () => {
+  it('bound tracking buckets (2,000,000) and V8 heap growth (15%) by default, within their ranges', () => {
+    expect(loadConfig({})).toMatchObject({ TRACKING_MAX_BUCKETS: 2_000_000, HEAP_GROWING_PERCENT: 15 });
+    expect(loadConfig({ TRACKING_MAX_BUCKETS: '1000', HEAP_GROWING_PERCENT: '0' })).toMatchObject({
+      TRACKING_MAX_BUCKETS: 1000,
+      HEAP_GROWING_PERCENT: 0,
+    });
+    expect(refusal({ TRACKING_MAX_BUCKETS: '999' })).toContain('TRACKING_MAX_BUCKETS');
+    expect(refusal({ HEAP_GROWING_PERCENT: '301' })).toContain('HEAP_GROWING_PERCENT');
+  });
+});
