@@ -1,3 +1,4 @@
+import { commitOne } from '../store/store.contract.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createTargetingIndex } from '../index/targeting-index.js';
@@ -74,7 +75,7 @@ function makeLog(cmds: GenCommand[]): Entry[] {
 
 async function replicaFed(log: Entry[], deliveries: Entry[][]): Promise<string> {
   const store = createMemoryStore();
-  for (const e of log) await store.commit({ afterSeq: e.seq - 1 }, () => e);
+  for (const e of log) await commitOne(store, { afterSeq: e.seq - 1 }, () => e);
   const replica = new Replica({ store, log: createMemoryLog(), createIndex: createTargetingIndex });
   for (const batch of deliveries) replica.receive(batch);
   await replica.fill();

@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { createManualClock } from '../clock/clock.js';
 import { AppError } from '../model/errors.js';
 import { createMemoryStore } from '../store/memory-store.js';
-import { commitOne, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 
 let t: TestApp | undefined;
 afterEach(async () => {
@@ -24,7 +24,7 @@ function instrumentedStore() {
       if (fail && entries.length > 0) throw new Error('connection lost during COMMIT');
       return entries;
     });
-  const store: Store = { ...inner, commitBatch, commit: commitOne(commitBatch) };
+  const store: Store = { ...inner, commitBatch };
   return { store, batches, failCommits: (on: boolean) => void (fail = on) };
 }
 
@@ -71,7 +71,11 @@ describe('group commit', () => {
     t = await createTestApp({ store });
     const { service } = t;
     const first = await service.create(makeInput({ title: 'kept' }));
-    const before = { stats: service.stats(), page: service.query({}, 0, 100), one: await service.get(first.ad.id) };
+    const before = {
+      stats: service.stats(),
+      page: service.query({}, 0, 100),
+      one: await service.get(first.ad.id),
+    };
 
     failCommits(true);
     const results = await Promise.allSettled([

@@ -1,3 +1,4 @@
+import { commitOne } from '../store/store.contract.js';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLocalLock } from '../lock/local-lock.js';
@@ -22,7 +23,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function commit(store: MemoryStore, n: number): Promise<Entry[]> {
   const out: Entry[] = [];
   for (let i = 0; i < n; i++) {
-    const e = await store.commit({ afterSeq: 0 }, ({ head }) => ({
+    const e = await commitOne(store, { afterSeq: 0 }, ({ head }) => ({
       type: 'delete',
       seq: head + 1,
       at: 1_700_000_000_000 + head,

@@ -1,3 +1,4 @@
+import { commitOne } from '../store/store.contract.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTargetingIndex } from '../index/targeting-index.js';
 import { createMemoryLog } from '../log/memory-log.js';
@@ -9,7 +10,7 @@ import { Replica } from './replica.js';
 
 /** Commits a create straight into the store, as another replica would (nothing is published). */
 async function commitCreate(store: Store, at: number): Promise<Entry> {
-  const entry = await store.commit({ afterSeq: 0 }, (ctx) => ({
+  const entry = await commitOne(store, { afterSeq: 0 }, (ctx) => ({
     type: 'create',
     at,
     ad: makeAd(),

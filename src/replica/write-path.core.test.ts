@@ -1,3 +1,4 @@
+import { commitOne } from '../store/store.contract.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createManualClock } from '../clock/clock.js';
 import { createTargetingIndex } from '../index/targeting-index.js';
@@ -43,7 +44,7 @@ async function writePath(over: Partial<WritePathDeps> = {}, wrap: (store: Store)
 
 /** Commits an entry straight into the store, as another replica would. */
 const commitElsewhere = (store: Store, draft: EntryDraft) =>
-  store.commit({ afterSeq: 0 }, (ctx) => ({ ...draft, seq: ctx.head + 1 }));
+  commitOne(store, { afterSeq: 0 }, (ctx) => ({ ...draft, seq: ctx.head + 1 }));
 
 describe('write path over in-memory adapters', () => {
   it('commits, applies locally, publishes, then runs the hooks in that order', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../store/memory-store.js';
-import { commitOne, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { adBody, expectError, setup, type Client } from '../../test/http/helpers.js';
 
 /**
@@ -16,7 +16,7 @@ function storeFailingCommits(): { store: Store; failCommits: (on: boolean) => vo
       if (fail && entries.length > 0) throw new Error('connection lost during COMMIT');
       return entries;
     });
-  const store: Store = { ...inner, commitBatch, commit: commitOne(commitBatch) };
+  const store: Store = { ...inner, commitBatch };
   return { store, failCommits: (on) => void (fail = on) };
 }
 

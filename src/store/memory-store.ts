@@ -7,13 +7,7 @@ import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { textOf } from './snapshot-parts.js';
-import {
-  IDEMPOTENCY_KEY_TTL_MS,
-  checkNextSeqs,
-  commitOne,
-  type Store,
-  type StoredSnapshot,
-} from './store.js';
+import { IDEMPOTENCY_KEY_TTL_MS, checkNextSeqs, type Store, type StoredSnapshot } from './store.js';
 
 interface AdRow {
   readonly ad: string;
@@ -85,7 +79,6 @@ export function createMemoryStore(deps: { readonly clock?: Clock } = {}): Memory
 
   return {
     commitBatch,
-    commit: commitOne(commitBatch),
     readLog: (afterSeq, limit) => call(() => readLog(afterSeq, limit)),
     headSeq: () => call(() => log.length),
     getAd: (id) =>

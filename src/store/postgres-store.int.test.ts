@@ -7,8 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateEntry, Entry, EntryDraft } from '../statemachine/entries.js';
 import { migratePostgres } from '../db/postgres-migrate.js';
 import { createPostgresStore } from './postgres-store.js';
-import { append, checkKeyPruning, storeContract, testAd } from './store.contract.js';
-import type { CommitContext, Store } from './store.js';
+import {
+  append,
+  checkKeyPruning,
+  commitOne,
+  storeContract,
+  testAd,
+  type CommitContext,
+} from './store.contract.js';
+import type { Store } from './store.js';
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Every schema this file creates starts with it; all are dropped in afterAll. */
@@ -181,7 +188,7 @@ describe('postgres store', () => {
 
     const seen: CommitContext[] = [];
     const commits = replicas.map((store, i) =>
-      store.commit({ afterSeq: 0, adId: `r${i}` }, (ctx) => {
+      commitOne(store, { afterSeq: 0, adId: `r${i}` }, (ctx) => {
         seen.push(ctx);
         return create(`r${i}`, ctx.head + 1);
       }),
@@ -204,7 +211,7 @@ describe('postgres store', () => {
     const other = create('other', 1);
 
     const seen: CommitContext[] = [];
-    const commit = store.commit({ afterSeq: 0, adId: 'other' }, (ctx) => void seen.push(ctx));
+    const commit = commitOne(store, { afterSeq: 0, adId: 'other' }, (ctx) => void seen.push(ctx));
     await lockWaiters(schema, 1);
     await release(async (c) => {
       await c.query(`INSERT INTO ${q(schema)}.log (seq, entry, at) VALUES (1, $1, $2)`, [
@@ -231,7 +238,7 @@ describe('postgres store', () => {
     const boom = new Error('boom');
     for (let i = 0; i < 3; i++) {
       await expect(
-        store.commit({ afterSeq: 1 }, () => {
+        commitOne(store, { afterSeq: 1 }, () => {
           throw boom;
         }),
       ).rejects.toBe(boom);
@@ -273,7 +280,7 @@ describe('postgres store', () => {
       ad,
       idempotency: { key: 'k', fingerprint: 'f' },
     };
-    expect(await store.commit({ afterSeq: max - 1, adId: 'a' }, () => entry)).toBe(entry);
+    expect(await commitOne(store, { afterSeq: max - 1, adId: 'a' }, () => entry)).toBe(entry);
 
     expect(await store.headSeq()).toBe(max);
     expect(await store.readLog(max - 1, 10)).toEqual([entry]);
@@ -283,7 +290,7 @@ describe('postgres store', () => {
     expect(await scalar(`SELECT data::text AS v FROM ${q(schema)}.ads`)).toBe(JSON.stringify(ad));
 
     let tail: readonly Entry[] = [];
-    await store.commit({ afterSeq: max - 1 }, (ctx) => void (tail = ctx.tail));
+    await commitOne(store, { afterSeq: max - 1 }, (ctx) => void (tail = ctx.tail));
     expect(tail).toEqual([entry]);
 
     await store.saveSnapshot({ seq: max, data: 'state' }, 1);

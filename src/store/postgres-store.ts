@@ -13,13 +13,7 @@ import { withStoreErrors } from '../db/postgres-errors.js';
 import { openBatchSql, writeBatchSql } from './postgres-batch.js';
 import { inOwnTransaction, inTransaction } from '../db/postgres-tx.js';
 import { partsOf } from './snapshot-parts.js';
-import {
-  IDEMPOTENCY_KEY_TTL_MS,
-  checkNextSeqs,
-  commitOne,
-  type Store,
-  type StoredSnapshot,
-} from './store.js';
+import { IDEMPOTENCY_KEY_TTL_MS, checkNextSeqs, type Store, type StoredSnapshot } from './store.js';
 
 export interface PostgresStoreDeps {
   /** Borrowed: `close()` leaves it open. */
@@ -142,7 +136,6 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
 
   return withStoreErrors({
     commitBatch,
-    commit: commitOne(commitBatch),
     readLog: async (afterSeq, limit) => {
       if (limit <= 0) return [];
       const { rows } = await pool.query<{ entry: Entry }>(sql.logAfter, [afterSeq, limit]);

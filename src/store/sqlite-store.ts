@@ -16,7 +16,6 @@ import { nextTurn, partsOf } from './snapshot-parts.js';
 import {
   IDEMPOTENCY_KEY_TTL_MS,
   checkNextSeqs,
-  commitOne,
   type BatchContext,
   type BatchRequest,
   type SnapshotToSave,
@@ -191,7 +190,6 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
 
   return {
     commitBatch,
-    commit: commitOne(commitBatch),
     readLog: (afterSeq, limit) =>
       call(() => (limit > 0 ? parseEntries(sql.logAfter.all(afterSeq, limit)) : [])),
     headSeq: () => call(() => sql.head.get()?.head ?? 0),

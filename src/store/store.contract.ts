@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Ad } from '../model/ad.js';
 import type { Entry, EntryDraft } from '../statemachine/entries.js';
-import { IDEMPOTENCY_KEY_TTL_MS, type CommitContext, type Store } from './store.js';
+import { IDEMPOTENCY_KEY_TTL_MS, type BatchContext, type Store } from './store.js';
 
 /** What an adapter's test file provides for each test: a store on fresh, empty storage. */
 export interface StoreHarness {
@@ -40,10 +40,35 @@ export function testAd(id: string, overrides: Partial<Ad> = {}): Ad {
 
 const withSeq = (draft: EntryDraft, seq: number): Entry => ({ ...draft, seq });
 
+/** What `commitOne` hands to `prepare`: a batch's context with the one ad's stored row. */
+export interface CommitContext extends Omit<BatchContext, 'stored'> {
+  readonly stored: Ad | undefined;
+}
+
+/**
+ * `commitBatch` of at most one entry about at most one ad (`adId`), for tests: resolves with the
+ * entry committed, or `undefined` when `prepare` returned none. Same guarantees.
+ */
+export async function commitOne(
+  store: Pick<Store, 'commitBatch'>,
+  request: { readonly afterSeq: number; readonly adId?: string | undefined },
+  prepare: (ctx: CommitContext) => Entry | undefined,
+): Promise<Entry | undefined> {
+  const { adId } = request;
+  const entries = await store.commitBatch(
+    { afterSeq: request.afterSeq, adIds: adId === undefined ? [] : [adId] },
+    (ctx) => {
+      const entry = prepare({ ...ctx, stored: adId === undefined ? undefined : ctx.stored.get(adId) });
+      return entry ? [entry] : [];
+    },
+  );
+  return entries[0];
+}
+
 /** Commits `draft` at the next `seq`, the way the write path does. */
 export function append(store: Store, draft: EntryDraft, afterSeq = 0): Promise<Entry | undefined> {
   const adId = 'ad' in draft ? draft.ad.id : draft.id;
-  return store.commit({ afterSeq, adId }, (ctx) => withSeq(draft, ctx.head + 1));
+  return commitOne(store, { afterSeq, adId }, (ctx) => withSeq(draft, ctx.head + 1));
 }
 
 const create = (ad: Ad, at = T0): EntryDraft => ({ type: 'create', at, ad });
@@ -107,9 +132,9 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       await append(store, { type: 'update', at: T0 + 1, ad: updated });
 
       const seen: CommitContext[] = [];
-      await store.commit({ afterSeq: 1, adId: 'a' }, (ctx) => void seen.push(ctx));
-      await store.commit({ afterSeq: 3, adId: 'zz' }, (ctx) => void seen.push(ctx));
-      await store.commit({ afterSeq: 0 }, (ctx) => void seen.push(ctx));
+      await commitOne(store, { afterSeq: 1, adId: 'a' }, (ctx) => void seen.push(ctx));
+      await commitOne(store, { afterSeq: 3, adId: 'zz' }, (ctx) => void seen.push(ctx));
+      await commitOne(store, { afterSeq: 0 }, (ctx) => void seen.push(ctx));
       expect(seen.map((c) => c.head)).toEqual([3, 3, 3]);
       expect(seen.map((c) => seqs(c.tail))).toEqual([[2, 3], [], [1, 2, 3]]);
       expect(seen[0]?.tail[1]).toEqual({ type: 'update', seq: 3, at: T0 + 1, ad: updated });
@@ -121,7 +146,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       await append(store, create(ad));
       await append(store, { type: 'expire', at: T0 + 1, id: 'a', version: 1 });
       let stored: Ad | undefined;
-      await store.commit({ afterSeq: 2, adId: 'a' }, (ctx) => void (stored = ctx.stored));
+      await commitOne(store, { afterSeq: 2, adId: 'a' }, (ctx) => void (stored = ctx.stored));
       expect(stored).toEqual(ad);
     });
 
@@ -156,7 +181,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         seen.push(ctx.now);
         return [];
       });
-      await store.commit({ afterSeq: 0 }, (ctx) => void seen.push(ctx.now));
+      await commitOne(store, { afterSeq: 0 }, (ctx) => void seen.push(ctx.now));
       for (const now of seen) expect(Math.abs(now - before)).toBeLessThan(60_000);
       expect(seen[1]).toBeGreaterThanOrEqual(seen[0]!);
     });
@@ -166,7 +191,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       await append(store, create(ad));
       const boom = new Error('boom');
       await expect(
-        store.commit({ afterSeq: 1, adId: 'a' }, () => {
+        commitOne(store, { afterSeq: 1, adId: 'a' }, () => {
           throw boom;
         }),
       ).rejects.toBe(boom);
@@ -177,7 +202,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
     it('writes nothing when prepare returns undefined', async () => {
       const ad = testAd('a');
       await append(store, create(ad));
-      expect(await store.commit({ afterSeq: 1, adId: 'a' }, () => undefined)).toBeUndefined();
+      expect(await commitOne(store, { afterSeq: 1, adId: 'a' }, () => undefined)).toBeUndefined();
       await expectUnchanged(1, ad);
     });
 
@@ -186,7 +211,9 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       await append(store, create(ad));
       const update: EntryDraft = { type: 'update', at: T0, ad: testAd('a', { version: 2 }) };
       for (const seq of [0, 1, 3, 10]) {
-        await expect(store.commit({ afterSeq: 1, adId: 'a' }, () => withSeq(update, seq))).rejects.toThrow();
+        await expect(
+          commitOne(store, { afterSeq: 1, adId: 'a' }, () => withSeq(update, seq)),
+        ).rejects.toThrow();
       }
       await expectUnchanged(1, ad);
     });
@@ -312,7 +339,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       const n = 50;
       const entries = await Promise.all(
         range(1, n).map((i) =>
-          store.commit({ afterSeq: 0, adId: `a${i}` }, (ctx) => {
+          commitOne(store, { afterSeq: 0, adId: `a${i}` }, (ctx) => {
             expect(seqs(ctx.tail)).toEqual(range(1, ctx.head));
             return withSeq(create(testAd(`a${i}`)), ctx.head + 1);
           }),

@@ -25,16 +25,6 @@ export interface BatchContext {
   readonly now: number;
 }
 
-/** What `Store.commit` (the one-entry form) hands to `prepare`. */
-export interface CommitContext {
-  readonly head: number;
-  readonly tail: readonly Entry[];
-  /** The stored row of the ad named in the commit request (also expired ones), if any. */
-  readonly stored: Ad | undefined;
-  /** See `BatchContext.now`. */
-  readonly now: number;
-}
-
 export interface BatchRequest {
   /** The caller's last applied `seq`: the tail starts after it. */
   readonly afterSeq: number;
@@ -75,15 +65,6 @@ export interface Store {
     prepare: (ctx: BatchContext) => readonly Entry[],
   ): Promise<readonly Entry[]>;
 
-  /**
-   * `commitBatch` of at most one entry, about at most one ad (`adId`): resolves with the entry
-   * committed, or `undefined` when `prepare` returned none. Same guarantees.
-   */
-  commit(
-    request: { readonly afterSeq: number; readonly adId?: string | undefined },
-    prepare: (ctx: CommitContext) => Entry | undefined,
-  ): Promise<Entry | undefined>;
-
   /** Committed entries with `seq > afterSeq`, ascending, at most `limit`. */
   readLog(afterSeq: number, limit: number): Promise<Entry[]>;
 
@@ -122,21 +103,6 @@ export interface Store {
 
   /** Releases what the adapter owns (never a borrowed client). */
   close(): Promise<void>;
-}
-
-/** The one-entry `commit` of a store, built on its `commitBatch`. */
-export function commitOne(commitBatch: Store['commitBatch']): Store['commit'] {
-  return async (request, prepare) => {
-    const { adId } = request;
-    const entries = await commitBatch(
-      { afterSeq: request.afterSeq, adIds: adId === undefined ? [] : [adId] },
-      (ctx) => {
-        const entry = prepare({ ...ctx, stored: adId === undefined ? undefined : ctx.stored.get(adId) });
-        return entry ? [entry] : [];
-      },
-    );
-    return entries[0];
-  };
 }
 
 /** Checks that `entries` take the seqs right after `head`, in order. */
