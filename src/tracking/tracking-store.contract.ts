@@ -161,5 +161,24 @@ export function trackingStoreContract(
       const read = await store.read(`bulk-${name}-61`, 'r6', 0, 0);
       expect(read.minutes).toEqual([{ start: T + MINUTE, impressions: 1, clicks: 0 }]);
     });
+
+    it('reads rows given as iterables to their end, across statements, and again on a second flush', async () => {
+      const d = new Deltas();
+      const n = 12_001;
+      for (let i = 0; i < n; i++) d.add([i % 2 === 0 ? 0 : 1, `lazy-${name}-${i}`, T + (i % 3) * HOUR, 2]);
+      const rows = d.rows(0);
+      expect(await store.flush({ replicaId: 'r7', watermark: 1, ...rows })).toBe(true);
+      expect(await store.flush({ replicaId: 'r7', watermark: 2, ...rows })).toBe(true);
+      for (const i of [0, 4_999, 5_000, 5_001, 10_000, 12_000]) {
+        const read = await store.read(`lazy-${name}-${i}`, 'r7', 0, 0);
+        const start = T + (i % 3) * HOUR;
+        const sums = i % 2 === 0 ? { impressions: 4, clicks: 0 } : { impressions: 0, clicks: 4 };
+        expect(read.hours, String(i)).toEqual([{ start, ...sums }]);
+        expect(read.minutes, String(i)).toEqual([{ start, ...sums }]);
+        expect(read.last, String(i)).toEqual(
+          i % 2 === 0 ? { impression: start, click: null } : { impression: null, click: start },
+        );
+      }
+    });
   });
 }
