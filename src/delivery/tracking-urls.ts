@@ -132,6 +132,17 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
   // Next n per hour; an hour seen again after the clock stepped back continues where it was.
   const counters = new Map<number, number>();
 
+  // The ads of one decision share its time, so its expiry is formatted once.
+  let lastNow = NaN;
+  let lastExpiresAt = '';
+  const expiresAtOf = (now: number): string => {
+    if (now !== lastNow) {
+      lastExpiresAt = new Date(now + ttlSeconds * 1000).toISOString();
+      lastNow = now;
+    }
+    return lastExpiresAt;
+  };
+
   /** Both tokens of one decision: its bytes signed once, each URL with its half of the MAC. */
   const sign = (flags: number, hour: number, n: number, offset: number, ad: Buffer): [string, string] => {
     const size = HEADER + ad.length;
@@ -173,7 +184,7 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
         decisionId: decisionIdOf(signer, hour, n),
         impressionUrl: TRACKING_PATH + impression,
         clickUrl: TRACKING_PATH + click,
-        expiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
+        expiresAt: expiresAtOf(now),
       };
     },
 
