@@ -11,7 +11,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createTrackingUrls } from '../src/delivery/tracking-urls.js';
+import type { createTrackingUrls } from '../src/delivery/tracking-urls.js';
+import { ROOT } from '../test/e2e/process.js';
 import { startRaw, wrkRun, type WrkRun } from './load.js';
 import { createStore } from './reads.js';
 import type { Options } from './run.js';
@@ -21,9 +22,14 @@ const SECRET = 'bench-tracking-secret-0123456789-abcdef';
 const THREADS = 2;
 const CONNECTIONS = 64;
 
-/** A request list (bench/wrk.lua) of `count` fresh tracking URLs, alternately impression and click. */
-function freshPaths(file: string, ads: readonly string[], count: number, signer: number): void {
-  const urls = createTrackingUrls({ secret: SECRET, signer, ttlSeconds: 86_400 });
+type Signer = typeof createTrackingUrls;
+
+/**
+ * A request list (bench/wrk.lua) of `count` fresh tracking URLs, alternately impression and
+ * click, signed by `sign` (the build's own code: another build may sign another way).
+ */
+function freshPaths(sign: Signer, file: string, ads: readonly string[], count: number, signer: number): void {
+  const urls = sign({ secret: SECRET, signer, ttlSeconds: 86_400 });
   const lines: string[] = [];
   for (let i = 0; lines.length < count; i++) {
     const d = urls.issue(ads[i % ads.length]!, Date.now());
@@ -68,14 +74,18 @@ interface Subject {
   readonly url: string;
   stop(): Promise<unknown>;
   readonly ads: string[];
+  readonly sign: Signer;
   readonly runs: WrkRun[];
   answered: number;
 }
 
 export async function firesScenario(o: Options, baselineDist?: string) {
   const env = { TRACKING_SECRET: SECRET, FLUSH_INTERVAL_MS: '1000' };
-  const builds = [{ label: 'adsm', script: undefined as string | undefined }];
-  if (baselineDist) builds.push({ label: 'baseline', script: join(resolve(baselineDist), 'main.js') });
+  const builds = [{ label: 'adsm', dist: join(ROOT, 'dist'), script: undefined as string | undefined }];
+  if (baselineDist) {
+    const dist = resolve(baselineDist);
+    builds.push({ label: 'baseline', dist, script: join(dist, 'main.js') });
+  }
   const subjects: Subject[] = [];
   const raw = await startRaw('raw-fires-server.js');
   const dir = mkdtempSync(join(tmpdir(), 'adsm-bench-fires-'));
@@ -89,6 +99,8 @@ export async function firesScenario(o: Options, baselineDist?: string) {
         url: server.url,
         stop: () => server.stop('SIGTERM'),
         ads: await createAds(server.url),
+        sign: ((await import(join(b.dist, 'delivery', 'tracking-urls.js'))) as { createTrackingUrls: Signer })
+          .createTrackingUrls,
         runs: [],
         answered: 0,
       });
@@ -97,8 +109,8 @@ export async function firesScenario(o: Options, baselineDist?: string) {
     const perRun = 50_000 * Math.max(o.durationS, o.warmupS);
     let signer = 1;
     const file = join(dir, 'paths.txt');
-    const run = async (url: string, ads: readonly string[], seconds: number) => {
-      freshPaths(file, ads, perRun, signer++);
+    const run = async (url: string, ads: readonly string[], sign: Signer, seconds: number) => {
+      freshPaths(sign, file, ads, perRun, signer++);
       const args = [file, 'stride', String(THREADS)];
       return wrkRun({
         url,
@@ -112,17 +124,17 @@ export async function firesScenario(o: Options, baselineDist?: string) {
     let wrapped = false;
     for (const s of subjects) {
       if (o.warmupS <= 0) continue;
-      const w = await run(s.url, s.ads, o.warmupS);
+      const w = await run(s.url, s.ads, s.sign, o.warmupS);
       s.answered += Math.round(w.rps * o.warmupS) - w.non2xx;
     }
     const rawRuns: WrkRun[] = [];
     for (let round = 1; round <= o.rounds; round++) {
       await waitQuiet(o.quietBelow, o.quietWaitS);
-      const r = await run(raw.url, subjects[0]!.ads, o.durationS);
+      const r = await run(raw.url, subjects[0]!.ads, subjects[0]!.sign, o.durationS);
       rawRuns.push(r);
       let line = `  round ${round}/${o.rounds}: raw ${r.rps} req/s p99 ${r.p99} ms`;
       for (const s of subjects) {
-        const a = await run(s.url, s.ads, o.durationS);
+        const a = await run(s.url, s.ads, s.sign, o.durationS);
         const sent = Math.round(a.rps * o.durationS);
         wrapped ||= sent > perRun;
         s.answered += sent - a.non2xx;
@@ -177,7 +189,16 @@ export async function firesScenario(o: Options, baselineDist?: string) {
       console.log(
         `  count check (${r.subject}): ${r.stored} impressions and clicks stored, ~${r.answered} fires answered 204 (wrk's counts)${wrapped ? '; a run went through its list: some fires were repeats' : ', every one a first fire'}`,
       );
-    return { rows, runs: Object.fromEntries(subjects.map((s) => [s.label, s.runs])), rawRuns, wrapped };
+    // Every fire answered 204 and every one counted once (the warm-up's too).
+    const failed = rows.some((r) => r.errors > 0 || Math.abs(r.stored - r.answered) > 0.05 * r.answered);
+    if (failed) console.log('  FAILED: errors under load, or stored counts far from the fires answered');
+    return {
+      rows,
+      runs: Object.fromEntries(subjects.map((s) => [s.label, s.runs])),
+      rawRuns,
+      wrapped,
+      failed,
+    };
   } finally {
     raw.stop();
     for (const s of subjects) {

@@ -98,6 +98,64 @@ describe('WalSync', () => {
     expect(calls).toBe(2);
   });
 
+  it('inline: flushes at once on the event loop; once flushes are slow on average, on the pool for a second', async () => {
+    let inlineCalls = 0;
+    let slow = false;
+    const { datasync, gates } = gatedFlush();
+    const sync = createWalSync('unused', datasync, {
+      slowMs: 1,
+      flush: () => {
+        inlineCalls++;
+        const until = performance.now() + (slow ? 20 : 0);
+        while (performance.now() < until);
+      },
+    });
+    await sync();
+    await sync();
+    expect(inlineCalls).toBe(2);
+    expect(gates).toHaveLength(0);
+    // 20 ms once: the average of the last ~10 passes 1 ms.
+    slow = true;
+    await sync();
+    expect(inlineCalls).toBe(3);
+    // The next second's syncs go to the pool and share its flushes as before.
+    const a = sync();
+    const b = sync();
+    expect(inlineCalls).toBe(3);
+    expect(gates).toHaveLength(1);
+    gates[0]!();
+    await a;
+    // While a pool flush runs, no inline flush jumps ahead of it: b waits for the next one.
+    expect(gates).toHaveLength(2);
+    gates[1]!();
+    await b;
+    expect(inlineCalls).toBe(3);
+  });
+
+  it('inline: a failed flush fails its caller', async () => {
+    const sync = createWalSync('unused', undefined, {
+      slowMs: 5,
+      flush: () => {
+        throw new Error('EIO');
+      },
+    });
+    await expect(sync()).rejects.toThrow('EIO');
+  });
+
+  it('inline: flushes the real WAL file of a database, and copes with none yet', async () => {
+    const file = tempFile();
+    const db = openSqlite(file, { syncOnCommit: false });
+    const sync = createWalSync(file, undefined, { slowMs: 1_000 });
+    try {
+      await expect(sync()).resolves.toBeUndefined();
+      db.exec('CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)');
+      await expect(sync()).resolves.toBeUndefined();
+    } finally {
+      await sync.close();
+      db.close();
+    }
+  });
+
   it('flushes the real WAL file of a database, and copes with none yet', async () => {
     const file = tempFile();
     const db = openSqlite(file, { syncOnCommit: false });

@@ -8,7 +8,7 @@
  * sync runs on libuv's thread pool instead of blocking the event loop for the length of a disk
  * flush on every commit.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -79,8 +79,40 @@ export interface WalSync {
 /** The WAL file of a database in WAL mode: commits append to it, checkpoints copy it back. */
 export const walFilename = (filename: string): string => `${filename}-wal`;
 
-export function createWalSync(filename: string, datasync?: Datasync): WalSync {
+/**
+ * Flushing on the event loop: while flushes are fast, a sync that no running flush holds up
+ * flushes at once, synchronously, instead of on the thread pool. On a machine whose cores are
+ * busy, a flush on the pool costs two waits for a core (to the pool thread and back), each
+ * longer than a fast flush itself; group commit keeps it to one flush per group. When the
+ * flushes' moving average (the last ~10) passes `slowMs`, the syncs of the next second go to
+ * the pool, then one inline flush tries again: a slow disk stalls the event loop about once a
+ * second, and a rare slow flush among fast ones does not send them all to the pool.
+ */
+export interface InlineFlush {
+  /** The moving average of inline flushes (ms) past which syncs go to the pool for a second. */
+  readonly slowMs: number;
+  /** The synchronous flush (default: `fdatasync` of the WAL file, opened once and kept). */
+  readonly flush?: () => void;
+}
+
+const POOL_AFTER_SLOW_MS = 1_000;
+
+export function createWalSync(filename: string, datasync?: Datasync, inline?: InlineFlush): WalSync {
   let handle: FileHandle | undefined;
+  let fd: number | undefined;
+  const flushNow =
+    inline?.flush ??
+    (() => {
+      try {
+        fd ??= openSync(walFilename(filename), 'r+');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      fdatasyncSync(fd);
+    });
+  let poolUntil = 0;
+  let averageMs = 0;
   const flush: Datasync =
     datasync ??
     (async () => {
@@ -100,6 +132,21 @@ export function createWalSync(filename: string, datasync?: Datasync): WalSync {
       running = undefined;
     }));
   const sync = (): Promise<void> => {
+    if (inline && running === undefined && Date.now() >= poolUntil) {
+      const started = performance.now();
+      try {
+        flushNow();
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      averageMs += (performance.now() - started - averageMs) / 10;
+      if (averageMs > inline.slowMs) {
+        poolUntil = Date.now() + POOL_AFTER_SLOW_MS;
+        // At the bar: the flush that tries again decides, one slow one goes back to the pool.
+        averageMs = inline.slowMs;
+      }
+      return Promise.resolve();
+    }
     if (running === undefined) return start();
     next ??= running.then(
       () => {
@@ -118,6 +165,8 @@ export function createWalSync(filename: string, datasync?: Datasync): WalSync {
       await running?.catch(() => undefined);
       await handle?.close();
       handle = undefined;
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
     },
   });
 }

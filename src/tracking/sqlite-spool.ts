@@ -1,7 +1,7 @@
 /**
  * The spool as a SQLite file (`SPOOL_DIR/spool-<n>.sqlite`, one per worker process), in WAL mode:
- * an append resolves once the WAL holding it is flushed, off the event loop, one flush shared by
- * the appends that wait together (`WalSync`). `entries.seq` is AUTOINCREMENT so
+ * an append resolves once the WAL holding it is flushed, one flush shared by the appends that
+ * wait together (`WalSync`; on the event loop while flushes are fast, see `InlineFlush`). `entries.seq` is AUTOINCREMENT so
  * a position is never reused, even after every row was released. The file is held with
  * EXCLUSIVE locking: a second process cannot use the same spool.
  */
@@ -35,9 +35,16 @@ export function openSpoolIn(dir: string, first = 0): Spool {
 
 export interface SqliteSpoolDeps {
   readonly filename: string;
-  /** Flushes the WAL to disk (default: `fdatasync` of the WAL file); tests observe it. */
+  /**
+   * Flushes the WAL to disk on the thread pool; tests observe it. Default: `fdatasync` of the
+   * WAL file, on the event loop while flushes average under `SPOOL_INLINE_FLUSH_MS` (`InlineFlush`),
+   * else on the pool.
+   */
   readonly datasync?: Datasync;
 }
+
+/** Spool flushes slower than this on average go to the thread pool for a second (see `InlineFlush`). */
+export const SPOOL_INLINE_FLUSH_MS = 5;
 
 export function createSqliteSpool(deps: SqliteSpoolDeps): Spool {
   const { filename } = deps;
@@ -57,7 +64,11 @@ export function createSqliteSpool(deps: SqliteSpoolDeps): Spool {
     db.close();
     throw err;
   }
-  const walSync = createWalSync(filename, deps.datasync);
+  const walSync = createWalSync(
+    filename,
+    deps.datasync,
+    deps.datasync === undefined ? { slowMs: SPOOL_INLINE_FLUSH_MS } : undefined,
+  );
   const id = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE name = 'id'").get()!.value;
 
   const insert = db.prepare<[string]>('INSERT INTO entries (data) VALUES (?)');
