@@ -25,7 +25,8 @@ import {
   nextUtcDay,
   utcDayOf,
 } from './budget.js';
-import type { BudgetStore, ServedDelta } from './budget-store.js';
+import type { BudgetStore } from './budget-store.js';
+import { createServedCounts } from './served-counts.js';
 
 export const DEFAULT_MAX_BLOCK = 100;
 export const SERVED_FLUSH_MS = 1000;
@@ -35,6 +36,8 @@ export const COMPLETE_AFTER_MS = 30_000;
 const RETRY_AFTER_FAILURE_MS = 1000;
 /** Shortest wait between two empty grants of one ad. */
 const MIN_RETRY_MS = 20;
+/** An ad no decision asked for this long is forgotten (what is left of its block given back). */
+export const FORGET_AFTER_MS = 600_000;
 
 export interface ReservationHooks {
   /** A grant answered: how many serves it asked for and got, or that it failed. */
@@ -73,6 +76,8 @@ interface Held {
   lastGot: number;
   /** When the lifetime goal was first seen wholly granted. */
   grantedOutSince?: number | undefined;
+  /** The last time a decision asked for a serve of the ad. */
+  usedAt: number;
 }
 
 export interface Reservations {
@@ -109,13 +114,10 @@ export function createReservations(deps: ReservationsDeps): Reservations {
   const completeAfterMs = deps.completeAfterMs ?? COMPLETE_AFTER_MS;
   const report = (what: string) => (err: unknown) => deps.onError?.(err, what);
   const blocks = new Map<string, Held>();
-  /** adId → period → served not yet stored. */
-  let pending = new Map<string, Map<string, number>>();
   /** adId → lifetime goal and version, for ads whose served count decides completion. */
   const lifeGoals = new Map<string, { goal: number; version: number }>();
   /** `${adId}:${version}` already told. */
   const told = new Set<string>();
-  let flushing: Promise<void> | undefined;
   let stopped = false;
 
   const goalMet = (adId: string, version: number): void => {
@@ -128,6 +130,18 @@ export function createReservations(deps: ReservationsDeps): Reservations {
       report('completion')(err);
     });
   };
+
+  const servedCounts = createServedCounts({
+    store,
+    storeCall: () => deps.storeCall?.('served'),
+    onError: report('served counts'),
+    onTotals: (deltas, totals) =>
+      deltas.forEach((d, i) => {
+        const life = d.period === LIFETIME ? lifeGoals.get(d.adId) : undefined;
+        if (life && totals[i]! >= life.goal) goalMet(d.adId, life.version);
+      }),
+  });
+  const { count, flush } = servedCounts;
 
   const release = (adId: string, held: Held): Promise<void> => {
     const n = held.left;
@@ -151,6 +165,7 @@ export function createReservations(deps: ReservationsDeps): Reservations {
       retryAt: 0,
       remaining: Infinity,
       lastGot: 0,
+      usedAt: now,
     };
     blocks.set(ad.id, held);
     return held;
@@ -219,49 +234,30 @@ export function createReservations(deps: ReservationsDeps): Reservations {
     void refill(ad, held, now);
   };
 
-  const count = (adId: string, period: string, n: number): void => {
-    let byPeriod = pending.get(adId);
-    if (!byPeriod) pending.set(adId, (byPeriod = new Map<string, number>()));
-    byPeriod.set(period, (byPeriod.get(period) ?? 0) + n);
+  /** Drops the ads no decision asked for lately (ended, deleted, or out of traffic): memory stays bounded. */
+  const forgetIdle = (): void => {
+    const cutoff = deps.now() - FORGET_AFTER_MS;
+    for (const [adId, held] of blocks) {
+      if (held.usedAt >= cutoff || held.refilling) continue;
+      void release(adId, held);
+      blocks.delete(adId);
+      lifeGoals.delete(adId);
+      for (const key of told) if (key.startsWith(`${adId}:`)) told.delete(key);
+    }
   };
 
-  async function flushOnce(): Promise<void> {
-    if (pending.size === 0) return;
-    const taken = pending;
-    pending = new Map();
-    const deltas: ServedDelta[] = [];
-    for (const [adId, byPeriod] of taken) {
-      for (const [period, n] of byPeriod) if (n !== 0) deltas.push({ adId, period, n });
-    }
-    if (deltas.length === 0) return;
-    try {
-      deps.storeCall?.('served');
-      const totals = await store.addServed(deltas);
-      deltas.forEach((d, i) => {
-        const life = d.period === LIFETIME ? lifeGoals.get(d.adId) : undefined;
-        if (life && totals[i]! >= life.goal) goalMet(d.adId, life.version);
-      });
-    } catch (err) {
-      for (const d of deltas) count(d.adId, d.period, d.n);
-      report('served counts')(err);
-    }
-  }
-
-  const flush = (): Promise<void> => {
-    const run = (flushing ?? Promise.resolve()).then(flushOnce);
-    flushing = run.finally(() => {
-      if (flushing === run) flushing = undefined;
-    });
-    return run;
-  };
-
-  const timer = setInterval(() => void flush(), deps.flushMs ?? SERVED_FLUSH_MS);
+  let ticks = 0;
+  const timer = setInterval(() => {
+    if (++ticks % 60 === 0) forgetIdle();
+    void flush();
+  }, deps.flushMs ?? SERVED_FLUSH_MS);
   timer.unref();
 
   return {
     reserve(ad, now) {
       if (!hasBudget(deliveryOf(ad).goals)) return true;
       const held = current(ad, now);
+      held.usedAt = now;
       if (held.left <= 0) {
         maybeRefill(ad, held, now);
         return false;
@@ -286,9 +282,7 @@ export function createReservations(deps: ReservationsDeps): Reservations {
         if (held && held.left === 0 && held.remaining <= 0) void flush();
       }
     },
-    unflushed(adId, period) {
-      return pending.get(adId)?.get(period) ?? 0;
-    },
+    unflushed: servedCounts.unflushed,
     held() {
       let n = 0;
       for (const h of blocks.values()) n += h.left;
