@@ -86,13 +86,6 @@ export function createMemoryStore(deps: { readonly clock?: Clock } = {}): Memory
         const row = ads.get(id);
         return row && { ad: JSON.parse(row.ad) as Ad, expired: row.expired };
       }),
-    liveAds: () =>
-      call(() =>
-        [...ads.entries()]
-          .filter(([, row]) => !row.expired)
-          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-          .map(([, row]) => JSON.parse(row.ad) as Ad),
-      ),
     expiredAds: (after, limit) =>
       call(() =>
         [...ads.values()]

@@ -11,6 +11,7 @@ import {
   append,
   checkKeyPruning,
   commitOne,
+  liveAmong,
   storeContract,
   testAd,
   type CommitContext,
@@ -201,7 +202,7 @@ describe('postgres store', () => {
     expect(seen.map((c) => c.head)).toEqual([0, 1, 2]);
     for (const ctx of seen) expect(seqs(ctx.tail)).toEqual(range(1, ctx.head));
     expect(seqs(await replicas[0]!.readLog(0, 10))).toEqual([1, 2, 3]);
-    expect(await replicas[2]!.liveAds()).toHaveLength(3);
+    expect(await liveAmong(replicas[2]!, ['r0', 'r1', 'r2'])).toHaveLength(3);
   });
 
   it('shows a waiting writer the entry committed while it waited', async () => {
@@ -285,7 +286,7 @@ describe('postgres store', () => {
     expect(await store.headSeq()).toBe(max);
     expect(await store.readLog(max - 1, 10)).toEqual([entry]);
     expect(await store.getAd('a')).toEqual({ ad, expired: false });
-    expect(await store.liveAds()).toEqual([ad]);
+    expect(await liveAmong(store, ['a'])).toEqual([ad]);
     expect(await scalar(`SELECT entry::text AS v FROM ${q(schema)}.log`)).toBe(JSON.stringify(entry));
     expect(await scalar(`SELECT data::text AS v FROM ${q(schema)}.ads`)).toBe(JSON.stringify(ad));
 

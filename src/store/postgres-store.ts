@@ -40,7 +40,6 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
     head: `SELECT seq FROM ${logHead} WHERE id = 1`,
     logAfter: `SELECT entry FROM ${log} WHERE seq > $1 ORDER BY seq LIMIT $2`,
     getAd: `SELECT data, expired FROM ${ads} WHERE id = $1`,
-    liveAds: `SELECT data FROM ${ads} WHERE NOT expired ORDER BY id COLLATE "C"`,
     // $1 createdAt and $2 id of the last ad already seen (NULL: from the newest), $3 the limit.
     expiredAds: `SELECT data FROM ${ads} WHERE expired
         AND ($1::bigint IS NULL OR (data->>'createdAt')::bigint < $1::bigint
@@ -152,8 +151,6 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
       const row = await one<{ data: Ad; expired: boolean }>(sql.getAd, [id]);
       return row && { ad: row.data, expired: row.expired };
     },
-
-    liveAds: async () => (await pool.query<{ data: Ad }>(sql.liveAds)).rows.map((r) => r.data),
 
     expiredAds: async (after, limit) =>
       (

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrateSqlite } from '../db/sqlite-migrate.js';
 import { walFilename } from '../db/sqlite-connection.js';
 import { createSqliteStore, sqliteFilename } from './sqlite-store.js';
-import { append, checkKeyPruning, storeContract, testAd } from './store.contract.js';
+import { append, checkKeyPruning, liveAmong, storeContract, testAd } from './store.contract.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'adsm-'));
 
@@ -73,7 +73,12 @@ describe('sqlite store', () => {
         expect((await append(store, { type: 'create', at: i, ad: testAd(`a${i}`) }))?.seq).toBe(i + 1);
       }
       expect((await two.readLog(0, 10)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-      expect(await one.liveAds()).toHaveLength(6);
+      expect(
+        await liveAmong(
+          one,
+          [0, 1, 2, 3, 4, 5].map((i) => `a${i}`),
+        ),
+      ).toHaveLength(6);
     } finally {
       await one.close();
       await two.close();

@@ -54,7 +54,6 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
     ),
     insertLog: db.prepare<[number, string, number]>('INSERT INTO log (seq, entry, at) VALUES (?, ?, ?)'),
     getAd: db.prepare<[string], AdRow>('SELECT ad, expired FROM ads WHERE id = ?'),
-    liveAds: db.prepare<[], { ad: string }>('SELECT ad FROM ads WHERE expired = 0 ORDER BY id'),
     expiredFirst: db.prepare<[number], { ad: string }>(
       `SELECT ad FROM ads WHERE expired = 1
        ORDER BY json_extract(ad, '$.createdAt') DESC, id DESC LIMIT ?`,
@@ -198,7 +197,6 @@ export function createSqliteStore(deps: SqliteStoreDeps): Store {
         const row = sql.getAd.get(id);
         return row && { ad: JSON.parse(row.ad) as Ad, expired: row.expired === 1 };
       }),
-    liveAds: () => call(() => sql.liveAds.all().map((r) => JSON.parse(r.ad) as Ad)),
     expiredAds: (after, limit) =>
       call(() =>
         (after === undefined

@@ -74,9 +74,6 @@ export interface Store {
   /** The stored ad (also expired ones; deleted ones are gone), with its expiry flag. */
   getAd(id: string): Promise<{ ad: Ad; expired: boolean } | undefined>;
 
-  /** Ads not yet expired or deleted, for rebuilding expiry jobs and for verification. */
-  liveAds(): Promise<Ad[]>;
-
   /**
    * Expired ads (not deleted), newest first: `createdAt` descending, then `id` descending (by
    * code unit), only those strictly after `after` in that order, at most `limit`. Live ads are
