@@ -33,30 +33,37 @@ export function trackStoreHealth(
   const monotonic = options.monotonic ?? (() => performance.now());
   let available = true;
   let lastFailure = -Infinity;
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(store)) {
-    if (typeof value !== 'function') continue;
-    const method = value as (...args: unknown[]) => Promise<unknown>;
-    const isWrite = name === 'commitBatch';
-    wrapped[name] = async (...args: unknown[]) => {
-      try {
-        const result = await method.apply(store, args);
-        if (!available && (isWrite || monotonic() - lastFailure >= settleMs)) {
-          available = true;
-          onChange(true);
-        }
-        return result;
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'store_unavailable') {
-          lastFailure = monotonic();
-          if (available) {
-            available = false;
-            onChange(false, err.cause ?? err);
-          }
-        }
-        throw err;
+  /** Runs one call of the store, noting what it says of the store's health. */
+  async function watch<R>(isWrite: boolean, call: () => Promise<R>): Promise<R> {
+    try {
+      const result = await call();
+      if (!available && (isWrite || monotonic() - lastFailure >= settleMs)) {
+        available = true;
+        onChange(true);
       }
-    };
+      return result;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'store_unavailable') {
+        lastFailure = monotonic();
+        if (available) {
+          available = false;
+          onChange(false, err.cause ?? err);
+        }
+      }
+      throw err;
+    }
   }
-  return { ...(wrapped as unknown as Store), available: () => available };
+  // Every method of the port, by name: a method added to `Store` must be added here too.
+  return {
+    commitBatch: (request, prepare) => watch(true, () => store.commitBatch(request, prepare)),
+    readLog: (afterSeq, limit) => watch(false, () => store.readLog(afterSeq, limit)),
+    headSeq: () => watch(false, () => store.headSeq()),
+    getAd: (id) => watch(false, () => store.getAd(id)),
+    expiredAds: (after, limit) => watch(false, () => store.expiredAds(after, limit)),
+    latestSnapshotInfo: () => watch(false, () => store.latestSnapshotInfo()),
+    latestSnapshot: () => watch(false, () => store.latestSnapshot()),
+    saveSnapshot: (snapshot, keep) => watch(false, () => store.saveSnapshot(snapshot, keep)),
+    close: () => watch(false, () => store.close()),
+    available: () => available,
+  };
 }
