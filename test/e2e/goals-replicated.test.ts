@@ -84,6 +84,34 @@ describe('impressions goals across three replicas, as processes', () => {
     expect(load.served.get(id) ?? 0).toBeGreaterThan(goal - 20);
   });
 
+  it('a clicks goal counted on one replica stops decisions on every replica within 15 s', async () => {
+    const id = await createAd(replicas[0]!, { clicks: 3 });
+    await sleep(300);
+    const chosen = async (s: Server) => {
+      const res = await fetch(`${s.url}/api/v1/decisions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ count: 20 }),
+      });
+      return ((await res.json()) as { decisions: { adId: string }[] }).decisions.map((d) => d.adId);
+    };
+    for (const r of replicas) expect(await chosen(r)).toContain(id);
+    const res = await fetch(`${replicas[2]!.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ type: 'click', adId: id, count: 3 }]),
+    });
+    expect(res.status).toBe(202);
+    const counted = Date.now();
+    for (const r of replicas) {
+      expect(
+        await eventually(async () => !(await chosen(r)).includes(id), 15_000 - (Date.now() - counted)),
+      ).toBe(true);
+      expect(await statusOn(r, id)).toBe('completed');
+    }
+    expect(Date.now() - counted).toBeLessThan(15_000);
+  });
+
   it('kill -9 of a replica mid-run: served never passes the goal, short of it by at most one block', async () => {
     const victim = await cluster.start({ readyTimeoutMs: 90_000 });
     const all = [...replicas, victim];
