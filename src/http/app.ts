@@ -23,6 +23,24 @@ import { createMemoryRateLimiter } from '../ratelimit/rate-limiter.js';
 
 export type { AppDeps } from './types.js';
 
+/**
+ * Each operation of `/openapi.json` asks for the token its route table entry names (the bearer
+ * schemes `bearerAuth` and `eventsAuth`); describing a route the table does not list is a bug,
+ * caught when the app is made.
+ */
+function secureFromTable(app: OpenAPIHono): void {
+  for (const def of app.openAPIRegistry.definitions) {
+    if (def.type !== 'route') continue;
+    const method = def.route.method.toUpperCase();
+    const path = def.route.path.replace(/\{(\w+)\}/g, ':$1');
+    const entry = ROUTE_TABLE.find((e) => e.method === method && e.path === path);
+    if (entry === undefined) throw new Error(`${method} ${path} is described but not in the route table`);
+    if (entry.auth === 'admin') def.route.security = [{ bearerAuth: [] }];
+    else if (entry.auth === 'events') def.route.security = [{ eventsAuth: [] }];
+    else delete def.route.security;
+  }
+}
+
 /** The HTTP app over one replica's service. It never listens: `main.ts` serves it, tests call `app.request()`. */
 export function createApp(deps: AppDeps): OpenAPIHono {
   const metrics = deps.metrics ?? createMetrics(deps.service);
@@ -48,6 +66,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   if (deps.deliveryReport) registerDeliveryReportRoute(app, deps.deliveryReport);
   registerServiceRoutes(app, deps, metrics);
   describeRoutes(app);
+  secureFromTable(app);
   // Another method on a path of the route table is a 405 with `Allow`: on the paths hono serves
   // here, and on those of the node:http routes (hono sees only the methods they leave).
   const served = new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => r.path));

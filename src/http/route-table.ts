@@ -2,8 +2,9 @@
  * Every route the server answers, once: its method and path, which token it asks for, which
  * server answers it (a bare node:http route ahead of hono, or hono), and what it does. The table
  * drives which node:http route the server hands a request to, the 405 answers with `Allow`, which
- * routes the failed-authentication limit guards, and the README's route table; tests hold the
- * hono app, `/openapi.json` and the README to it.
+ * routes the failed-authentication limit guards, the security of each `/openapi.json` operation
+ * (`app.ts`), and the README's route table; tests hold the hono app, `/openapi.json` and the
+ * README to it.
  *
  * Adding a route: an entry here, its handler (a hono registration, or a node:http route handed to
  * the server in `wiring/compose-replica.ts`), its description for `/openapi.json` next to the

@@ -25,7 +25,6 @@ const decisions = createRoute({
     'today, and ads whose even pacing allows no more now. Each ad answered counts as served at once ' +
     '(toward its impressions goals and pacing, and the caps). Needs ' +
     '`Authorization: Bearer <EVENTS_TOKEN>` when the server runs with `EVENTS_TOKEN`.',
-  security: [{ eventsAuth: [] }],
   request: {
     body: {
       required: true,

@@ -85,7 +85,6 @@ const described = createRoute({
   summary: 'How one ad is delivering: served, counted, goals, remaining, pacing',
   description:
     'Served counts are stored by every replica each second; this replica adds its own not yet stored ones.',
-  security: [{ bearerAuth: [] }],
   request: {
     params: z.object({
       id: z

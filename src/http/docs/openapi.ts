@@ -93,7 +93,6 @@ const ifMatch = z.object({
     example: '"3"',
   }),
 });
-const security = [{ bearerAuth: [] }];
 const etag = header('`"<version>"` of the ad.');
 
 export const routes = {
@@ -116,7 +115,6 @@ export const routes = {
     path: '/api/v1/ad',
     tags: ['admin'],
     summary: 'Create an ad',
-    security,
     request: {
       body: adBody,
       headers: z.object({
@@ -145,7 +143,6 @@ export const routes = {
     path: '/api/v1/ad/{id}',
     tags: ['admin'],
     summary: 'Read one ad, expired ones too',
-    security,
     request: { params: IdParamSchema },
     responses: {
       200: {
@@ -161,7 +158,6 @@ export const routes = {
     path: '/api/v1/ad/{id}',
     tags: ['admin'],
     summary: 'Replace title, startAt, endAt and conditions',
-    security,
     request: { params: IdParamSchema, headers: ifMatch, body: adBody },
     responses: {
       200: {
@@ -177,7 +173,6 @@ export const routes = {
     path: '/api/v1/ad/{id}',
     tags: ['admin'],
     summary: 'Delete an ad',
-    security,
     request: { params: IdParamSchema, headers: ifMatch },
     responses: {
       204: { description: 'Deleted.', headers: { 'X-Request-Id': REQUEST_ID } },
@@ -193,7 +188,6 @@ export const routes = {
       'Order: `createdAt` descending, then `id` descending. The cursor is a position in that order, so a ' +
       'page never repeats or skips an ad that existed on both requests, whatever was created or deleted ' +
       'in between. A malformed cursor, or a parameter given twice or empty, is a 400.',
-    security,
     request: { query: AdminListQuerySchema },
     responses: {
       200: {

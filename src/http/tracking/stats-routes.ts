@@ -132,7 +132,6 @@ const described = {
       "One event or an array of 1..1000. Answered 202 only once the accepted events are on this replica's disk " +
       '(or, with `Idempotency-Key`, in the store together with the key). Needs `Authorization: Bearer <EVENTS_TOKEN>` ' +
       'when the server runs with `EVENTS_TOKEN`.',
-    security: [{ eventsAuth: [] }],
     request: {
       body: {
         required: true,
@@ -170,7 +169,6 @@ const described = {
     path: '/api/v1/ad/{id}/stats',
     tags: ['tracking'],
     summary: 'Impressions, clicks and CTR of one ad over 5m, 1h, 1d, 2d, 3d',
-    security: [{ bearerAuth: [] }],
     request: { params: idParam },
     responses: {
       200: {
@@ -189,7 +187,6 @@ const described = {
     path: '/api/v1/ad/{id}/stats/history',
     tags: ['tracking'],
     summary: 'Counts per hour or UTC day starting in [from, to)',
-    security: [{ bearerAuth: [] }],
     request: { params: idParam, query: HistoryQuerySchema },
     responses: {
       200: { description: 'Every period, zeros included.', content: json(HistorySchema) },
