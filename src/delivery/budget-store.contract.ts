@@ -90,6 +90,20 @@ export function budgetStoreContract(
       expect((await stores[2]!.read(b, ['life']))[0]!.served).toBe(5);
     });
 
+    it('pruneDays deletes the rows of days before the one given, never lifetime rows', async () => {
+      const id = ad();
+      await stores[0]!.grant(id, ['life', 'd99'], [100, 10], 2);
+      await stores[0]!.grant(id, ['life', 'd100'], [100, 10], 3);
+      await stores[1]!.addServed([{ adId: id, period: 'd98', n: 1 }]);
+      expect(await stores[2]!.pruneDays(100)).toBeGreaterThanOrEqual(2);
+      expect(await stores[2]!.read(id, ['life', 'd98', 'd99', 'd100'])).toEqual([
+        { adId: id, period: 'life', granted: 5, served: 0 },
+        { adId: id, period: 'd98', granted: 0, served: 0 },
+        { adId: id, period: 'd99', granted: 0, served: 0 },
+        { adId: id, period: 'd100', granted: 3, served: 0 },
+      ]);
+    });
+
     it('goals up to 10^12 are exact', async () => {
       const id = ad();
       expect((await stores[0]!.grant(id, ['life'], [1e12], 1e12 - 1)).granted).toEqual([1e12 - 1]);

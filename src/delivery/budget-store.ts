@@ -54,6 +54,12 @@ export interface BudgetStore {
   /** The rows of `adId` for `periods` (absent rows read as zeros), in `periods`' order. */
   read(adId: string, periods: readonly string[]): Promise<readonly BudgetRow[]>;
 
+  /**
+   * Deletes the rows of UTC days before `day` (`d<n>` with `n < day`; lifetime rows stay).
+   * Idempotent: any process may run it, at any time. Resolves with the rows deleted.
+   */
+  pruneDays(day: number): Promise<number>;
+
   /** Releases what the adapter owns (never a borrowed client). */
   close(): Promise<void>;
 }

@@ -51,6 +51,18 @@ export function createMemoryBudgetStore(): BudgetStore & { readonly calls: () =>
         }),
       );
     },
+    pruneDays(day) {
+      calls++;
+      let n = 0;
+      for (const key of rows.keys()) {
+        const period = key.slice(key.indexOf('\u0000') + 1);
+        if (period.startsWith('d') && Number(period.slice(1)) < day) {
+          rows.delete(key);
+          n++;
+        }
+      }
+      return Promise.resolve(n);
+    },
     close: () => Promise.resolve(),
   };
 }

@@ -90,6 +90,14 @@ export function createPostgresBudgetStore(deps: {
       });
     },
 
+    async pruneDays(day) {
+      const { rowCount } = await pool.query(
+        `DELETE FROM ${t} WHERE period LIKE 'd%' AND substr(period, 2)::bigint < $1`,
+        [day],
+      );
+      return rowCount ?? 0;
+    },
+
     close: () => Promise.resolve(),
   });
 }

@@ -25,7 +25,7 @@ export function createReservationMetrics(registry: Registry, held: () => number)
   });
   const calls = new Counter({
     name: 'adsm_budget_store_calls_total',
-    help: 'Round trips to the budget store, by kind (grant, release, served).',
+    help: 'Round trips to the budget store, by kind (grant, release, served, prune).',
     labelNames: ['kind'],
     registers: [registry],
   });

@@ -38,6 +38,8 @@ const RETRY_AFTER_FAILURE_MS = 1000;
 const MIN_RETRY_MS = 20;
 /** An ad no decision asked for this long is forgotten (what is left of its block given back). */
 export const FORGET_AFTER_MS = 600_000;
+/** UTC days of budget rows kept in the store before today's (each process prunes hourly). */
+export const KEEP_DAYS = 7;
 
 export interface ReservationHooks {
   /** A grant answered: how many serves it asked for and got, or that it failed. */
@@ -46,7 +48,7 @@ export interface ReservationHooks {
   /** Unspent serves given back to the store (a goal changed, a day ended). */
   readonly released?: (n: number) => void;
   /** A call to the budget store (grant, release, served counts). */
-  readonly storeCall?: (kind: 'grant' | 'release' | 'served') => void;
+  readonly storeCall?: (kind: 'grant' | 'release' | 'served' | 'prune') => void;
 }
 
 export interface ReservationsDeps extends ReservationHooks {
@@ -249,6 +251,10 @@ export function createReservations(deps: ReservationsDeps): Reservations {
   let ticks = 0;
   const timer = setInterval(() => {
     if (++ticks % 60 === 0) forgetIdle();
+    if (ticks % 3600 === 1) {
+      deps.storeCall?.('prune');
+      store.pruneDays(utcDayOf(deps.now()) - KEEP_DAYS).catch(report('pruning budget rows'));
+    }
     void flush();
   }, deps.flushMs ?? SERVED_FLUSH_MS);
   timer.unref();

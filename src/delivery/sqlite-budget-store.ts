@@ -24,6 +24,9 @@ export function createSqliteBudgetStore(deps: { readonly filename: string }): Bu
     release: db.prepare<[number, string, string]>(
       'UPDATE delivery_budgets SET granted = max(0, granted - ?) WHERE ad_id = ? AND period = ?',
     ),
+    pruneDays: db.prepare<[number]>(
+      `DELETE FROM delivery_budgets WHERE period LIKE 'd%' AND CAST(substr(period, 2) AS INTEGER) < ?`,
+    ),
     addServed: db.prepare<[string, string, number], { served: number }>(
       `INSERT INTO delivery_budgets (ad_id, period, served) VALUES (?, ?, ?)
        ON CONFLICT (ad_id, period) DO UPDATE SET served = served + excluded.served RETURNING served`,
@@ -54,6 +57,7 @@ export function createSqliteBudgetStore(deps: { readonly filename: string }): Bu
     release: (adId, periods, n) => call(() => release.immediate(adId, periods, n)),
     addServed: (deltas) => call(() => addServed.immediate(deltas)),
     read: (adId, periods) => call(() => periods.map((period) => ({ adId, period, ...read(adId, period) }))),
+    pruneDays: (day) => call(() => sql.pruneDays.run(day).changes),
     close() {
       if (db.open) db.close();
       return Promise.resolve();

@@ -38,6 +38,7 @@ function failing(store: BudgetStore): BudgetStore & { down: boolean } {
     addServed: (...args: Parameters<BudgetStore['addServed']>) =>
       wrapped.down ? Promise.reject(new Error('store unreachable')) : store.addServed(...args),
     read: (...args: Parameters<BudgetStore['read']>) => store.read(...args),
+    pruneDays: (day: number) => store.pruneDays(day),
     close: () => store.close(),
   };
   return wrapped;
