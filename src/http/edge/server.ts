@@ -18,7 +18,7 @@ import {
 import { continueOnFirstRead, EdgeResponse } from './edge-response.js';
 import { errorBody, requestIdOf, type Envelope } from './envelope.js';
 import { createHostCheck, hostOf } from './host.js';
-import { writeAnswer } from './node-answer.js';
+import { answerHeaders, writeAnswer } from './node-answer.js';
 
 /**
  * The node:http server in front of the app: the fast routes, then hono. It also answers, in the
@@ -85,14 +85,10 @@ function clientErrorOf(code: string | undefined): AppError {
 /** A whole HTTP/1.1 answer written straight to the socket; the connection closes after it. */
 function rawAnswer(err: AppError): string {
   const body = errorBody(err);
+  const all = { ...answerHeaders(body, requestIdOf(undefined), true), connection: 'close', ...err.headers };
   const headers = [
     `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}`,
-    'Content-Type: application/json',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    'X-Content-Type-Options: nosniff',
-    `X-Request-Id: ${requestIdOf(undefined)}`,
-    'Connection: close',
-    ...Object.entries(err.headers).map(([k, v]) => `${k}: ${v}`),
+    ...Object.entries(all).map(([k, v]) => `${k}: ${v}`),
   ];
   return `${headers.join('\r\n')}\r\n\r\n${body}`;
 }
@@ -124,14 +120,9 @@ function whenAnswered(socket: Socket, onDone: () => void): void {
 function honoRequestError(err: unknown): Response {
   const e =
     err instanceof RequestError ? validationFailed(`malformed request: ${err.message}`) : internal(err);
-  return new Response(errorBody(e), {
-    status: e.status,
-    headers: {
-      'Content-Type': 'application/json',
-      'X-Content-Type-Options': 'nosniff',
-      'X-Request-Id': requestIdOf(undefined),
-    },
-  });
+  const body = errorBody(e);
+  const { 'content-length': _, ...headers } = answerHeaders(body, requestIdOf(undefined), true);
+  return new Response(body, { status: e.status, headers: headers as Record<string, string> });
 }
 
 const missingHost = validationFailed('an HTTP/1.1 request needs a Host header');
