@@ -223,6 +223,23 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       await expectUnchanged(1, ad);
     });
 
+    it('a complete entry is in the log only: the ads table keeps the ad as it was', async () => {
+      const a = testAd('a');
+      const b = testAd('b');
+      await append(store, create(a));
+      await append(store, create(b));
+      await append(store, { type: 'complete', at: T0 + 1, id: 'a', version: 1 }, 2);
+      // In one batch with other changes (one statement in Postgres) as well.
+      await store.commitBatch({ afterSeq: 3, adIds: ['b'] }, (ctx) => [
+        { seq: ctx.head + 1, type: 'complete', at: T0 + 2, id: 'b', version: 1 },
+        { seq: ctx.head + 2, type: 'create', at: T0 + 2, ad: testAd('c') },
+      ]);
+      expect((await store.readLog(2, 10)).map((e) => e.type)).toEqual(['complete', 'complete', 'create']);
+      expect(await store.getAd('a')).toEqual({ ad: a, expired: false });
+      expect(await store.getAd('b')).toEqual({ ad: b, expired: false });
+      expect(await liveAmong(store, ['a', 'b', 'c'])).toHaveLength(3);
+    });
+
     it('applies create, update and delete to the ads table', async () => {
       const a1 = testAd('a');
       await append(store, create(a1));
