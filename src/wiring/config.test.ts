@@ -144,8 +144,8 @@ describe('tracking URLs', () => {
 });
 
 describe('memory settings', () => {
-  it('bound tracking buckets (2,000,000) and V8 heap growth (15%) by default, within their ranges', () => {
-    expect(loadConfig({})).toMatchObject({ TRACKING_MAX_BUCKETS: 2_000_000, HEAP_GROWING_PERCENT: 15 });
+  it('bound tracking buckets (1,000,000) and V8 heap growth (15%) by default, within their ranges', () => {
+    expect(loadConfig({})).toMatchObject({ TRACKING_MAX_BUCKETS: 1_000_000, HEAP_GROWING_PERCENT: 15 });
     expect(loadConfig({ TRACKING_MAX_BUCKETS: '1000', HEAP_GROWING_PERCENT: '0' })).toMatchObject({
       TRACKING_MAX_BUCKETS: 1000,
       HEAP_GROWING_PERCENT: 0,

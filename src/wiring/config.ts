@@ -72,7 +72,7 @@ const schema = z
     SPOOL_DIR: z.string().min(1).optional(),
     SPOOL_MAX_MB: int(256, 1, 1_000_000),
     FLUSH_INTERVAL_MS: int(5000, 10, 10_000),
-    TRACKING_MAX_BUCKETS: int(2_000_000, 1_000, 100_000_000),
+    TRACKING_MAX_BUCKETS: int(1_000_000, 1_000, 100_000_000),
     HEAP_GROWING_PERCENT: int(15, 0, 300),
     STATS_RETENTION_DAYS: int(400, 3, 100_000),
     TRACKING_SECRET: z
