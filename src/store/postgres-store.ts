@@ -9,11 +9,17 @@ import pg from 'pg';
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { invariantFailed } from '../model/errors.js';
-import { withStoreErrors } from '../db/postgres-errors.js';
+import { asStoreError } from '../db/postgres-errors.js';
 import { openBatchSql, writeBatchSql } from './postgres-batch.js';
 import { inOwnTransaction, inTransaction } from '../db/postgres-tx.js';
 import { partsOf } from './snapshot-parts.js';
-import { IDEMPOTENCY_KEY_TTL_MS, checkNextSeqs, type Store, type StoredSnapshot } from './store.js';
+import {
+  IDEMPOTENCY_KEY_TTL_MS,
+  aroundStore,
+  checkNextSeqs,
+  type Store,
+  type StoredSnapshot,
+} from './store.js';
 
 export interface PostgresStoreDeps {
   /** Borrowed: `close()` leaves it open. */
@@ -133,7 +139,7 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
       return entries;
     });
 
-  return withStoreErrors({
+  const store: Store = {
     commitBatch,
     readLog: async (afterSeq, limit) => {
       if (limit <= 0) return [];
@@ -181,5 +187,10 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
     },
 
     close: () => Promise.resolve(),
-  });
+  };
+  return aroundStore(store, (_write, call) =>
+    call().catch((err: unknown) => {
+      throw asStoreError(err);
+    }),
+  );
 }

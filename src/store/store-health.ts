@@ -1,5 +1,5 @@
 import { AppError } from '../model/errors.js';
-import type { Store } from './store.js';
+import { aroundStore, type Store } from './store.js';
 
 export interface StoreHealth {
   /** False from a `store_unavailable` failure until the store is seen serving again. */
@@ -53,17 +53,5 @@ export function trackStoreHealth(
       throw err;
     }
   }
-  // Every method of the port, by name: a method added to `Store` must be added here too.
-  return {
-    commitBatch: (request, prepare) => watch(true, () => store.commitBatch(request, prepare)),
-    readLog: (afterSeq, limit) => watch(false, () => store.readLog(afterSeq, limit)),
-    headSeq: () => watch(false, () => store.headSeq()),
-    getAd: (id) => watch(false, () => store.getAd(id)),
-    expiredAds: (after, limit) => watch(false, () => store.expiredAds(after, limit)),
-    latestSnapshotInfo: () => watch(false, () => store.latestSnapshotInfo()),
-    latestSnapshot: () => watch(false, () => store.latestSnapshot()),
-    saveSnapshot: (snapshot, keep) => watch(false, () => store.saveSnapshot(snapshot, keep)),
-    close: () => watch(false, () => store.close()),
-    available: () => available,
-  };
+  return { ...aroundStore(store, watch), available: () => available };
 }

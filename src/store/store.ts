@@ -110,3 +110,25 @@ export function checkNextSeqs(entries: readonly Entry[], head: number): void {
     }
   });
 }
+
+/**
+ * `store` with every call of its methods made through `around` (told whether the call is the
+ * write): the one list of the port's methods for the wrappers of a store (error mapping, health).
+ * A method added to `Store` fails to type-check here until it is listed.
+ */
+export function aroundStore(
+  store: Store,
+  around: <R>(isWrite: boolean, call: () => Promise<R>) => Promise<R>,
+): Store {
+  return {
+    commitBatch: (request, prepare) => around(true, () => store.commitBatch(request, prepare)),
+    readLog: (afterSeq, limit) => around(false, () => store.readLog(afterSeq, limit)),
+    headSeq: () => around(false, () => store.headSeq()),
+    getAd: (id) => around(false, () => store.getAd(id)),
+    expiredAds: (after, limit) => around(false, () => store.expiredAds(after, limit)),
+    latestSnapshotInfo: () => around(false, () => store.latestSnapshotInfo()),
+    latestSnapshot: () => around(false, () => store.latestSnapshot()),
+    saveSnapshot: (snapshot, keep) => around(false, () => store.saveSnapshot(snapshot, keep)),
+    close: () => around(false, () => store.close()),
+  };
+}
