@@ -25,6 +25,7 @@ const commandArb = fc.oneof(
   fc.record({ type: fc.constant('update' as const), pick: fc.nat(), len: fc.integer({ min: 1, max: 6 }) }),
   fc.record({ type: fc.constant('delete' as const), pick: fc.nat() }),
   fc.record({ type: fc.constant('expire' as const), pick: fc.nat() }),
+  fc.record({ type: fc.constant('complete' as const), pick: fc.nat() }),
 );
 
 /** Runs random commands through `decide` to produce a realistic committed log. */
@@ -57,7 +58,7 @@ function makeLog(cmds: GenCommand[]): Entry[] {
       cmd = { type: 'delete', id: pick(c.pick) };
     } else {
       const id = pick(c.pick);
-      cmd = { type: 'expire', id, version: s.ads.get(id)?.version ?? 1 };
+      cmd = { type: c.type, id, version: s.ads.get(id)?.version ?? 1 };
     }
     try {
       const d = decide(s, cmd, { now, limits });
