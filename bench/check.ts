@@ -57,6 +57,25 @@ export async function forEachConcurrent(n: number, concurrency: number, task: (i
 /** An ad the benchmark created, with the id the server gave it. */
 export type CreatedAd = SeedAd & { readonly id: string };
 
+/** `n` ads without conditions, active for 30 days, titled `<title> <i>`, through the API; their ids. */
+export async function createPlainAds(baseUrl: string, n: number, title: string): Promise<string[]> {
+  const ads: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${baseUrl}/api/v1/ad`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: `${title} ${i}`,
+        startAt: new Date(Date.now() - 3_600_000).toISOString(),
+        endAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      }),
+    });
+    if (res.status !== 201) throw new Error(`create answered ${res.status}: ${await res.text()}`);
+    ads.push(((await res.json()) as { id: string }).id);
+  }
+  return ads;
+}
+
 /** Creates `ads` with `concurrency` requests in flight; creates/s and latency, and what was created. */
 export async function loadAds(baseUrl: string, ads: readonly SeedAd[], concurrency = 32) {
   const client = httpClient(baseUrl, concurrency);

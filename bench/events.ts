@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitReady, type Server } from '../test/e2e/process.js';
+import { createPlainAds } from './check.js';
 import { startRaw, wrkRun, type WrkRun } from './load.js';
 import { createStore } from './reads.js';
 import type { Options } from './run.js';
@@ -60,19 +61,7 @@ export async function eventsScenario(o: Options) {
   const raw = await startRaw('raw-events-server.js');
   const dir = mkdtempSync(join(tmpdir(), 'adsm-bench-events-'));
   try {
-    const ads: string[] = [];
-    for (let i = 0; i < 100; i++) {
-      const res = await fetch(`${server.url}/api/v1/ad`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          title: `EV ${i}`,
-          startAt: new Date(Date.now() - 3_600_000).toISOString(),
-          endAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-        }),
-      });
-      ads.push(((await res.json()) as { id: string }).id);
-    }
+    const ads = await createPlainAds(server.url, 100, 'EV');
     await waitReady(server);
     // One request each, sent again and again (bench/wrk.lua).
     const single = join(dir, 'single.txt');

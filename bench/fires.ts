@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { createTrackingUrls } from '../src/delivery/tracking-urls.js';
 import { ROOT } from '../test/e2e/process.js';
+import { createPlainAds } from './check.js';
 import { startRaw, wrkRun, type WrkRun } from './load.js';
 import { createStore } from './reads.js';
 import type { Options } from './run.js';
@@ -36,24 +37,6 @@ function freshPaths(sign: Signer, file: string, ads: readonly string[], count: n
     lines.push(`GET ${d.impressionUrl}`, `GET ${d.clickUrl}`);
   }
   writeFileSync(file, lines.join('\n') + '\n');
-}
-
-/** 100 ads through the API; their ids. */
-async function createAds(url: string): Promise<string[]> {
-  const ads: string[] = [];
-  for (let i = 0; i < 100; i++) {
-    const res = await fetch(`${url}/api/v1/ad`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        title: `FIRE ${i}`,
-        startAt: new Date(Date.now() - 3_600_000).toISOString(),
-        endAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-      }),
-    });
-    ads.push(((await res.json()) as { id: string }).id);
-  }
-  return ads;
 }
 
 const storedFires = async (url: string, ads: readonly string[]) => {
@@ -98,7 +81,7 @@ export async function firesScenario(o: Options, baselineDist?: string) {
         store,
         url: server.url,
         stop: () => server.stop('SIGTERM'),
-        ads: await createAds(server.url),
+        ads: await createPlainAds(server.url, 100, 'FIRE'),
         sign: ((await import(join(b.dist, 'delivery', 'tracking-urls.js'))) as { createTrackingUrls: Signer })
           .createTrackingUrls,
         runs: [],
