@@ -106,9 +106,18 @@ export function createDecider(deps: DeciderDeps): Decider {
             cappedOut.push(ad.id);
             continue;
           }
-          if (heldBack?.(ad, now) || (reservations && !reservations.reserve(ad, now))) {
+          if (heldBack?.(ad, now)) {
             outOfBudget++;
             continue;
+          }
+          if (reservations && !reservations.reserve(ad, now)) {
+            // An ad this process never asked a block for: its first grant is waited for, once.
+            const first = reservations.firstGrant(ad);
+            if (first) await first;
+            if (!first || !reservations.reserve(ad, now)) {
+              outOfBudget++;
+              continue;
+            }
           }
           if (reservations) reserved.push(ad);
           if (!hasCaps) free++;

@@ -32,6 +32,12 @@ export const DEFAULT_MAX_BLOCK = 100;
 export const SERVED_FLUSH_MS = 1000;
 /** After a lifetime goal was wholly granted, how long the served count may lag before the ad completes anyway. */
 export const COMPLETE_AFTER_MS = 30_000;
+/**
+ * Longest decisions wait for this process's first grant of an ad's block (one store round trip),
+ * counted from when it was asked: an ad with a goal is not left out only because no decision
+ * asked for it before, and a store that does not answer delays decisions by this much once.
+ */
+export const FIRST_GRANT_WAIT_MS = 100;
 /** Wait after a failed grant before asking again. */
 const RETRY_AFTER_FAILURE_MS = 1000;
 /** Shortest wait between two empty grants of one ad. */
@@ -80,6 +86,8 @@ interface Held {
   grantedOutSince?: number | undefined;
   /** The last time a decision asked for a serve of the ad. */
   usedAt: number;
+  /** The first grant of this block while it may be waited for: resolves when it answers or at its deadline. */
+  first?: Promise<void> | undefined;
 }
 
 export interface Reservations {
@@ -89,6 +97,13 @@ export interface Reservations {
    * asked for in the background, if allowed).
    */
   reserve(ad: Ad, now: number): boolean;
+  /**
+   * While this process's first grant for `ad` (this version, these periods) is on its way and
+   * younger than `FIRST_GRANT_WAIT_MS`: a promise of its answer (or of that deadline), so a
+   * decision can wait for it instead of leaving out an ad it has never asked for. Undefined
+   * otherwise: from then on only held serves count.
+   */
+  firstGrant(ad: Ad): Promise<void> | undefined;
   /** Puts back a serve `reserve` took for `ad` that was not served after all. */
   unreserve(ad: Ad, now: number): void;
   /** Counts a decision that included `ad` (every ad, with a goal or not). */
@@ -233,7 +248,18 @@ export function createReservations(deps: ReservationsDeps): Reservations {
   const maybeRefill = (ad: Ad, held: Held, now: number): void => {
     if (held.refilling || now < held.retryAt || stopped) return;
     if (held.left > 0 && held.left > Math.floor(held.lastGot / 4)) return;
-    void refill(ad, held, now);
+    const first = held.remaining === Infinity && held.lastGot === 0 && held.retryAt === 0;
+    const asked = refill(ad, held, now);
+    if (!first) return;
+    held.first = new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        held.first = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, FIRST_GRANT_WAIT_MS);
+      asked.then(done, done);
+    });
   };
 
   /** Drops the ads no decision asked for lately (ended, deleted, or out of traffic): memory stays bounded. */
@@ -271,6 +297,10 @@ export function createReservations(deps: ReservationsDeps): Reservations {
       held.left--;
       maybeRefill(ad, held, now);
       return true;
+    },
+    firstGrant(ad) {
+      const held = blocks.get(ad.id);
+      return held?.version === ad.version ? held.first : undefined;
     },
     unreserve(ad, now) {
       if (!hasBudget(deliveryOf(ad).goals)) return;
