@@ -265,8 +265,7 @@ describe.each(MODES)('console delivery control, %s mode', (mode, make) => {
       expect(res.status).toBe(200);
       return (res.body as { decisions: { adId: string }[] }).decisions.map((d) => d.adId);
     };
-    // A replica takes a block of serves for an ad with a goal when it first meets it: until the
-    // block arrives, the ad is left out. Each wanted serve is asked for until it comes.
+    // The ads reach the browser's replica through the log: each wanted serve is asked for until it comes.
     const serve = (country: string, id: string) =>
       eventually(async () => expect(await decide(country)).toEqual([id]));
     for (let i = 0; i < 2; i++) await serve('NO', paced.id);
