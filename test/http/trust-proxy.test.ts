@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AUTH_FAILURES } from '../../src/http/edge/auth-limit.js';
+import { createMemoryRateLimiter } from '../../src/ratelimit/rate-limiter.js';
 import { exchange } from '../support/raw-http.js';
 import { startDecisionsApp, type DecisionsApp } from '../support/decisions-app.js';
 
@@ -19,6 +20,8 @@ async function start(trustProxy: string | undefined, eventsRateLimit = 0) {
   const a = await startDecisionsApp({
     adminToken: ADMIN,
     config: { TRUST_PROXY: trustProxy === undefined ? [] : [trustProxy], EVENTS_RATE_LIMIT: eventsRateLimit },
+    // A minute's window rather than EVENTS_RATE_LIMIT's second: a loaded machine cannot outwait it.
+    rateLimiters: { events: createMemoryRateLimiter({ points: eventsRateLimit, durationSeconds: 60 }) },
   });
   apps.push(a);
   return Number(new URL(a.url).port);
