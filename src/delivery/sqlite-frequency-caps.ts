@@ -1,7 +1,11 @@
 /**
  * Embedded frequency caps: a table of `DATA_DIR/delivery.sqlite` (schema from
  * `migrations/sqlite/delivery/`). One process owns the file and a take runs synchronously, so
- * takes never interleave. Commits go to the WAL without a disk flush (`synchronous=NORMAL`):
+ * takes never interleave. Group commit: the takes of one event-loop turn share one transaction
+ * (each in a savepoint of its own), committed before the next turn; each resolves only once it
+ * is committed, so no decision is answered with a serve that is not written. A failed commit
+ * rejects every take of its turn (nothing of them is kept, no capped ad is chosen by them).
+ * Commits go to the WAL without a disk flush (`synchronous=NORMAL`):
  * what a take recorded survives `kill -9` and a restart (the operating system holds it); an OS
  * crash or power loss can forget the last moments' serves, which could then be served again.
  * Waiting for a flush per decision would cost a disk flush's latency on every capped decision.
@@ -53,15 +57,41 @@ export function createSqliteFrequencyCaps(deps: { readonly filename: string }): 
       takeFrom(table, userKey, candidates, count, now),
   );
   let takes = 0;
+  /** The takes of this turn, waiting for its commit. */
+  let turn: { taken: number[]; resolve(t: number[]): void; reject(e: unknown): void }[] = [];
+
+  const commit = (): void => {
+    // Committed already by close().
+    if (!db.open || !db.inTransaction) return;
+    const done = turn;
+    turn = [];
+    try {
+      db.exec('COMMIT');
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      for (const t of done) t.reject(err);
+      return;
+    }
+    for (const t of done) t.resolve(t.taken);
+  };
 
   return {
-    // eslint-disable-next-line @typescript-eslint/require-await -- a rejection, never a throw
-    async take(userKey, candidates, count, now) {
-      const taken = take.immediate(userKey, candidates, count, now);
-      if (++takes % SWEEP_EVERY === 0) sql.sweep.run(now, SWEEP_ROWS);
-      return taken;
+    take(userKey, candidates, count, now) {
+      try {
+        if (!db.inTransaction) {
+          db.exec('BEGIN IMMEDIATE');
+          setImmediate(commit);
+        }
+        // Within the turn's transaction: a savepoint, undone alone if it fails.
+        const taken = take(userKey, candidates, count, now);
+        if (++takes % SWEEP_EVERY === 0) sql.sweep.run(now, SWEEP_ROWS);
+        return new Promise<number[]>((resolve, reject) => turn.push({ taken, resolve, reject }));
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
     },
     close() {
+      if (db.open && db.inTransaction) commit();
       if (db.open) db.close();
       return Promise.resolve();
     },
