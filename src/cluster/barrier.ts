@@ -18,12 +18,18 @@ interface Message {
 }
 
 const isMessage = (m: unknown): m is Message =>
-  typeof m === 'object' && m !== null && typeof (m as Message).t === 'string' && typeof (m as Message).id === 'number';
+  typeof m === 'object' &&
+  m !== null &&
+  typeof (m as Message).t === 'string' &&
+  typeof (m as Message).id === 'number';
 
 /** In the primary: relays barriers between workers. */
 export function relayBarriers(timeoutMs = 2000): void {
   let nextId = 0;
-  const open = new Map<number, { from: Worker; waiting: Set<number>; reply: number; timer: NodeJS.Timeout }>();
+  const open = new Map<
+    number,
+    { from: Worker; waiting: Set<number>; reply: number; timer: NodeJS.Timeout }
+  >();
 
   const finish = (key: number) => {
     const b = open.get(key);

@@ -3,7 +3,8 @@ import { AppError } from '../model/errors.js';
 import { asStoreError, isConnectionError, withStoreErrors } from './postgres-errors.js';
 
 /** An error shaped as pg and node:net make them: a message and a `code`. */
-const pgError = (code: string, message = `failed with ${code}`) => Object.assign(new Error(message), { code });
+const pgError = (code: string, message = `failed with ${code}`) =>
+  Object.assign(new Error(message), { code });
 
 describe('Postgres error mapping', () => {
   it.each([

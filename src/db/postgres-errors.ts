@@ -72,7 +72,11 @@ export function withStoreErrors<T extends object>(store: T): T {
   return wrapped as T;
 }
 
-type ConnectCallback = (err: Error | undefined, client?: pg.PoolClient, done?: (release?: unknown) => void) => void;
+type ConnectCallback = (
+  err: Error | undefined,
+  client?: pg.PoolClient,
+  done?: (release?: unknown) => void,
+) => void;
 const watched = new WeakSet<pg.Pool>();
 
 /**
@@ -84,7 +88,9 @@ const watched = new WeakSet<pg.Pool>();
 export function watchConnects(pool: pg.Pool): pg.Pool {
   if (watched.has(pool)) return pool;
   watched.add(pool);
-  const connect = pool.connect.bind(pool) as unknown as (cb?: ConnectCallback) => Promise<pg.PoolClient> | undefined;
+  const connect = pool.connect.bind(pool) as unknown as (
+    cb?: ConnectCallback,
+  ) => Promise<pg.PoolClient> | undefined;
   const mark = (err: unknown): void => {
     if (typeof err === 'object' && err !== null) connectFailures.add(err);
   };

@@ -22,7 +22,8 @@ export function createFireMetrics(registry: Registry) {
     duplicate: fires.labels(k, 'duplicate'),
   }));
   // Every series is shown from the start, at 0: a replica that never saw a duplicate says so.
-  for (const k of kinds) for (const o of ['counted', 'duplicate', 'expired'] as const) fires.inc({ kind: k, outcome: o }, 0);
+  for (const k of kinds)
+    for (const o of ['counted', 'duplicate', 'expired'] as const) fires.inc({ kind: k, outcome: o }, 0);
   fires.inc({ kind: 'unknown', outcome: 'invalid' }, 0);
   return {
     onRefused: (kind: FireKind | 'unknown', outcome: RefusedFire): void => {

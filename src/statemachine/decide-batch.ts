@@ -15,9 +15,7 @@ export interface BatchDecideContext {
 }
 
 /** What one command of a batch came to: a decision (and the `seq` of its entry), or a refusal. */
-export type Outcome =
-  | { readonly decision: Decision; readonly seq?: number }
-  | { readonly error: unknown };
+export type Outcome = { readonly decision: Decision; readonly seq?: number } | { readonly error: unknown };
 
 /**
  * Decides `commands` one after another, each against the state as it will be after the entries

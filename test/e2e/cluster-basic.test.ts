@@ -47,7 +47,8 @@ describe('replicated mode: three replicas', () => {
         expect(res.status).toBe(201);
         mine.push(((await res.json()) as AdJson).id);
       }
-      for (const id of mine.slice(0, 15)) expect((await put(s, id, adBody(7, { title: `upd ${r}` }))).status).toBe(200);
+      for (const id of mine.slice(0, 15))
+        expect((await put(s, id, adBody(7, { title: `upd ${r}` }))).status).toBe(200);
       for (const id of mine.slice(15, 20)) {
         expect((await fetch(`${s.url}/api/v1/ad/${id}`, { method: 'DELETE' })).status).toBe(204);
       }
@@ -81,7 +82,11 @@ describe('replicated mode: three replicas', () => {
     const body = adBody(5);
     const first = await post(replicas[0]!.url, body, { 'idempotency-key': 'cross-replica-1' });
     const again = await post(replicas[1]!.url, body, { 'idempotency-key': 'cross-replica-1' });
-    const other = await post(replicas[2]!.url, { ...body, title: 'else' }, { 'idempotency-key': 'cross-replica-1' });
+    const other = await post(
+      replicas[2]!.url,
+      { ...body, title: 'else' },
+      { 'idempotency-key': 'cross-replica-1' },
+    );
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(((await again.json()) as AdJson).id).toBe(((await first.json()) as AdJson).id);
@@ -95,9 +100,10 @@ describe('replicated mode: three replicas', () => {
     for (const s of replicas) expect((await publicView(s)).map((a) => a.id)).toContain(created.id);
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const { rows } = await cluster.pool.query<{ expired: boolean }>('SELECT expired FROM ads WHERE id = $1', [
-        created.id,
-      ]);
+      const { rows } = await cluster.pool.query<{ expired: boolean }>(
+        'SELECT expired FROM ads WHERE id = $1',
+        [created.id],
+      );
       if (rows[0]?.expired) break;
       if (Date.now() > deadline) throw new Error('the expire entry was never committed');
       await sleep(200);
@@ -116,9 +122,10 @@ describe('replicated mode: three replicas', () => {
     await post(doomed.url, adBody(77, { title: 'committed then crashed' })).catch(() => undefined);
     expect(await doomed.exited).toBe(86);
     expect(await cluster.headSeq()).toBe(before + 1);
-    const { rows } = await cluster.pool.query<{ entry: { ad: { id: string } } }>('SELECT entry FROM log WHERE seq = $1', [
-      before + 1,
-    ]);
+    const { rows } = await cluster.pool.query<{ entry: { ad: { id: string } } }>(
+      'SELECT entry FROM log WHERE seq = $1',
+      [before + 1],
+    );
     const id = rows[0]!.entry.ad.id;
     await converged(cluster, replicas);
     for (const s of replicas) expect((await getJson(`${s.url}/api/v1/ad/${id}`)).status).toBe(200);

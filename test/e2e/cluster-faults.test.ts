@@ -61,7 +61,9 @@ describe('replicated mode under faults', () => {
 
   it('Redis wiped mid-traffic: writes keep working, replicas converge, expiry still happens', async () => {
     const servers = await Promise.all([cluster.start(), cluster.start(), cluster.start()]);
-    const soon = (await (await post(servers[0].url, adBody(1, { endAt: new Date(Date.now() + 4000).toISOString() }))).json()) as AdJson;
+    const soon = (await (
+      await post(servers[0].url, adBody(1, { endAt: new Date(Date.now() + 4000).toISOString() }))
+    ).json()) as AdJson;
     const acked = new Map<string, AdJson>();
     const writers = servers.map((s, i) => writer(s, acked, i + 1));
     await sleep(1000);
@@ -74,13 +76,19 @@ describe('replicated mode under faults', () => {
     await expectAllPresent(servers, acked);
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const { rows } = await cluster.pool.query<{ expired: boolean }>('SELECT expired FROM ads WHERE id = $1', [soon.id]);
+      const { rows } = await cluster.pool.query<{ expired: boolean }>(
+        'SELECT expired FROM ads WHERE id = $1',
+        [soon.id],
+      );
       if (rows[0]?.expired) break;
       if (Date.now() > deadline) throw new Error('expiry did not happen after the wipe');
       await sleep(250);
     }
     await converged(cluster, servers);
-    for (const s of servers) expect((await getJson<{ status: string }>(`${s.url}/api/v1/ad/${soon.id}`)).body.status).toBe('expired');
+    for (const s of servers)
+      expect((await getJson<{ status: string }>(`${s.url}/api/v1/ad/${soon.id}`)).body.status).toBe(
+        'expired',
+      );
   });
 
   it('a lock holder paused past its lease while another replica writes: no lost or reordered updates', async () => {
@@ -98,7 +106,8 @@ describe('replicated mode under faults', () => {
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify(adBody(1, { title: `${s.port}-${i}` })),
           });
-          if (res.status === 200) acked.push({ server: s.url, version: ((await res.json()) as AdJson).version });
+          if (res.status === 200)
+            acked.push({ server: s.url, version: ((await res.json()) as AdJson).version });
         } catch {
           await sleep(20);
         }

@@ -9,7 +9,9 @@ let server: Server;
 beforeAll(async () => {
   await cluster.setup();
   // Replicas hear of each other's writes only 500 ms late: visibility must not depend on it.
-  server = await cluster.start({ env: { WORKERS: '2', ADSM_FAILPOINT: 'slow-log', POLL_INTERVAL_MS: '5000' } });
+  server = await cluster.start({
+    env: { WORKERS: '2', ADSM_FAILPOINT: 'slow-log', POLL_INTERVAL_MS: '5000' },
+  });
 });
 afterAll(() => cluster.teardown());
 
@@ -17,7 +19,14 @@ afterAll(() => cluster.teardown());
 function once(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: server.port, method, path, agent: false, headers: { 'content-type': 'application/json' } },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method,
+        path,
+        agent: false,
+        headers: { 'content-type': 'application/json' },
+      },
       (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
