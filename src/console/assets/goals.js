@@ -66,7 +66,7 @@ export function goalsSummary(r) {
     ),
     h(
       'table',
-      { class: 'totals-table served-table' },
+      { class: 'report-table served-table' },
       h('caption', {}, 'Delivery as of ', timeEl(r.asOf)),
       h(
         'thead',
@@ -89,7 +89,7 @@ export function goalsSummary(r) {
       ? h('p', { class: 'muted' }, 'No goals: this ad is served for its whole flight.')
       : h(
           'table',
-          { class: 'totals-table goals-table' },
+          { class: 'report-table goals-table' },
           h('caption', {}, 'Goals'),
           h(
             'thead',
