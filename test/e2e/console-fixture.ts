@@ -91,17 +91,7 @@ export { HOUR, DAY } from '../support/ads.js';
 export const isoIn = (ms: number): string => new Date(Date.now() + ms).toISOString();
 
 /** Polls `check` until it stops throwing (a replica catching up with another). */
-export async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+export { expectEventually as eventually } from './store-failures.js';
 
 /** A server for the browser, and where the test's own API calls go. */
 export interface Target {
