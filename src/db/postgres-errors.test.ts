@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../model/errors.js';
-import { asStoreError, isConnectionError, withStoreErrors } from './postgres-errors.js';
+import { asStoreError, isConnectionError, mapStoreErrors } from './postgres-errors.js';
 
 /** An error shaped as pg and node:net make them: a message and a `code`. */
 const pgError = (code: string, message = `failed with ${code}`) =>
@@ -73,14 +73,37 @@ describe('Postgres error mapping', () => {
     expect(asStoreError(known)).toBe(known);
   });
 
-  it('maps the rejections of every method of a wrapped store, and nothing else', async () => {
-    const store = withStoreErrors({
-      down: () => Promise.reject(pgError('ECONNREFUSED')),
-      bug: () => Promise.reject(pgError('42601')),
-      fine: (x: number) => Promise.resolve(x + 1),
+  it.each([
+    [new TypeError('Connection terminated unexpectedly')],
+    [new TypeError("Cannot read properties of undefined (reading 'query'): Client was closed")],
+    [new RangeError('Connection refused: offset out of range')],
+    [new AggregateError([new TypeError('Connection terminated')], '')],
+  ])('a bug of the engine kind is never an outage, whatever its message: %s', (bug) => {
+    expect(isConnectionError(bug)).toBe(false);
+    expect(asStoreError(bug)).toBe(bug);
+  });
+
+  it("maps a call's outage to store_unavailable and lets everything else through", async () => {
+    await expect(mapStoreErrors(() => Promise.reject(pgError('ECONNREFUSED')))).rejects.toMatchObject({
+      code: 'store_unavailable',
     });
-    await expect(store.down()).rejects.toMatchObject({ code: 'store_unavailable' });
-    await expect(store.bug()).rejects.toMatchObject({ code: '42601' });
-    await expect(store.fine(1)).resolves.toBe(2);
+    await expect(mapStoreErrors(() => Promise.reject(pgError('42601')))).rejects.toMatchObject({
+      code: '42601',
+    });
+    const bug = new TypeError('Connection terminated');
+    await expect(mapStoreErrors(() => Promise.reject(bug))).rejects.toBe(bug);
+    await expect(mapStoreErrors(() => Promise.resolve(2))).resolves.toBe(2);
+  });
+
+  it('a call that throws before returning its promise rejects, mapped the same way', async () => {
+    const outage = mapStoreErrors((): Promise<never> => {
+      throw pgError('57P01');
+    });
+    await expect(outage).rejects.toMatchObject({ code: 'store_unavailable' });
+    const bug = new TypeError('x is not a function');
+    const failed = mapStoreErrors((): Promise<never> => {
+      throw bug;
+    });
+    await expect(failed).rejects.toBe(bug);
   });
 });

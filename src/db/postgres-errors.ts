@@ -30,6 +30,16 @@ const NOT_ACCEPTING = /is not currently accepting connections/i;
 const CONNECTION_MESSAGES =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused|not queryable|Client was closed/i;
 
+/**
+ * The JavaScript engine's own error classes: a bug in our code or a library's, never the
+ * database's answer, even when its message reads like one or it met us while connecting.
+ */
+const isProgrammingError = (err: Error): boolean =>
+  err instanceof TypeError ||
+  err instanceof RangeError ||
+  err instanceof ReferenceError ||
+  err instanceof SyntaxError;
+
 /** Errors that pg-pool raised while getting a connection (see `watchConnects`). */
 const connectFailures = new WeakSet<object>();
 
@@ -37,10 +47,10 @@ const connectFailures = new WeakSet<object>();
  * True when `err` means the database could not be reached or cannot serve us for now: any
  * failure to get a connection, a socket error, a server going away, starting up or read-only,
  * too many connections, a statement or lock timeout. False for everything else (a bad query, a
- * constraint, a bug), which stays a 500.
+ * constraint, a bug: a TypeError and its kin whatever their message), which stays a 500.
  */
 export function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+  if (!(err instanceof Error) || isProgrammingError(err)) return false;
   if (connectFailures.has(err)) return true;
   if (err instanceof AggregateError) return err.errors.some(isConnectionError);
   const code = (err as { code?: unknown }).code;
@@ -57,19 +67,18 @@ export function asStoreError(err: unknown): unknown {
   return !(err instanceof AppError) && isConnectionError(err) ? storeUnavailable(err) : err;
 }
 
-/** `store` with every method's rejection passed through `asStoreError`. */
-export function withStoreErrors<T extends object>(store: T): T {
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(store)) {
-    wrapped[name] =
-      typeof value === 'function'
-        ? (...args: unknown[]) =>
-            (value as (...a: unknown[]) => Promise<unknown>).apply(store, args).catch((err: unknown) => {
-              throw asStoreError(err);
-            })
-        : value;
+/**
+ * Runs one call of a Postgres adapter with its rejection passed through `asStoreError`: the
+ * `around` of the typed store wrappers (`aroundStore`, `aroundBudgetStore`,
+ * `aroundTrackingStore`), so an outage answers 503 and a bug stays what it was. A call that
+ * throws before returning its promise rejects the same way.
+ */
+export async function mapStoreErrors<R>(call: () => Promise<R>): Promise<R> {
+  try {
+    return await call();
+  } catch (err) {
+    throw asStoreError(err);
   }
-  return wrapped as T;
 }
 
 type ConnectCallback = (

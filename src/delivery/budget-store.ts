@@ -63,3 +63,22 @@ export interface BudgetStore {
   /** Releases what the adapter owns (never a borrowed client). */
   close(): Promise<void>;
 }
+
+/**
+ * `store` with every call of its methods made through `around`: the one list of the port's
+ * methods for its wrappers (the Postgres error mapping). A method added to `BudgetStore` fails
+ * to type-check here until it is listed.
+ */
+export function aroundBudgetStore(
+  store: BudgetStore,
+  around: <R>(call: () => Promise<R>) => Promise<R>,
+): BudgetStore {
+  return {
+    grant: (adId, periods, allowed, want) => around(() => store.grant(adId, periods, allowed, want)),
+    release: (adId, periods, n) => around(() => store.release(adId, periods, n)),
+    addServed: (deltas) => around(() => store.addServed(deltas)),
+    read: (adId, periods) => around(() => store.read(adId, periods)),
+    pruneDays: (day) => around(() => store.pruneDays(day)),
+    close: () => around(() => store.close()),
+  };
+}

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { closedPort, urlAtPort } from '../../test/support/ports.js';
+import { AppError } from '../model/errors.js';
 import { migratePostgres } from '../db/postgres-migrate.js';
 import { budgetStoreContract } from './budget-store.contract.js';
 import { createPostgresBudgetStore } from './postgres-budget-store.js';
@@ -20,3 +23,39 @@ budgetStoreContract(
     await pool.end();
   },
 );
+
+describe('postgres budget store errors', () => {
+  it('every method answers an outage with 503 store_unavailable', async () => {
+    const down = new pg.Pool({ connectionString: urlAtPort(DATABASE_URL, await closedPort()), max: 1 });
+    down.on('error', () => undefined);
+    const store = createPostgresBudgetStore({ pool: down, schema });
+    try {
+      const calls = [
+        store.grant('a', ['life'], [10], 1),
+        store.release('a', ['life'], 1),
+        store.addServed([{ adId: 'a', period: 'life', n: 1 }]),
+        store.read('a', ['life']),
+        store.pruneDays(1),
+      ];
+      for (const call of calls)
+        await expect(call).rejects.toMatchObject({ code: 'store_unavailable', status: 503 });
+    } finally {
+      await down.end();
+    }
+  });
+
+  it('a bug stays what it is (a 500): a missing table, a TypeError, a bad argument', async () => {
+    // Its own pool: the contract's teardown ends the shared one.
+    const own = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+    const store = createPostgresBudgetStore({ pool: own, schema: `${schema}_none` });
+    try {
+      const missing = await store.read('a', ['life']).catch((err: unknown) => err);
+      expect(missing).toMatchObject({ code: '42P01' });
+      expect(missing).not.toBeInstanceOf(AppError);
+      await expect(store.addServed(null as never)).rejects.toBeInstanceOf(TypeError);
+      await expect(store.grant('a', ['life'], [10], 0.5)).rejects.toThrow(/not an integer/);
+    } finally {
+      await own.end();
+    }
+  });
+});

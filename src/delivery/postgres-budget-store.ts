@@ -6,8 +6,8 @@
  * the last committed grant, add `min(want, allowed − granted)` to every row.
  */
 import pg from 'pg';
-import { withStoreErrors } from '../db/postgres-errors.js';
-import type { BudgetStore } from './budget-store.js';
+import { mapStoreErrors } from '../db/postgres-errors.js';
+import { aroundBudgetStore, type BudgetStore } from './budget-store.js';
 
 const lit = (s: string): string => pg.escapeLiteral(s);
 const int = (n: number): string => {
@@ -24,7 +24,7 @@ export function createPostgresBudgetStore(deps: {
   const { pool, schema } = deps;
   const t = schema === undefined ? 'delivery_budgets' : `${pg.escapeIdentifier(schema)}.delivery_budgets`;
 
-  return withStoreErrors<BudgetStore>({
+  const store: BudgetStore = {
     async grant(adId, periods, allowed, want) {
       if (periods.length === 0) return { got: Math.max(0, want), granted: [] };
       const ps = textArray(periods);
@@ -99,5 +99,7 @@ export function createPostgresBudgetStore(deps: {
     },
 
     close: () => Promise.resolve(),
-  });
+  };
+  // An outage is 503 store_unavailable; a bug stays a 500.
+  return aroundBudgetStore(store, mapStoreErrors);
 }

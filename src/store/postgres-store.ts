@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { Ad } from '../model/ad.js';
 import type { Entry } from '../statemachine/entries.js';
 import { invariantFailed } from '../model/errors.js';
-import { asStoreError } from '../db/postgres-errors.js';
+import { mapStoreErrors } from '../db/postgres-errors.js';
 import { openBatchSql, writeBatchSql } from './postgres-batch.js';
 import { inOwnTransaction, inTransaction } from '../db/postgres-tx.js';
 import { partsOf } from './snapshot-parts.js';
@@ -188,9 +188,5 @@ export function createPostgresStore(deps: PostgresStoreDeps): Store {
 
     close: () => Promise.resolve(),
   };
-  return aroundStore(store, (_write, call) =>
-    call().catch((err: unknown) => {
-      throw asStoreError(err);
-    }),
-  );
+  return aroundStore(store, (_write, call) => mapStoreErrors(call));
 }

@@ -8,8 +8,13 @@
 import pg from 'pg';
 import type { BucketCounts } from './buckets.js';
 import type { CountRow } from './deltas.js';
-import type { CountBatch, StoredCounts, TrackingStore } from './tracking-store.js';
-import { withStoreErrors } from '../db/postgres-errors.js';
+import {
+  aroundTrackingStore,
+  type CountBatch,
+  type StoredCounts,
+  type TrackingStore,
+} from './tracking-store.js';
+import { mapStoreErrors } from '../db/postgres-errors.js';
 import { inTransaction } from '../db/postgres-tx.js';
 import { withFreshFires } from './fires.js';
 import { settleFires } from './postgres-fires.js';
@@ -109,8 +114,7 @@ export function createPostgresTrackingStore(deps: PostgresTrackingStoreDeps): Tr
     pruneFires: `DELETE FROM ${fired} WHERE keep_until < $1`,
   };
 
-  // An outage is 503 store_unavailable (a keyed request is then safe to retry); a bug stays a 500.
-  return withStoreErrors({
+  const store: TrackingStore = {
     async watermark(replicaId) {
       const { rows } = await pool.query<{ watermark: string }>(sql.watermark, [replicaId]);
       return rows[0] ? Number(rows[0].watermark) : 0;
@@ -193,5 +197,7 @@ export function createPostgresTrackingStore(deps: PostgresTrackingStoreDeps): Tr
     },
 
     close: () => Promise.resolve(),
-  });
+  };
+  // An outage is 503 store_unavailable (a keyed request is then safe to retry); a bug stays a 500.
+  return aroundTrackingStore(store, mapStoreErrors);
 }

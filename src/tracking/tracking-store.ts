@@ -106,3 +106,24 @@ export interface TrackingStore {
   /** Releases what the adapter owns (never a borrowed client). */
   close(): Promise<void>;
 }
+
+/**
+ * `store` with every call of its methods made through `around`: the one list of the port's
+ * methods for its wrappers (the Postgres error mapping). A method added to `TrackingStore` fails
+ * to type-check here until it is listed.
+ */
+export function aroundTrackingStore(
+  store: TrackingStore,
+  around: <R>(call: () => Promise<R>) => Promise<R>,
+): TrackingStore {
+  return {
+    watermark: (replicaId) => around(() => store.watermark(replicaId)),
+    flush: (batch) => around(() => store.flush(batch)),
+    recordKeyed: (batch) => around(() => store.recordKeyed(batch)),
+    read: (adId, replicaId, minuteFrom, hourFrom) =>
+      around(() => store.read(adId, replicaId, minuteFrom, hourFrom)),
+    hours: (adId, replicaId, from, to) => around(() => store.hours(adId, replicaId, from, to)),
+    prune: (floors) => around(() => store.prune(floors)),
+    close: () => around(() => store.close()),
+  };
+}
