@@ -13,7 +13,7 @@ import { forEachConcurrent, httpClient } from './check.js';
 import { wrkRun } from './load.js';
 import { createBody, createRng, randomInt, seedAds } from './mix.js';
 import type { Options } from './run.js';
-import { fmt, printTable, round, spread, waitQuiet } from './stats.js';
+import { fmt, measure, printTable, round, spread, waitQuiet } from './stats.js';
 
 const USERS = 100_000;
 const ADS = 1_000;
@@ -22,10 +22,28 @@ const TWO_CAPS = [
   { impressions: 10, seconds: 86_400 },
 ];
 
-/** One wrk run of bench/decisions.lua: `query` or `decide`, its seed and the user population. */
-const wrkDecisions = async (url: string, args: string[], c: number, durationS: number, threads: number) => {
-  const r = await wrkRun({ url, script: 'decisions.lua', args, connections: c, durationS, threads });
-  return { rps: r.rps, errors: r.non2xx + r.socket, p50: round(r.p50, 2), p99: round(r.p99, 2) };
+/**
+ * One wrk run of bench/decisions.lua: `query` or `decide`, its seed and the user population; with
+ * the server's CPU per answer (µs of the server process's CPU time per request answered).
+ */
+const wrkDecisions = async (
+  server: Server,
+  args: string[],
+  c: number,
+  durationS: number,
+  threads: number,
+) => {
+  const done = measure(server.pid);
+  const r = await wrkRun({
+    url: server.url,
+    script: 'decisions.lua',
+    args,
+    connections: c,
+    durationS,
+    threads,
+  });
+  const cpuUs = round((1e6 * done().serverCores) / Math.max(1, r.rps), 1);
+  return { rps: r.rps, errors: r.non2xx + r.socket, p50: round(r.p50, 2), p99: round(r.p99, 2), cpuUs };
 };
 
 /** Creates the seed ads with priorities 1-3 and weights 1-10; their ids and bodies. */
@@ -123,9 +141,9 @@ export async function decisionsScenario(o: Options) {
           const busy = await waitQuiet(o.quietBelow, o.quietWaitS);
           for (const kind of ['query', 'decide'] as const) {
             const args = [kind, String(seed++), String(USERS)];
-            if (o.warmupS > 0) await wrkDecisions(server!.url, args, c, o.warmupS, o.threads);
+            if (o.warmupS > 0) await wrkDecisions(server!, args, c, o.warmupS, o.threads);
             const run = await wrkDecisions(
-              server!.url,
+              server!,
               [kind, String(seed++), String(USERS)],
               c,
               o.durationS,
@@ -140,7 +158,7 @@ export async function decisionsScenario(o: Options) {
             }
             console.log(
               `  ${label.padEnd(7)} ${kind.padEnd(6)} c=${String(c).padStart(3)} ${String(run.rps).padStart(6)} req/s` +
-                `  p50 ${run.p50} p99 ${run.p99} ms  errors ${run.errors}`,
+                `  p50 ${run.p50} p99 ${run.p99} ms  cpu ${run.cpuUs} µs/req  errors ${run.errors}`,
             );
           }
         }
@@ -152,7 +170,18 @@ export async function decisionsScenario(o: Options) {
     const memory = cluster ? await capsMemory(cluster.redisUrl, cluster.prefix) : undefined;
 
     const table: string[][] = [
-      ['phase', 'c', 'query req/s', 'decide req/s', 'ratio', 'decide p99 ms', 'errors', 'candidates cached'],
+      [
+        'phase',
+        'c',
+        'query req/s',
+        'decide req/s',
+        'ratio',
+        'decide p99 ms',
+        'cpu µs query/decide',
+        'cpu decide/query',
+        'errors',
+        'candidates cached',
+      ],
     ];
     const summary: Record<string, unknown>[] = [];
     for (const label of ['no caps', '2 caps']) {
@@ -161,6 +190,7 @@ export async function decisionsScenario(o: Options) {
         const q = pick('query');
         const d = pick('decide');
         const ratios = d.map((r, i) => (r.rps as number) / Math.max(1, q[i]!.rps as number));
+        const cpuRatios = d.map((r, i) => (r.cpuUs as number) / Math.max(0.1, q[i]!.cpuUs as number));
         const s = {
           phase: label,
           c,
@@ -173,6 +203,15 @@ export async function decisionsScenario(o: Options) {
             0,
           ),
           ratio: spread(ratios, 2),
+          queryCpuUs: spread(
+            q.map((r) => r.cpuUs as number),
+            1,
+          ),
+          decideCpuUs: spread(
+            d.map((r) => r.cpuUs as number),
+            1,
+          ),
+          cpuRatio: spread(cpuRatios, 2),
           decideP99: spread(
             d.map((r) => r.p99 as number),
             2,
@@ -188,6 +227,8 @@ export async function decisionsScenario(o: Options) {
           fmt(s.decideRps),
           fmt(s.ratio, 2),
           fmt(s.decideP99, 2),
+          `${fmt(s.queryCpuUs, 0)} / ${fmt(s.decideCpuUs, 0)}`,
+          fmt(s.cpuRatio, 2),
           String(s.errors),
           `${round(100 * (hitRates[label] ?? 0), 1)}%`,
         ]);
