@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drawOrder, seededRandom, type Weighted } from './choice.js';
+import { drawOrder, groupCandidates, seededRandom, type Weighted } from './choice.js';
 
 interface Item extends Weighted {
   readonly id: string;
@@ -92,5 +92,30 @@ describe('draw order', () => {
   it('the test above can fail: a draw ignoring weights is far outside the bound', () => {
     const counts = [10_000, 10_000, 10_000, 10_000];
     expect(chiSquare(counts, [1 / 50, 2 / 50, 7 / 50, 40 / 50])).toBeGreaterThan(CHI2_999[3]! * 100);
+  });
+});
+
+describe('candidates grouped by priority', () => {
+  it('are ordered by priority and stable within one, integers or not, sorted or not', () => {
+    const random = seededRandom(3);
+    for (const span of [1, 3, 100, 5000, 0.5]) {
+      for (let run = 0; run < 50; run++) {
+        const items = Array.from({ length: 1 + Math.floor(random() * 60) }, (_, i) =>
+          item(
+            String(i),
+            span === 0.5 ? Math.floor(random() * 6) / 2 : 1 + Math.floor(random() * span),
+            1 + i,
+          ),
+        );
+        const expected = [...items].sort((a, b) => a.priority - b.priority || Number(a.id) - Number(b.id));
+        const c = groupCandidates(items, self);
+        expect(c.items.map((x) => x.id)).toEqual(expected.map((x) => x.id));
+        expect(Array.from(c.weights)).toEqual(expected.map((x) => x.weight));
+        const starts = expected.flatMap((x, k) =>
+          k === 0 || x.priority !== expected[k - 1]!.priority ? [k] : [],
+        );
+        expect(Array.from(c.starts)).toEqual([...starts, items.length]);
+      }
+    }
   });
 });

@@ -34,23 +34,61 @@ export interface Candidates<T> {
   readonly starts: Int32Array;
 }
 
+/** Widest span of integer priorities sorted by counting (the contract's are 1..100). */
+const COUNTING_SPAN = 1024;
+
+/**
+ * Positions `0 … n - 1` ordered by priority, stable: by counting when the priorities are integers
+ * within a small span (a decision's candidate set is built on every cache miss, and a comparison
+ * sort of a thousand ads cost more than the rest of the miss), else by a comparison sort.
+ */
+function orderByPriority(priorities: Float64Array): Int32Array {
+  const n = priorities.length;
+  const order = new Int32Array(n);
+  let min = Infinity;
+  let max = -Infinity;
+  let sorted = true;
+  let integers = true;
+  for (let i = 0; i < n; i++) {
+    const p = priorities[i]!;
+    if (p < min) min = p;
+    if (p > max) max = p;
+    if (i > 0 && p < priorities[i - 1]!) sorted = false;
+    if (!Number.isInteger(p)) integers = false;
+  }
+  if (sorted) {
+    for (let i = 0; i < n; i++) order[i] = i;
+  } else if (integers && max - min < COUNTING_SPAN) {
+    const next = new Int32Array(max - min + 2);
+    for (let i = 0; i < n; i++) next[priorities[i]! - min + 1]!++;
+    for (let p = 1; p < next.length; p++) next[p]! += next[p - 1]!;
+    for (let i = 0; i < n; i++) order[next[priorities[i]! - min]!++] = i;
+  } else {
+    const all = Array.from({ length: n }, (_, i) => i);
+    all.sort((a, b) => priorities[a]! - priorities[b]! || a - b);
+    order.set(all);
+  }
+  return order;
+}
+
 export function groupCandidates<T>(list: readonly T[], weigh: (item: T) => Weighted): Candidates<T> {
   const n = list.length;
-  const priorities = new Int32Array(n);
-  let sorted = true;
+  const priorities = new Float64Array(n);
+  const given = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    priorities[i] = weigh(list[i]!).priority;
-    if (i > 0 && priorities[i]! < priorities[i - 1]!) sorted = false;
+    const w = weigh(list[i]!);
+    priorities[i] = w.priority;
+    given[i] = w.weight;
   }
-  const order = Array.from({ length: n }, (_, i) => i);
-  if (!sorted) order.sort((a, b) => priorities[a]! - priorities[b]! || a - b);
-  const items = order.map((i) => list[i]!);
+  const order = orderByPriority(priorities);
+  const items = new Array<T>(n);
   const weights = new Float64Array(n);
   const sums = new Float64Array(n);
   const starts: number[] = [];
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
-    weights[k] = weigh(list[i]!).weight;
+    items[k] = list[i]!;
+    weights[k] = given[i]!;
     const opens = k === 0 || priorities[i] !== priorities[order[k - 1]!];
     if (opens) starts.push(k);
     sums[k] = (opens ? 0 : sums[k - 1]!) + weights[k]!;

@@ -166,7 +166,12 @@ export function createDecider(deps: DeciderDeps): Decider {
         for (const ad of chosen) reservations.served(ad, now);
       }
 
-      const decided = chosen.map((ad) => ({ ad, ...urls.issue(ad.id, now) }));
+      const decided = new Array<DecidedAd>(chosen.length);
+      for (let i = 0; i < chosen.length; i++) {
+        const ad = chosen[i]!;
+        const { decisionId, impressionUrl, clickUrl, expiresAt } = urls.issue(ad.id, now);
+        decided[i] = { ad, decisionId, impressionUrl, clickUrl, expiresAt };
+      }
       deps.decided?.(decided.length);
       return { decided, cappedOut, capsReached };
     },

@@ -162,9 +162,17 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
     return [impression, b.toString('base64url')];
   };
 
+  // Decision ids of one hour share their prefix (`signer.hour.`).
+  let prefixHour = NaN;
+  let prefix = '';
+
   return {
     issue(adId, now) {
       const hour = Math.floor(now / HOUR_MS);
+      if (hour !== prefixHour) {
+        prefix = `${signer.toString(36)}.${hour.toString(36)}.`;
+        prefixHour = hour;
+      }
       const n = counters.get(hour) ?? 0;
       if (n > MAX_U32) throw new Error('tracking: decision counter of this hour exhausted');
       counters.set(hour, n + 1);
@@ -181,7 +189,7 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
       const { flag, bytes } = ad;
       const [impression, click] = sign(VERSION | flag, hour, n, offset, bytes);
       return {
-        decisionId: decisionIdOf(signer, hour, n),
+        decisionId: prefix + n.toString(36),
         impressionUrl: TRACKING_PATH + impression,
         clickUrl: TRACKING_PATH + click,
         expiresAt: expiresAtOf(now),

@@ -4,7 +4,7 @@
  * set), body size (413), encoding and type (415), JSON (400 `invalid_json`), validation (400).
  */
 import type { IncomingMessage } from 'node:http';
-import { creativeOf } from '../../model/ad.js';
+import { creativeOf, type Ad } from '../../model/ad.js';
 import { notReady, payloadTooLarge, unsupportedMediaType } from '../../model/errors.js';
 import type { Decider, DecisionOutcome } from '../../delivery/decider.js';
 import type { Envelope } from '../edge/envelope.js';
@@ -17,6 +17,7 @@ import {
   parseJsonBytes,
   readBodyUpTo,
 } from '../input/body.js';
+import { plainDecisionRequest } from './plain-decision-request.js';
 import { toDecisionRequest } from './schemas.js';
 
 export const DECISIONS_PATH = '/api/v1/decisions';
@@ -32,19 +33,42 @@ export interface DecisionsRouteDeps {
   readonly authorize?: ((req: IncomingMessage) => Promise<void>) | undefined;
 }
 
-/** The answer's JSON text. */
+/** Ads are immutable values (a change makes a new object), so each one's head is made once. */
+const heads = new WeakMap<Ad, string>();
+
+/** `{"adId":…,"title":…,"creative":…,"decisionId":"` of one ad. */
+function headOf(ad: Ad): string {
+  let head = heads.get(ad);
+  if (head === undefined) {
+    head = `{"adId":${JSON.stringify(ad.id)},"title":${JSON.stringify(ad.title)},"creative":${JSON.stringify(creativeOf(ad))},"decisionId":"`;
+    heads.set(ad, head);
+  }
+  return head;
+}
+
+/**
+ * The answer's JSON text, as `JSON.stringify` would write it. The decision's own strings are
+ * written as they are: decision ids (base36 and dots), tracking URLs (a path and base64url) and
+ * RFC 3339 times hold nothing JSON escapes.
+ */
 export function renderDecisions(outcome: DecisionOutcome): string {
-  return JSON.stringify({
-    decisions: outcome.decided.map((d) => ({
-      adId: d.ad.id,
-      title: d.ad.title,
-      creative: creativeOf(d.ad),
-      decisionId: d.decisionId,
-      impressionUrl: d.impressionUrl,
-      clickUrl: d.clickUrl,
-      expiresAt: d.expiresAt,
-    })),
-  });
+  const { decided } = outcome;
+  let body = '{"decisions":[';
+  for (let i = 0; i < decided.length; i++) {
+    const d = decided[i]!;
+    if (i > 0) body += ',';
+    body +=
+      headOf(d.ad) +
+      d.decisionId +
+      '","impressionUrl":"' +
+      d.impressionUrl +
+      '","clickUrl":"' +
+      d.clickUrl +
+      '","expiresAt":"' +
+      d.expiresAt +
+      '"}';
+  }
+  return body + ']}';
 }
 
 export function createDecisionsRoute(deps: DecisionsRouteDeps) {
@@ -63,7 +87,8 @@ export function createDecisionsRoute(deps: DecisionsRouteDeps) {
     ) {
       throw unsupportedMediaType();
     }
-    const request = toDecisionRequest(parseJsonBytes(bytes));
+    const body = parseJsonBytes(bytes);
+    const request = plainDecisionRequest(body) ?? toDecisionRequest(body);
     send(200, renderDecisions(await decider.decide(request)));
   }
 
