@@ -44,6 +44,7 @@ import { createBearerCheck } from '../http/edge/bearer.js';
 import { createClientAddress } from '../http/edge/client-address.js';
 import { createEnvelope } from '../http/edge/envelope.js';
 import { createFastPublicRoute } from '../http/ads/fast-public.js';
+import { createPageCache, registerPageCacheMetrics, uncachedPages } from '../http/ads/page-cache.js';
 import { createMetrics, type Metrics } from '../http/ops/metrics.js';
 import { createHttpServer } from '../http/edge/server.js';
 import { createEventsRoute, EVENTS_PATH } from '../http/tracking/events-route.js';
@@ -85,6 +86,7 @@ export type ReplicaConfig = Pick<
   | 'TRACKING_SECRET'
   | 'TRACKING_URL_TTL_S'
   | 'RESERVATION_BLOCK'
+  | 'ANSWER_CACHE_SLOTS'
 >;
 
 /** The ports a replica runs on: one adapter each, chosen by the mode. */
@@ -301,7 +303,12 @@ export async function composeReplica(
     envelope,
     authorize: eventsAuth,
   });
-  const fastPublic = createFastPublicRoute({ service: node.service, envelope });
+  const pages =
+    config.ANSWER_CACHE_SLOTS > 0
+      ? createPageCache(node.service, config.ANSWER_CACHE_SLOTS)
+      : uncachedPages(node.service);
+  registerPageCacheMetrics(metrics.registry, pages);
+  const fastPublic = createFastPublicRoute({ service: node.service, envelope, pages });
   const events = createEventsRoute({
     tracker: tracking.tracker,
     isReady,

@@ -153,4 +153,10 @@ describe('memory settings', () => {
     expect(refusal({ TRACKING_MAX_BUCKETS: '999' })).toContain('TRACKING_MAX_BUCKETS');
     expect(refusal({ HEAP_GROWING_PERCENT: '301' })).toContain('HEAP_GROWING_PERCENT');
   });
+
+  it('size the answer cache at 16,384 slots by default, 0 turning it off', () => {
+    expect(loadConfig({})).toMatchObject({ ANSWER_CACHE_SLOTS: 16_384 });
+    expect(loadConfig({ ANSWER_CACHE_SLOTS: '0' })).toMatchObject({ ANSWER_CACHE_SLOTS: 0 });
+    expect(refusal({ ANSWER_CACHE_SLOTS: '4194305' })).toContain('ANSWER_CACHE_SLOTS');
+  });
 });

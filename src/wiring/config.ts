@@ -74,6 +74,7 @@ const schema = z
     FLUSH_INTERVAL_MS: int(5000, 10, 10_000),
     TRACKING_MAX_BUCKETS: int(1_000_000, 1_000, 100_000_000),
     HEAP_GROWING_PERCENT: int(15, 0, 300),
+    ANSWER_CACHE_SLOTS: int(16_384, 0, 1 << 22),
     STATS_RETENTION_DAYS: int(400, 3, 100_000),
     TRACKING_SECRET: z
       .string()

@@ -3,8 +3,8 @@ import type { AdsService } from '../../service/ads-service.js';
 import { errorBody, requestIdOf, type Envelope } from '../edge/envelope.js';
 import { writeAnswer } from '../edge/node-answer.js';
 import { AD_PATH, ensureReady } from './paths.js';
+import { uncachedPages, type PageSource } from './page-cache.js';
 import { parsePublicQuery } from './query.js';
-import { renderPage } from './render.js';
 
 const QUESTION_MARK = 63;
 
@@ -20,17 +20,18 @@ function requestIdHeader(raw: readonly string[]): string | undefined {
 export interface FastPublicDeps {
   readonly service: AdsService;
   readonly envelope: Envelope;
+  /** Where pages come from (`page-cache.ts`); default: queried and rendered afresh. */
+  readonly pages?: PageSource;
 }
 
 /**
  * `GET` and `HEAD /api/v1/ad` answered straight on node:http, before hono builds a `Request`:
  * the public query is the hot path. Same parser, page, envelope (request id, error bodies, log
- * line, metrics) and headers as the hono route (a test compares the two on many URLs). Every page
- * is queried and rendered afresh: on traffic that does not repeat (and on skewed traffic alike)
- * a cache of answers cost more per request than the query it saved (README, "Reads"). Returns
- * false for any other request.
+ * line, metrics) and headers as the hono route (a test compares the two on many URLs). Pages come
+ * from `pages`: the answer cache, which keeps the pages of questions asked again (README,
+ * "Reads"). Returns false for any other request.
  */
-export function createFastPublicRoute({ service, envelope }: FastPublicDeps) {
+export function createFastPublicRoute({ service, envelope, pages = uncachedPages(service) }: FastPublicDeps) {
   return function handle(req: IncomingMessage, res: ServerResponse): boolean {
     const { url, method } = req;
     if ((method !== 'GET' && method !== 'HEAD') || url === undefined || !url.startsWith(AD_PATH))
@@ -44,8 +45,7 @@ export function createFastPublicRoute({ service, envelope }: FastPublicDeps) {
     let extra: Readonly<Record<string, string>> | undefined;
     try {
       ensureReady(service);
-      const { offset, limit, query } = parsePublicQuery(url);
-      body = renderPage(service.query(query, offset, limit));
+      body = pages.page(parsePublicQuery(url));
     } catch (err) {
       const e = envelope.failure(err, { requestId, method, path: AD_PATH });
       status = e.status;
