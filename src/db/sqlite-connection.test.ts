@@ -98,73 +98,75 @@ describe('WalSync', () => {
     expect(calls).toBe(2);
   });
 
-  it('inline: flushes at once on the event loop; once flushes are slow on average, on the pool for a second', async () => {
-    let inlineCalls = 0;
-    let slow = false;
+  it('parallel: a sync asked for while a flush runs starts its own at once, up to the limit; later ones share the next', async () => {
     const { datasync, gates } = gatedFlush();
-    const sync = createWalSync('unused', datasync, {
-      slowMs: 1,
-      flush: () => {
-        inlineCalls++;
-        const until = performance.now() + (slow ? 20 : 0);
-        while (performance.now() < until);
-      },
-    });
-    await sync();
-    await sync();
-    expect(inlineCalls).toBe(2);
-    expect(gates).toHaveLength(0);
-    // 20 ms once: the average of the last ~10 passes 1 ms.
-    slow = true;
-    await sync();
-    expect(inlineCalls).toBe(3);
-    // The next second's syncs go to the pool and share its flushes as before.
-    const a = sync();
-    const b = sync();
-    expect(inlineCalls).toBe(3);
-    expect(gates).toHaveLength(1);
+    const sync = createWalSync('unused', datasync, { parallel: 2 });
+    const order: string[] = [];
+    const a = sync().then(() => order.push('a'));
+    const b = sync().then(() => order.push('b'));
+    expect(gates).toHaveLength(2);
+    const c = sync().then(() => order.push('c'));
+    const d = sync().then(() => order.push('d'));
+    expect(gates).toHaveLength(2);
     gates[0]!();
     await a;
-    // While a pool flush runs, no inline flush jumps ahead of it: b waits for the next one.
-    expect(gates).toHaveLength(2);
+    await Promise.resolve();
+    expect(order).toEqual(['a']);
+    // The first flush ended: c and d share one started now (b's still runs).
+    expect(gates).toHaveLength(3);
     gates[1]!();
     await b;
-    expect(inlineCalls).toBe(3);
+    gates[2]!();
+    await Promise.all([c, d]);
+    expect(order).toEqual(['a', 'b', 'c', 'd']);
+    expect(gates).toHaveLength(3);
   });
 
-  it('inline: a failed flush fails its caller', async () => {
-    const sync = createWalSync('unused', undefined, {
-      slowMs: 5,
-      flush: () => {
-        throw new Error('EIO');
-      },
-    });
-    await expect(sync()).rejects.toThrow('EIO');
+  it('parallel: calls resolve in order; the end of a later flush settles the calls an earlier one still holds', async () => {
+    const { datasync, gates } = gatedFlush();
+    const sync = createWalSync('unused', datasync, { parallel: 2 });
+    const order: string[] = [];
+    const a = sync().then(() => order.push('a'));
+    const b = sync().then(() => order.push('b'));
+    // The second flush started after a's commit: it covers a too.
+    gates[1]!();
+    await Promise.all([a, b]);
+    expect(order).toEqual(['a', 'b']);
+    gates[0]!();
+    await sync.close();
   });
 
-  it('inline: flushes the real WAL file of a database, and copes with none yet', async () => {
-    const file = tempFile();
-    const db = openSqlite(file, { syncOnCommit: false });
-    const sync = createWalSync(file, undefined, { slowMs: 1_000 });
-    try {
-      await expect(sync()).resolves.toBeUndefined();
-      db.exec('CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)');
-      await expect(sync()).resolves.toBeUndefined();
-    } finally {
-      await sync.close();
-      db.close();
-    }
+  it('parallel: a failed flush fails every call it covers, and no call it does not', async () => {
+    const results: ((err?: Error) => void)[] = [];
+    const sync = createWalSync(
+      'unused',
+      () => new Promise<void>((resolve, reject) => results.push((err) => (err ? reject(err) : resolve()))),
+      { parallel: 2 },
+    );
+    const a = sync();
+    const b = sync();
+    const c = sync();
+    results[1]!(new Error('EIO'));
+    await expect(a).rejects.toThrow('EIO');
+    await expect(b).rejects.toThrow('EIO');
+    // c came after both flushes started: the one started for it decides.
+    expect(results).toHaveLength(3);
+    results[2]!();
+    await expect(c).resolves.toBeUndefined();
+    results[0]!();
+    await sync.close();
   });
 
   it('flushes the real WAL file of a database, and copes with none yet', async () => {
     const file = tempFile();
     const db = openSqlite(file, { syncOnCommit: false });
-    const sync = createWalSync(file);
+    const sync = createWalSync(file, undefined, { parallel: 2 });
     try {
       await expect(sync()).resolves.toBeUndefined();
       db.exec('CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)');
       expect(statSync(walFilename(file)).size).toBeGreaterThan(0);
-      await expect(sync()).resolves.toBeUndefined();
+      // Two flushes at once open the file once between them.
+      await expect(Promise.all([sync(), sync(), sync()])).resolves.toHaveLength(3);
     } finally {
       await sync.close();
       db.close();

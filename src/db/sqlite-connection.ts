@@ -6,9 +6,9 @@
  * (`synchronous=FULL`, the default), or the caller syncs it itself before acknowledging
  * (`syncOnCommit: false`, then `synchronous=NORMAL` and a `WalSync`): same guarantee, but the
  * sync runs on libuv's thread pool instead of blocking the event loop for the length of a disk
- * flush on every commit.
+ * flush on every commit, and one sync serves every commit made before it started.
  */
-import { closeSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -67,106 +67,97 @@ function takeExclusiveLock(db: BetterSqlite3.Database, filename: string, setting
 export type Datasync = () => Promise<void>;
 
 /**
- * Resolves once everything committed to the connection before the call is on disk. Calls made
- * while a flush runs share the next one (a flush started earlier may miss their commit), so a
- * busy writer pays one flush per group of commits, never one per commit.
+ * Resolves once everything committed to the connection before the call is on disk: a flush
+ * started after the call has completed. Calls resolve in the order they were made (a flush
+ * covers every commit made before it started, so the end of a later flush settles the calls an
+ * earlier one still holds). A failed flush fails every call it covers.
  */
 export interface WalSync {
   (): Promise<void>;
   close(): Promise<void>;
 }
 
+export interface WalSyncOptions {
+  /**
+   * Flushes that may run at once on libuv's thread pool (default 1). With 1, calls made while a
+   * flush runs share the next one, started when it ends: a call waits for the rest of that
+   * flush and then its own. With more, a call made while flushes run starts one of its own at
+   * once if fewer than this many run (calls made while all of them run share the next), so it
+   * waits about one flush; the event loop never waits for any.
+   */
+  readonly parallel?: number;
+}
+
 /** The WAL file of a database in WAL mode: commits append to it, checkpoints copy it back. */
 export const walFilename = (filename: string): string => `${filename}-wal`;
 
-/**
- * Flushing on the event loop: while flushes are fast, a sync that no running flush holds up
- * flushes at once, synchronously, instead of on the thread pool. On a machine whose cores are
- * busy, a flush on the pool costs two waits for a core (to the pool thread and back), each
- * longer than a fast flush itself; group commit keeps it to one flush per group. When the
- * flushes' moving average (the last ~10) passes `slowMs`, the syncs of the next second go to
- * the pool, then one inline flush tries again: a slow disk stalls the event loop about once a
- * second, and a rare slow flush among fast ones does not send them all to the pool.
- */
-export interface InlineFlush {
-  /** The moving average of inline flushes (ms) past which syncs go to the pool for a second. */
-  readonly slowMs: number;
-  /** The synchronous flush (default: `fdatasync` of the WAL file, opened once and kept). */
-  readonly flush?: () => void;
+interface Waiter {
+  readonly call: number;
+  resolve(): void;
+  reject(err: unknown): void;
 }
 
-const POOL_AFTER_SLOW_MS = 1_000;
-
-export function createWalSync(filename: string, datasync?: Datasync, inline?: InlineFlush): WalSync {
+export function createWalSync(filename: string, datasync?: Datasync, opts: WalSyncOptions = {}): WalSync {
+  const parallel = Math.max(1, Math.floor(opts.parallel ?? 1));
   let handle: FileHandle | undefined;
-  let fd: number | undefined;
-  const flushNow =
-    inline?.flush ??
-    (() => {
-      try {
-        fd ??= openSync(walFilename(filename), 'r+');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw err;
-      }
-      fdatasyncSync(fd);
-    });
-  let poolUntil = 0;
-  let averageMs = 0;
+  let opening: Promise<FileHandle | undefined> | undefined;
   const flush: Datasync =
     datasync ??
     (async () => {
-      try {
-        handle ??= await open(walFilename(filename), 'r+');
-      } catch (err) {
-        // No WAL file: nothing was committed since the last checkpoint removed it.
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw err;
-      }
-      await handle.datasync();
+      handle ??= await (opening ??= open(walFilename(filename), 'r+').then(
+        (h) => h,
+        (err: NodeJS.ErrnoException) => {
+          opening = undefined;
+          // No WAL file: nothing was committed since the last checkpoint removed it.
+          if (err.code === 'ENOENT') return undefined;
+          throw err;
+        },
+      ));
+      await handle?.datasync();
     });
-  let running: Promise<void> | undefined;
-  let next: Promise<void> | undefined;
-  const start = (): Promise<void> =>
-    (running = flush().finally(() => {
-      running = undefined;
-    }));
-  const sync = (): Promise<void> => {
-    if (inline && running === undefined && Date.now() >= poolUntil) {
-      const started = performance.now();
-      try {
-        flushNow();
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
-      averageMs += (performance.now() - started - averageMs) / 10;
-      if (averageMs > inline.slowMs) {
-        poolUntil = Date.now() + POOL_AFTER_SLOW_MS;
-        // At the bar: the flush that tries again decides, one slow one goes back to the pool.
-        averageMs = inline.slowMs;
-      }
-      return Promise.resolve();
+  /** Calls made so far: a call's number is its place in that order. */
+  let calls = 0;
+  /** Calls made before the latest flush started. */
+  let covered = 0;
+  let running = 0;
+  const runs = new Set<Promise<void>>();
+  /** Calls not yet settled, in order. */
+  const waiting: Waiter[] = [];
+
+  const settle = (upTo: number, err?: unknown): void => {
+    while (waiting.length > 0 && waiting[0]!.call <= upTo) {
+      const w = waiting.shift()!;
+      if (err === undefined) w.resolve();
+      else w.reject(err);
     }
-    if (running === undefined) return start();
-    next ??= running.then(
-      () => {
-        next = undefined;
-        return sync();
-      },
-      () => {
-        next = undefined;
-        return sync();
-      },
-    );
-    return next;
   };
+  const start = (): void => {
+    const covers = (covered = calls);
+    running++;
+    const run = new Promise<void>((resolve) => resolve(flush()))
+      .then(
+        () => settle(covers),
+        (err: unknown) => settle(covers, err),
+      )
+      .finally(() => {
+        running--;
+        runs.delete(run);
+        if (covered < calls && running < parallel) start();
+      });
+    runs.add(run);
+  };
+
+  const sync = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ call: ++calls, resolve, reject });
+      if (running < parallel) start();
+    });
   return Object.assign(sync, {
     async close() {
-      await running?.catch(() => undefined);
+      await Promise.all(runs);
       await handle?.close();
       handle = undefined;
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
+      opening = undefined;
     },
   });
 }

@@ -30,47 +30,87 @@ const total = async (ad: string) =>
 const ev = (ad: string, count = 1): EventRecord => [0, ad, T, count];
 
 describe('aggregator', () => {
+  /** A spool whose flushes end when the test says so, counted. */
+  const gatedSpool = () => {
+    const syncs: (() => void)[] = [];
+    const spool = createSqliteSpool({
+      filename: join(dir, 'spool.sqlite'),
+      datasync: () => new Promise<void>((resolve) => syncs.push(resolve)),
+    });
+    return { spool, syncs, agg: createAggregator({ store, spool, now: () => T, retentionDays: 400 }) };
+  };
+
   it('concurrent accepts share one spool entry, transaction and sync (group commit)', async () => {
-    const { spool, agg } = open();
+    let syncs = 0;
+    const spool = createSqliteSpool({
+      filename: join(dir, 'spool.sqlite'),
+      datasync: () => {
+        syncs++;
+        return new Promise((r) => setTimeout(r, 5));
+      },
+    });
+    const agg = createAggregator({ store, spool, now: () => T, retentionDays: 400 });
     await agg.start();
     const before = spool.entriesAfter(0).length;
     await Promise.all(Array.from({ length: 50 }, () => agg.accept([ev('a')])));
     const added = spool.entriesAfter(0).slice(before);
     expect(added).toHaveLength(1);
     expect(added[0]!.records).toHaveLength(50);
+    expect(syncs).toBe(1);
     await agg.flush();
     expect(await total('a')).toBe(50);
     expect(spool.entriesAfter(0)).toEqual([]);
     spool.close();
   });
 
-  it('accepts made while a sync runs wait for it and then share the next entry and sync', async () => {
-    const syncs: (() => void)[] = [];
-    const spool = createSqliteSpool({
-      filename: join(dir, 'spool.sqlite'),
-      datasync: () => new Promise<void>((resolve) => syncs.push(resolve)),
-    });
-    const agg = createAggregator({ store, spool, now: () => T, retentionDays: 400 });
+  it('accepts made while a sync runs are written at once with a sync of their own; acknowledged in order', async () => {
+    const { spool, syncs, agg } = gatedSpool();
+    await agg.start();
+    const done: string[] = [];
+    const first = agg.accept([ev('s')]).then(() => done.push('first'));
+    await new Promise((r) => setImmediate(r));
+    expect(syncs).toHaveLength(1);
+    const later = Array.from({ length: 10 }, () => agg.accept([ev('s')]).then(() => done.push('later')));
+    await new Promise((r) => setImmediate(r));
+    // Written as the next group, its sync started without waiting for the first to end.
+    expect(spool.entriesAfter(0).map((e) => e.records.length)).toEqual([1, 10]);
+    expect(syncs).toHaveLength(2);
+    expect(done).toEqual([]);
+    // The later sync started after both groups were written: its end acknowledges both, in order.
+    syncs[1]!();
+    await Promise.all([first, ...later]);
+    expect(done).toEqual(['first', ...Array<string>(10).fill('later')]);
+    syncs[0]!();
+    await agg.flush();
+    expect(await total('s')).toBe(11);
+    spool.close();
+  });
+
+  it('groups written while every sync runs share the next one: ten turns of accepts, three syncs', async () => {
+    const { spool, syncs, agg } = gatedSpool();
     await agg.start();
     let done = 0;
-    const first = agg.accept([ev('s')]).then(() => done++);
-    await new Promise((r) => setImmediate(r));
-    expect(syncs).toHaveLength(1);
-    const later = Array.from({ length: 10 }, () => agg.accept([ev('s')]).then(() => done++));
-    await new Promise((r) => setImmediate(r));
-    // The later ones are neither acknowledged nor written until the first sync ends.
-    expect(syncs).toHaveLength(1);
+    const all: Promise<unknown>[] = [];
+    for (let turn = 0; turn < 10; turn++) {
+      all.push(...Array.from({ length: 5 }, () => agg.accept([ev('g')]).then(() => done++)));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(spool.entriesAfter(0)).toHaveLength(10);
+    expect(syncs).toHaveLength(2);
     expect(done).toBe(0);
-    expect(spool.entriesAfter(0)).toHaveLength(1);
-    syncs.shift()!();
-    await first;
+    syncs[0]!();
+    await all[0];
     await new Promise((r) => setImmediate(r));
-    expect(done).toBe(1);
-    expect(syncs).toHaveLength(1);
-    expect(spool.entriesAfter(0).map((e) => e.records.length)).toEqual([1, 10]);
-    syncs.shift()!();
-    await Promise.all(later);
-    expect(done).toBe(11);
+    // Only the first group was covered by the first sync; one more covers the eight held back.
+    expect(done).toBe(5);
+    expect(syncs).toHaveLength(3);
+    syncs[2]!();
+    await Promise.all(all);
+    expect(done).toBe(50);
+    expect(syncs).toHaveLength(3);
+    syncs[1]!();
+    await agg.flush();
+    expect(await total('g')).toBe(50);
     spool.close();
   });
 

@@ -63,7 +63,6 @@ export function createAggregator(deps: AggregatorDeps) {
   let unreleasedBytes = 0;
   let waiting: Waiting[] = [];
   let scheduled = false;
-  let appending = false;
   let flushing: Promise<void> | undefined;
   let lastPrune = 0;
 
@@ -88,32 +87,34 @@ export function createAggregator(deps: AggregatorDeps) {
 
   const buckets = (): number => current.buckets + (inflight?.deltas.buckets ?? 0);
 
+  /** The take of the last group appended: each group is taken after the one before it. */
+  let taken: Promise<void> = Promise.resolve();
+
   /**
-   * Group commit: everything waiting goes to the spool as one entry, in one transaction and one
-   * sync. While an append is being synced, later accepts wait for it to end and then go together
-   * (they could not be synced sooner: a sync started earlier may miss them), so a busy replica
-   * writes one spool row and one WAL commit per sync, not per request. Appends run one at a
-   * time, so the deltas take entries in spool order.
+   * Group commit: everything waiting goes to the spool as one entry, written at once in one
+   * transaction, and is acknowledged once a sync started after it has ended. A group does not
+   * wait for the appends before it to be synced: its own sync may start while theirs run (the
+   * spool's `append`), and a later sync covers the earlier groups too, so a busy replica writes
+   * one spool row and one WAL commit per group and keeps its event loop free while syncs run.
+   * Groups are taken into the deltas in spool order.
    */
-  const commit = async (): Promise<void> => {
+  const commit = (): void => {
     scheduled = false;
-    if (appending) return;
-    appending = true;
-    while (waiting.length > 0) {
-      const group = waiting;
-      waiting = [];
-      const records = group.length === 1 ? group[0]!.records : group.flatMap((w) => w.records);
-      let entries;
-      try {
-        entries = await spool.append([records]);
-      } catch (err) {
-        for (const w of group) w.reject(err);
-        continue;
-      }
-      take(entries, Date.now());
-      for (const w of group) w.resolve();
-    }
-    appending = false;
+    const group = waiting;
+    waiting = [];
+    const records = group.length === 1 ? group[0]!.records : group.flatMap((w) => w.records);
+    const appended = spool.append([records]);
+    taken = taken
+      .then(() => appended)
+      .then(
+        (entries) => {
+          take(entries, Date.now());
+          for (const w of group) w.resolve();
+        },
+        (err: unknown) => {
+          for (const w of group) w.reject(err);
+        },
+      );
   };
 
   const release = (watermark: number): void => {
@@ -173,7 +174,7 @@ export function createAggregator(deps: AggregatorDeps) {
         waiting.push({ records, resolve, reject });
         if (!scheduled) {
           scheduled = true;
-          setImmediate(() => void commit());
+          setImmediate(commit);
         }
       });
     },

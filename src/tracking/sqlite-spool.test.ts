@@ -18,7 +18,7 @@ const tempFile = (): string => {
 const record = (adId: string): EventRecord => [0, adId, Date.UTC(2026, 10, 30), 1];
 
 describe('sqlite spool', () => {
-  it('resolves an append only once the WAL is flushed; appends waiting together share the next flush, in order', async () => {
+  it('resolves an append only once a flush started after it ended; appends made while every flush runs share the next, in order', async () => {
     const gates: (() => void)[] = [];
     const spool = createSqliteSpool({
       filename: tempFile(),
@@ -26,24 +26,27 @@ describe('sqlite spool', () => {
     });
     try {
       const order: number[] = [];
-      const first = spool.append([[record('a')]]).then((e) => order.push(...e.map((x) => x.seq)));
-      const second = spool
-        .append([[record('b')], [record('c')]])
-        .then((e) => order.push(...e.map((x) => x.seq)));
-      const third = spool.append([[record('d')]]).then((e) => order.push(...e.map((x) => x.seq)));
+      const appendOf = (...ads: string[][]) =>
+        spool.append(ads.map((a) => a.map(record))).then((e) => order.push(...e.map((x) => x.seq)));
+      const first = appendOf(['a']);
+      const second = appendOf(['b'], ['c']);
+      const third = appendOf(['d']);
+      const fourth = appendOf(['e']);
       await new Promise((r) => setTimeout(r, 20));
       expect(order).toEqual([]);
       // Stored already, acknowledged not yet.
-      expect(spool.entriesAfter(0).map((e) => e.records[0]![1])).toEqual(['a', 'b', 'c', 'd']);
-      expect(gates).toHaveLength(1);
-      gates[0]!();
-      await first;
-      expect(order).toEqual([1]);
-      await new Promise((r) => setTimeout(r, 20));
+      expect(spool.entriesAfter(0).map((e) => e.records[0]![1])).toEqual(['a', 'b', 'c', 'd', 'e']);
+      // The first two each started a flush (SPOOL_PARALLEL_FLUSHES); the others wait for a free one.
       expect(gates).toHaveLength(2);
       gates[1]!();
-      await Promise.all([second, third]);
-      expect(order).toEqual([1, 2, 3, 4]);
+      // The second flush covers the first append too: both acknowledged, in order.
+      await Promise.all([first, second]);
+      expect(order).toEqual([1, 2, 3]);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(gates).toHaveLength(3);
+      gates[2]!();
+      await Promise.all([third, fourth]);
+      expect(order).toEqual([1, 2, 3, 4, 5]);
     } finally {
       for (const g of gates) g();
       spool.close();

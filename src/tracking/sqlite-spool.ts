@@ -1,7 +1,9 @@
 /**
  * The spool as a SQLite file (`SPOOL_DIR/spool-<n>.sqlite`, one per worker process), in WAL mode:
- * an append resolves once the WAL holding it is flushed, one flush shared by the appends that
- * wait together (`WalSync`; on the event loop while flushes are fast, see `InlineFlush`). `entries.seq` is AUTOINCREMENT so
+ * an append is written at once (a transaction on the event loop, not synced) and resolves once
+ * a flush of the WAL started after it has ended (`WalSync`, on the thread pool, up to
+ * `SPOOL_PARALLEL_FLUSHES` at once, each shared by every append made before it started).
+ * `entries.seq` is AUTOINCREMENT so
  * a position is never reused, even after every row was released. The file is held with
  * EXCLUSIVE locking: a second process cannot use the same spool.
  */
@@ -35,16 +37,16 @@ export function openSpoolIn(dir: string, first = 0): Spool {
 
 export interface SqliteSpoolDeps {
   readonly filename: string;
-  /**
-   * Flushes the WAL to disk on the thread pool; tests observe it. Default: `fdatasync` of the
-   * WAL file, on the event loop while flushes average under `SPOOL_INLINE_FLUSH_MS` (`InlineFlush`),
-   * else on the pool.
-   */
+  /** Flushes the WAL to disk (default: `fdatasync` of the WAL file on the thread pool); tests observe it. */
   readonly datasync?: Datasync;
 }
 
-/** Spool flushes slower than this on average go to the thread pool for a second (see `InlineFlush`). */
-export const SPOOL_INLINE_FLUSH_MS = 5;
+/**
+ * Flushes of one spool's WAL that may run at once. Appends made while one runs start their own
+ * at once instead of waiting for it to end, so an acknowledgement waits about one flush, not one
+ * and a half; appends made while all of them run share the next. Two of libuv's four threads.
+ */
+export const SPOOL_PARALLEL_FLUSHES = 2;
 
 export function createSqliteSpool(deps: SqliteSpoolDeps): Spool {
   const { filename } = deps;
@@ -64,11 +66,9 @@ export function createSqliteSpool(deps: SqliteSpoolDeps): Spool {
     db.close();
     throw err;
   }
-  const walSync = createWalSync(
-    filename,
-    deps.datasync,
-    deps.datasync === undefined ? { slowMs: SPOOL_INLINE_FLUSH_MS } : undefined,
-  );
+  const walSync = createWalSync(filename, deps.datasync, {
+    parallel: SPOOL_PARALLEL_FLUSHES,
+  });
   const id = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE name = 'id'").get()!.value;
 
   const insert = db.prepare<[string]>('INSERT INTO entries (data) VALUES (?)');
