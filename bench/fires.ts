@@ -4,7 +4,9 @@
  * round, wrk at 64 connections (bench/wrk.lua, each thread its own stride of the list). Every
  * request is a URL never fired before: each run's URLs are signed afresh (half impressions, half
  * clicks of 100 ads) with the server's TRACKING_SECRET, more of them than the run can send, so
- * every fire is a first fire that is checked, spooled and later settled. With `--baseline-dist`
+ * every fire is a first fire that is checked, spooled and later settled. Beside fires/s, each
+ * server's CPU time per answer (µs, /proc of its process tree over the run): on a shared machine
+ * steadier than req/s. With `--baseline-dist`
  * another build (its own store, the same ads) is timed in the same rounds. After the rounds: the
  * stored counts against the fires answered 204.
  */
@@ -17,7 +19,7 @@ import { createPlainAds } from './check.js';
 import { startRaw, wrkRun, type WrkRun } from './load.js';
 import { createStore } from './reads.js';
 import type { Options } from './run.js';
-import { fmt, printTable, spread, waitQuiet } from './stats.js';
+import { fmt, measure, printTable, spread, waitQuiet } from './stats.js';
 
 const SECRET = 'bench-tracking-secret-0123456789-abcdef';
 const THREADS = 2;
@@ -55,12 +57,18 @@ interface Subject {
   readonly label: string;
   readonly store: Awaited<ReturnType<typeof createStore>>;
   readonly url: string;
+  readonly pid: number;
   stop(): Promise<unknown>;
   readonly ads: string[];
   readonly sign: Signer;
   readonly runs: WrkRun[];
+  /** Server CPU µs per answer, per round. */
+  readonly cpuUs: number[];
   answered: number;
 }
+
+/** Server CPU µs per answer over a run of `rps` answers a second. */
+const cpuUsPer = (cores: number, rps: number): number => Math.round((cores * 1e6) / Math.max(1, rps));
 
 export async function firesScenario(o: Options, baselineDist?: string) {
   const env = { TRACKING_SECRET: SECRET, FLUSH_INTERVAL_MS: '1000' };
@@ -80,6 +88,8 @@ export async function firesScenario(o: Options, baselineDist?: string) {
         label: b.label,
         store,
         url: server.url,
+        pid: server.pid,
+        cpuUs: [],
         stop: () => server.stop('SIGTERM'),
         ads: await createPlainAds(server.url, 100, 'FIRE'),
         sign: ((await import(join(b.dist, 'delivery', 'tracking-urls.js'))) as { createTrackingUrls: Signer })
@@ -92,10 +102,12 @@ export async function firesScenario(o: Options, baselineDist?: string) {
     const perRun = 50_000 * Math.max(o.durationS, o.warmupS);
     let signer = 1;
     const file = join(dir, 'paths.txt');
-    const run = async (url: string, ads: readonly string[], sign: Signer, seconds: number) => {
+    /** One wrk run on a new list; the server's CPU µs per answer measured over the run alone. */
+    const run = async (url: string, pid: number, ads: readonly string[], sign: Signer, seconds: number) => {
       freshPaths(sign, file, ads, perRun, signer++);
       const args = [file, 'stride', String(THREADS)];
-      return wrkRun({
+      const cpu = measure(pid);
+      const w = await wrkRun({
         url,
         script: 'wrk.lua',
         args,
@@ -103,26 +115,30 @@ export async function firesScenario(o: Options, baselineDist?: string) {
         durationS: seconds,
         threads: THREADS,
       });
+      return { ...w, cpuUs: cpuUsPer(cpu().serverCores, w.rps) };
     };
     let wrapped = false;
     for (const s of subjects) {
       if (o.warmupS <= 0) continue;
-      const w = await run(s.url, s.ads, s.sign, o.warmupS);
+      const w = await run(s.url, s.pid, s.ads, s.sign, o.warmupS);
       s.answered += Math.round(w.rps * o.warmupS) - w.non2xx;
     }
     const rawRuns: WrkRun[] = [];
+    const rawCpuUs: number[] = [];
     for (let round = 1; round <= o.rounds; round++) {
       await waitQuiet(o.quietBelow, o.quietWaitS);
-      const r = await run(raw.url, subjects[0]!.ads, subjects[0]!.sign, o.durationS);
+      const r = await run(raw.url, raw.pid, subjects[0]!.ads, subjects[0]!.sign, o.durationS);
+      rawCpuUs.push(r.cpuUs);
       rawRuns.push(r);
-      let line = `  round ${round}/${o.rounds}: raw ${r.rps} req/s p99 ${r.p99} ms`;
+      let line = `  round ${round}/${o.rounds}: raw ${r.rps} req/s p99 ${r.p99} ms ${rawCpuUs.at(-1)} µs/req`;
       for (const s of subjects) {
-        const a = await run(s.url, s.ads, s.sign, o.durationS);
+        const a = await run(s.url, s.pid, s.ads, s.sign, o.durationS);
+        s.cpuUs.push(a.cpuUs);
         const sent = Math.round(a.rps * o.durationS);
         wrapped ||= sent > perRun;
         s.answered += sent - a.non2xx;
         s.runs.push(a);
-        line += ` | ${s.label} ${a.rps} fires/s p50 ${a.p50} p90 ${a.p90} p99 ${a.p99} max ${a.max} ms, errors ${a.non2xx}+${a.socket}`;
+        line += ` | ${s.label} ${a.rps} fires/s p50 ${a.p50} p90 ${a.p90} p99 ${a.p99} max ${a.max} ms, ${s.cpuUs.at(-1)} µs/fire, errors ${a.non2xx}+${a.socket}`;
       }
       console.log(line);
     }
@@ -144,6 +160,8 @@ export async function firesScenario(o: Options, baselineDist?: string) {
         ratio: spread(s.runs.map((a, i) => a.rps / Math.max(1, rawRuns[i]!.rps))),
         p50: spread(s.runs.map((a) => a.p50)),
         p99: spread(s.runs.map((a) => a.p99)),
+        rawCpuUs: spread(rawCpuUs, 0),
+        cpuUs: spread(s.cpuUs, 0),
         errors: s.runs.reduce((n, a) => n + a.non2xx + a.socket, 0),
         stored,
         answered: s.answered,
@@ -152,7 +170,7 @@ export async function firesScenario(o: Options, baselineDist?: string) {
     printTable(
       `tracking URL fires: ${o.replicated ? 'replicated' : 'embedded'}, 1 process, ${CONNECTIONS} conns, ${o.rounds} x ${o.durationS} s, every URL fresh; median (min-max)`,
       [
-        ['', 'raw req/s', 'fires/s', '/raw', 'p50 ms', 'p99 ms', 'errors'],
+        ['', 'raw req/s', 'fires/s', '/raw', 'p50 ms', 'p99 ms', 'raw µs/req', 'µs/fire', 'errors'],
         ...rows.map((r) => [
           r.subject,
           fmt(r.rawRps),
@@ -160,6 +178,8 @@ export async function firesScenario(o: Options, baselineDist?: string) {
           fmt(r.ratio, 2),
           fmt(r.p50, 2),
           fmt(r.p99, 2),
+          fmt(r.rawCpuUs),
+          fmt(r.cpuUs),
           String(r.errors),
         ]),
       ],
@@ -167,6 +187,8 @@ export async function firesScenario(o: Options, baselineDist?: string) {
     if (subjects.length > 1) {
       const paired = subjects[0]!.runs.map((a, i) => a.rps / Math.max(1, subjects[1]!.runs[i]!.rps));
       console.log(`  fires/s over the baseline build's, paired by round: ${fmt(spread(paired), 2)}`);
+      const cpu = subjects[0]!.cpuUs.map((us, i) => us / Math.max(1, subjects[1]!.cpuUs[i]!));
+      console.log(`  CPU per fire over the baseline build's, paired by round: ${fmt(spread(cpu), 2)}`);
     }
     for (const r of rows)
       console.log(

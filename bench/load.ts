@@ -106,7 +106,7 @@ async function wrk(o: LoadOptions): Promise<LoadResult> {
 }
 
 /** A baseline server of bench/ (`script`, plain JavaScript) on a free port, once it answers /readyz. */
-export async function startRaw(script: string): Promise<{ url: string; stop(): void }> {
+export async function startRaw(script: string): Promise<{ url: string; pid: number; stop(): void }> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(ROOT, 'bench', script)], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
@@ -121,7 +121,7 @@ export async function startRaw(script: string): Promise<{ url: string; stop(): v
     if (ok) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { url, stop: () => void child.kill('SIGTERM') };
+  return { url, pid: child.pid ?? 0, stop: () => void child.kill('SIGTERM') };
 }
 
 interface AutocannonResult {
