@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventRecord } from './deltas.js';
-import { createSqliteSpool, openSpoolIn, spoolFilename } from './sqlite-spool.js';
+import { createSqliteSpool, openSpoolIn, spoolFilename, SPOOL_PARALLEL_FLUSHES } from './sqlite-spool.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -25,28 +25,27 @@ describe('sqlite spool', () => {
       datasync: () => new Promise<void>((resolve) => gates.push(resolve)),
     });
     try {
+      const P = SPOOL_PARALLEL_FLUSHES;
       const order: number[] = [];
-      const appendOf = (...ads: string[][]) =>
-        spool.append(ads.map((a) => a.map(record))).then((e) => order.push(...e.map((x) => x.seq)));
-      const first = appendOf(['a']);
-      const second = appendOf(['b'], ['c']);
-      const third = appendOf(['d']);
-      const fourth = appendOf(['e']);
+      const appendOf = (ad: string) =>
+        spool.append([[record(ad)]]).then((e) => order.push(...e.map((x) => x.seq)));
+      const ads = Array.from({ length: P + 2 }, (_, i) => `ad${i}`);
+      const appends = ads.map(appendOf);
       await new Promise((r) => setTimeout(r, 20));
       expect(order).toEqual([]);
       // Stored already, acknowledged not yet.
-      expect(spool.entriesAfter(0).map((e) => e.records[0]![1])).toEqual(['a', 'b', 'c', 'd', 'e']);
-      // The first two each started a flush (SPOOL_PARALLEL_FLUSHES); the others wait for a free one.
-      expect(gates).toHaveLength(2);
-      gates[1]!();
-      // The second flush covers the first append too: both acknowledged, in order.
-      await Promise.all([first, second]);
-      expect(order).toEqual([1, 2, 3]);
+      expect(spool.entriesAfter(0).map((e) => e.records[0]![1])).toEqual(ads);
+      // The first P each started a flush; the last two wait for a free one.
+      expect(gates).toHaveLength(P);
+      gates[P - 1]!();
+      // The last flush started covers the appends before it too: all acknowledged, in order.
+      await Promise.all(appends.slice(0, P));
+      expect(order).toEqual(ads.slice(0, P).map((_, i) => i + 1));
       await new Promise((r) => setTimeout(r, 20));
-      expect(gates).toHaveLength(3);
-      gates[2]!();
-      await Promise.all([third, fourth]);
-      expect(order).toEqual([1, 2, 3, 4, 5]);
+      expect(gates).toHaveLength(P + 1);
+      gates[P]!();
+      await Promise.all(appends);
+      expect(order).toEqual(ads.map((_, i) => i + 1));
     } finally {
       for (const g of gates) g();
       spool.close();
