@@ -7,6 +7,7 @@
 import type { Clock } from '../clock/clock.js';
 import { deliveryOf, type Ad, type AdQuery } from '../model/ad.js';
 import type { AdsService } from '../service/ads-service.js';
+import { hasBudget } from './budget.js';
 import { createCandidateCache } from './candidate-cache.js';
 import { drawFrom, type Random } from './choice.js';
 import type { CapCandidate, FrequencyCapStore } from './frequency-caps.js';
@@ -119,7 +120,8 @@ export function createDecider(deps: DeciderDeps): Decider {
               continue;
             }
           }
-          if (reservations) reserved.push(ad);
+          // Only an ad with a budget took a serve that may have to be given back.
+          if (reservations && hasBudget(deliveryOf(ad).goals)) reserved.push(ad);
           if (!hasCaps) free++;
           else capped++;
           line.push(ad);
@@ -161,8 +163,10 @@ export function createDecider(deps: DeciderDeps): Decider {
       if (noKey > 0) deps.capRefused?.('no_user_key', noKey);
       if (outOfBudget > 0) deps.budgetRefused?.(outOfBudget);
       if (reservations) {
-        const taken = new Set(chosen);
-        for (const ad of reserved) if (!taken.has(ad)) reservations.unreserve(ad, now);
+        if (reserved.length > 0) {
+          const taken = new Set(chosen);
+          for (const ad of reserved) if (!taken.has(ad)) reservations.unreserve(ad, now);
+        }
         for (const ad of chosen) reservations.served(ad, now);
       }
 

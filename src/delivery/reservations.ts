@@ -127,6 +127,17 @@ const periodsAt = (ad: Ad, now: number): string => {
 
 export function createReservations(deps: ReservationsDeps): Reservations {
   const { store } = deps;
+  // Every decision counts its ads under the day's key: made once a day, not once an ad.
+  let keyDay = NaN;
+  let keyOfDay = '';
+  const todayKey = (now: number): string => {
+    const day = utcDayOf(now);
+    if (day !== keyDay) {
+      keyOfDay = dayKey(day);
+      keyDay = day;
+    }
+    return keyOfDay;
+  };
   const maxBlock = deps.maxBlock ?? DEFAULT_MAX_BLOCK;
   const completeAfterMs = deps.completeAfterMs ?? COMPLETE_AFTER_MS;
   const report = (what: string) => (err: unknown) => deps.onError?.(err, what);
@@ -310,7 +321,7 @@ export function createReservations(deps: ReservationsDeps): Reservations {
     served(ad, now) {
       const { goals } = deliveryOf(ad);
       count(ad.id, LIFETIME, 1);
-      count(ad.id, dayKey(utcDayOf(now)), 1);
+      count(ad.id, todayKey(now), 1);
       if (goals.impressions !== null) {
         lifeGoals.set(ad.id, { goal: goals.impressions, version: ad.version });
         const held = blocks.get(ad.id);

@@ -26,6 +26,22 @@ describe('tracking URLs', () => {
     expect(click).toEqual({ ok: true, token: { kind: 'click', ...expected } });
   });
 
+  it('signs as the layout says: HMAC-SHA256 under the derived key, each URL one half of it', () => {
+    const key = createHmac('sha256', secret).update('adsm tracking url v1').digest();
+    const t = urls();
+    for (const id of [adId, 'x', 'AD-ÄÖ-广告', 'a'.repeat(128), '广'.repeat(128), '广'.repeat(200)]) {
+      const d = t.issue(id, t0);
+      const imp = Buffer.from(tokenOf(d.impressionUrl), 'base64url');
+      const click = Buffer.from(tokenOf(d.clickUrl), 'base64url');
+      const body = imp.subarray(0, imp.length - 16);
+      expect(body[0]! & 0x10).toBe(0);
+      const m = createHmac('sha256', key).update(body).digest();
+      expect(imp.subarray(-16)).toEqual(m.subarray(0, 16));
+      expect(click.subarray(0, -16)).toEqual(Buffer.from([body[0]! | 0x10, ...body.subarray(1)]));
+      expect(click.subarray(-16)).toEqual(m.subarray(16, 32));
+    }
+  });
+
   it('keeps ad ids that are not lower-case UUIDs as they are', () => {
     const t = urls();
     for (const id of ['x', 'AD-ÄÖ-广告', '0193A1C6-7F3E-7C2A-9B1D-0123456789AB', 'a'.repeat(128)]) {
