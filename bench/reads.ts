@@ -20,6 +20,7 @@ import { load, type Draw, type LoadResult } from './load.js';
 import { createRng, queryPath, seedAds, seedSpace, zipfSampler, type SeedQuery } from './mix.js';
 import { fmt, measure, pct, printTable, sampleTree, spread, waitQuiet, type CpuUse } from './stats.js';
 import type { Options } from './run.js';
+import { baselineLine, baselineScript, pairedWithBaseline } from './baseline.js';
 
 /** A throw-away store (a temporary DATA_DIR, or a fresh Postgres database and Redis prefix) to start adsm on. */
 export async function createStore(
@@ -198,6 +199,12 @@ export async function readScenario(o: Options) {
     const variants = o.variants.map(parseVariant);
     if (variants.length > 0 && (o.replicated || o.workers.length > 1))
       throw new Error('--variant runs in embedded mode with one worker count');
+    if (o.baselineDist !== undefined && o.workers.length > 1)
+      throw new Error('--baseline-dist times reads with one worker count');
+    const others = [
+      ...variants.map((x) => ({ ...x, script: undefined as string | undefined })),
+      ...(o.baselineDist === undefined ? [] : [{ name: 'baseline', env: {}, script: baselineScript(o) }]),
+    ];
     console.log(`\n== reads: ${mode}, ${n} ads, ${o.tool}, workers ${o.workers.join(',')} ==`);
     const ads = seedAds(n, n, Date.now());
     const first = await store.start(o.workers[0]!);
@@ -230,15 +237,16 @@ export async function readScenario(o: Options) {
       servers.push(server);
       subjects.push({ label: 'adsm', workers: w, server, created });
     }
-    // A variant gets its own store and the same ads (its ids differ, its pages' sizes do not).
-    for (const { name, env } of variants) {
-      const own = await createStore(o, env);
+    // A variant or the baseline build gets its own store and the same ads (its ids differ, its
+    // pages' sizes do not).
+    for (const { name, env, script } of others) {
+      const own = await createStore(o, env, script);
       stores.push(own);
-      const server = (await own.start(1)).server;
+      const server = (await own.start(o.workers[0]!)).server;
       servers.push(server);
       const loaded = await loadAds(server.url, ads, 32);
       if (loaded.figures.errors > 0) throw new Error(`creating the dataset of ${name} failed`);
-      subjects.push({ label: name, workers: 1, server, created: loaded.created });
+      subjects.push({ label: name, workers: o.workers[0]!, server, created: loaded.created });
     }
 
     const list = await drawSpace(servers[0]!.url, store.dir);
@@ -287,7 +295,9 @@ export async function readScenario(o: Options) {
             const busy = await waitQuiet(o.quietBelow, o.quietWaitS);
             const raw = await timedRun(raws.get(w)!, list.file, c, o, o.durationS, mix.draw);
             console.log(runLine(`raw w${w}`, c, raw));
-            for (const s of subjects.filter((x) => x.workers === w)) {
+            // Odd rounds time the builds in one order, even rounds in the other.
+            const order = round % 2 === 1 ? subjects : [...subjects].reverse();
+            for (const s of order.filter((x) => x.workers === w)) {
               const adsm = await timedAdsm(s.server, list.file, c, o, mix.draw);
               console.log(
                 `${runLine(`${s.label} w${w}`, c, adsm)}${Number.isNaN(adsm.hitRate) ? '' : ` hits ${pct(adsm.hitRate)}`}`,
@@ -347,6 +357,23 @@ export async function readScenario(o: Options) {
         }),
       ),
     );
+    const vsBaseline =
+      o.baselineDist === undefined
+        ? []
+        : MIXES.filter((m) => o.mixes.includes(m.name)).flatMap((mix) =>
+            o.connections.map((c) => {
+              const ours = pairs.get(keyOf(mix.name, 'adsm', o.workers[0]!, c))!;
+              const base = pairs.get(keyOf(mix.name, 'baseline', o.workers[0]!, c))!;
+              return {
+                mix: mix.name,
+                connections: c,
+                ...pairedWithBaseline(
+                  ours.map((p) => p.adsm),
+                  base.map((p) => p.adsm),
+                ),
+              };
+            }),
+          );
     return {
       mode,
       ads: n,
@@ -357,6 +384,7 @@ export async function readScenario(o: Options) {
       checks,
       rows,
       scaling,
+      vsBaseline,
     };
   } finally {
     for (const s of servers) await s.stop('SIGTERM');
@@ -411,6 +439,7 @@ export function printReads(r: ReadResult, o: Options): { verdicts: string[]; fai
     console.log(
       `  ${s.mix}: adsm with ${s.workers} workers / with ${o.workers[0]}, c=${s.connections}, paired by round: ${fmt(s.overFirst, 3)}`,
     );
+  for (const b of r.vsBaseline) console.log(`  ${b.mix}, c=${b.connections}, ${baselineLine(b)}`);
   const verdicts: string[] = [];
   const verdict = (ok: boolean, text: string) => verdicts.push(`${ok ? 'PASS' : 'FAIL'}  ${text}`);
   for (const c of r.checks) for (const e of c.examples) console.log(`    ! ${c.label} ${c.mix}: ${e}`);

@@ -29,7 +29,8 @@ what (default --reads):
                          then the backlog: --ads ads, one impression each per hour of the last 71 (RSS sampled)
   --fires                tracking URL fires (every URL fresh) against a raw 204 server, interleaved
   --backlog              the events benchmark's backlog phase only (--backlog-rounds N, default 1)
-  --baseline-dist DIR    also run the backlog or the fires on another build's dist/ (e.g. main's), interleaved
+  --baseline-dist DIR    also time another build's dist/ (e.g. an older commit's, built) in the same rounds: reads
+                         (one worker count), writes, the backlog, the fires; paired ratios in the summary
   --decisions            POST /api/v1/decisions against the public query, without and with two caps per ad
   --goals                decisions on ads without goals against the same ads with a goal and even pacing, interleaved;
                          the budget store's round trips per 1,000 decisions
@@ -119,6 +120,8 @@ export interface Options {
   readonly logLevel: string;
   /** Where adsm's CPU profiles go (`node --cpu-prof`), when set. */
   readonly cpuProf?: string | undefined;
+  /** Another build's `dist/`, timed beside this one in the same rounds (reads, writes). */
+  readonly baselineDist?: string | undefined;
 }
 
 function options(): Options {
@@ -155,6 +158,7 @@ function options(): Options {
     probes: int(v.probes, 200, 'probes'),
     logLevel: v['log-level'],
     cpuProf: v['cpu-prof'] === undefined ? undefined : resolve(v['cpu-prof']),
+    baselineDist: v['baseline-dist'] === undefined ? undefined : resolve(v['baseline-dist']),
   };
 }
 
