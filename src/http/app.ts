@@ -10,7 +10,6 @@ import { createEnvelope } from './edge/envelope.js';
 import { createErrorHandler, methodNotAllowedHandler, notFoundHandler } from './edge/errors.js';
 import { createMetrics } from './ops/metrics.js';
 import { describeRoutes } from './docs/openapi.js';
-import { registerPublicRoute } from './ads/public-route.js';
 import { requestContext } from './edge/request-context.js';
 import { securityHeaders } from './edge/security-headers.js';
 import { registerServiceRoutes } from './ops/service-routes.js';
@@ -52,7 +51,6 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     const failures = deps.authFailures ?? createAuthFailures(createMemoryRateLimiter(AUTH_FAILURES));
     app.use('*', authFailureLimit(failures, deps.clientAddress ?? socketAddress, asksForToken));
   }
-  registerPublicRoute(app, deps);
   registerAdminRoutes(app, deps);
   registerAdminListRoute(app, deps);
   registerConsole(app, {

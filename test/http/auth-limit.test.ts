@@ -62,9 +62,18 @@ describe('failed authentications', () => {
     const app = appWith();
     for (let i = 0; i < AUTH_FAILURES.points + 5; i++) await from(app, '10.0.0.3', '/api/v1/ad/x', wrong);
     expect((await from(app, '10.0.0.4', '/api/v1/ad/missing', right)).status).toBe(404);
-    expect((await from(app, '10.0.0.3', '/api/v1/ad')).status).toBe(200);
     expect((await from(app, '10.0.0.3', '/healthz')).status).toBe(200);
     expect((await from(app, '10.0.0.3', '/openapi.json')).status).toBe(200);
+  });
+
+  it('leave the public query alone, as the replica serves it', async () => {
+    const url = `http://127.0.0.1:${await t.listen()}`;
+    let last = 0;
+    for (let i = 0; i < AUTH_FAILURES.points + 5; i++)
+      last = (await fetch(`${url}/api/v1/ad/x`, wrong)).status;
+    expect(last).toBe(429);
+    expect((await fetch(`${url}/api/v1/ad`)).status).toBe(200);
+    expect((await fetch(`${url}/api/v1/ad?limit=1`, wrong)).status).toBe(200);
   });
 
   it('do not count successes', async () => {

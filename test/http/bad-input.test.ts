@@ -163,7 +163,7 @@ describe('GET /api/v1/ad with a bad query', () => {
     'country=TW&country=JP',
     'limit=10&limit=20',
   ])('?%s → 400 naming the parameter', async (search) => {
-    const res = await client.app.request(`/api/v1/ad?${search}`);
+    const res = await client.served(`/api/v1/ad?${search}`);
     const err = await expectError(res, 400, 'validation_failed');
     expect(err.error.details[0]?.path).toBe(search.split('=')[0]);
   });

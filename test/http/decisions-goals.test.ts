@@ -206,7 +206,7 @@ describe('completion', () => {
         )
       ).status,
     ).toBe('completed');
-    const page = (await (await a.t.app.request('/api/v1/ad')).json()) as { items: unknown[] };
+    const page = (await (await fetch(`${a.url}/api/v1/ad`)).json()) as { items: unknown[] };
     expect(page.items).toEqual([]);
     const listed = (await (await a.t.app.request('/api/v1/admin/ads?status=completed')).json()) as {
       items: { id: string; status: string }[];

@@ -72,7 +72,7 @@ describe('POST /api/v1/decisions: the answer', () => {
       const params = new URLSearchParams(
         Object.entries(viewer).map(([k, v]): [string, string] => [k, String(v)]),
       ).toString();
-      const expected = await a.t.app.request(`/api/v1/ad?limit=100&${params}`);
+      const expected = await fetch(`${a.url}/api/v1/ad?limit=100&${params}`);
       const ids = ((await expected.json()) as { items: { id: string }[] }).items.map((i) => i.id);
       expect(sorted(await a.chosen({ viewer, count: 20 })), JSON.stringify(viewer)).toEqual(sorted(ids));
     }

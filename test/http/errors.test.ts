@@ -59,7 +59,7 @@ describe('auth', () => {
   it('the public route stays open', async () => {
     client = await setup({ adminToken: TOKEN });
     const ad = await client.create();
-    const res = await client.app.request('/api/v1/ad');
+    const res = await client.served('/api/v1/ad');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ items: [{ id: ad.id, title: ad.title, endAt: ad.endAt }] });
   });

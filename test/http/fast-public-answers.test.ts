@@ -1,20 +1,14 @@
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
-import { pino } from 'pino';
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEnvelope } from '../../src/http/edge/envelope.js';
-import { createFastPublicRoute } from '../../src/http/ads/fast-public.js';
-import { createPageCache } from '../../src/http/ads/page-cache.js';
-import { createMetrics } from '../../src/http/ops/metrics.js';
 import type { AdInput } from '../../src/model/ad.js';
+import { freshPublicAnswer } from '../support/public-answer.js';
 import { createTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
 import { DAY, HOUR, T0 } from './helpers.js';
 
 /**
- * The fast public route answers before hono: every answer must be the one the hono route gives
- * at that moment, whatever was written or how time moved (anything that keeps answers, now or
- * later, must pass these).
+ * The public query as the replica serves it (node:http, ahead of hono): every answer must be the
+ * one worked out afresh at that moment, whatever was written or how time moved (anything that
+ * keeps answers, now or later, must pass these).
  */
 
 interface Answer {
@@ -24,17 +18,9 @@ interface Answer {
 }
 
 let t: TestApp;
-const servers: Server[] = [];
 afterEach(async () => {
-  for (const s of servers.splice(0)) s.close();
   await t.close();
 });
-
-async function listen(server: Server): Promise<number> {
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
 
 const get = (port: number, path: string, headers: Record<string, string> = {}) =>
   new Promise<Answer>((resolve, reject) => {
@@ -50,33 +36,27 @@ const get = (port: number, path: string, headers: Record<string, string> = {}) =
       .end();
   });
 
-/** The app served twice: the fast route before hono, and hono alone. */
+/** The replica served on its own node:http server. */
 async function serve(opts: TestAppOptions = {}) {
-  t = await createTestApp({ now: T0, ...opts });
-  const envelope = createEnvelope(
-    pino({ level: 'silent' }),
-    createMetrics(t.service, { defaultMetrics: false }),
-  );
   // The answer cache as served, small enough that slots are shared.
-  const fast = createFastPublicRoute({ service: t.service, envelope, pages: createPageCache(t.service, 8) });
-  const hono = getRequestListener(t.app.fetch);
-  const fastPort = await listen(createServer((req, res) => void (fast(req, res) || hono(req, res))));
-  const honoPort = await listen(createServer((req, res) => void hono(req, res)));
+  t = await createTestApp({ now: T0, ...opts, config: { ANSWER_CACHE_SLOTS: 8, ...opts.config } });
+  const port = await t.listen();
   /**
-   * Titles on the fast route's page at `path`, after checking it against hono's answer: asked
-   * three times, so the answer cache keeps it (second miss) and answers it (third).
+   * Titles on the page served at `path`, after checking it against the page worked out afresh:
+   * asked three times, so the answer cache keeps it (second miss) and answers it (third).
    */
-  return async (path = '/api/v1/ad?limit=100'): Promise<string[]> => {
-    const b = await get(honoPort, path);
-    let a = b;
+  const titles = async (path = '/api/v1/ad?limit=100'): Promise<string[]> => {
+    const fresh = freshPublicAnswer(t.service, path);
+    let served = { status: 0, body: '' };
     for (let i = 0; i < 3; i++) {
-      a = await get(fastPort, path);
-      expect({ status: a.status, body: a.body }).toEqual({ status: b.status, body: b.body });
+      served = await get(port, path);
+      expect({ status: served.status, body: served.body }).toEqual(fresh);
     }
-    return a.status === 200
-      ? (JSON.parse(a.body) as { items: { title: string }[] }).items.map((i) => i.title)
+    return served.status === 200
+      ? (JSON.parse(served.body) as { items: { title: string }[] }).items.map((i) => i.title)
       : [];
   };
+  return { titles, port };
 }
 
 const ad = (title: string, startAt: number, endAt: number): AdInput => ({
@@ -88,11 +68,10 @@ const ad = (title: string, startAt: number, endAt: number): AdInput => ({
 
 describe('the fast public route, asked again and again', () => {
   it('answers a repeated URL the same, with a request id per request', async () => {
-    const titles = await serve();
+    const { titles, port } = await serve();
     await t.service.create(ad('A', T0 - HOUR, T0 + DAY));
     expect(await titles()).toEqual(['A']);
     expect(await titles()).toEqual(['A']);
-    const port = (servers[0]!.address() as AddressInfo).port;
     const [one, two] = [await get(port, '/api/v1/ad?limit=100'), await get(port, '/api/v1/ad?limit=100')];
     expect(one.body).toBe(two.body);
     expect(one.id).not.toBe(two.id);
@@ -100,7 +79,7 @@ describe('the fast public route, asked again and again', () => {
   });
 
   it('changes the answer at once after a create, an update and a delete', async () => {
-    const titles = await serve();
+    const { titles } = await serve();
     expect(await titles()).toEqual([]);
     const { ad: a } = await t.service.create(ad('A', T0 - HOUR, T0 + DAY));
     expect(await titles()).toEqual(['A']);
@@ -113,7 +92,7 @@ describe('the fast public route, asked again and again', () => {
   });
 
   it('changes the answer when an ad starts or ends with no write, at that millisecond', async () => {
-    const titles = await serve();
+    const { titles } = await serve();
     await t.service.create(ad('LATER', T0 + 10 * 60_000, T0 + 20 * 60_000));
     await t.service.create(ad('NOW', T0 - HOUR, T0 + DAY));
     for (const [at, want] of [
@@ -134,7 +113,7 @@ describe('the fast public route, asked again and again', () => {
   it('changes the answer when an expiry is applied, also one this replica did not expect yet', async () => {
     // This replica's clock runs 30 s behind the store's: by its own clock the ad is still running
     // when the store expires it.
-    const titles = await serve({ clockOffsetMs: -30_000 });
+    const { titles } = await serve({ clockOffsetMs: -30_000 });
     const { ad: a } = await t.service.create(ad('A', T0 - HOUR, T0 + 60_000));
     await t.service.create(ad('B', T0 - HOUR, T0 + DAY));
     t.clock.set(T0 + 60_000);
@@ -145,7 +124,7 @@ describe('the fast public route, asked again and again', () => {
   });
 
   it('answers each bad request in full, every time', async () => {
-    const titles = await serve();
+    const { titles } = await serve();
     for (const path of ['/api/v1/ad?limit=0', '/api/v1/ad?age=abc', '/api/v1/ad?limit=0']) await titles(path);
     await t.service.create(ad('A', T0 - HOUR, T0 + DAY));
     expect(await titles('/api/v1/ad?limit=1&age=abc')).toEqual([]);
@@ -153,7 +132,7 @@ describe('the fast public route, asked again and again', () => {
   });
 
   it('answers by offset, limit and filters, whatever their order', async () => {
-    const titles = await serve();
+    const { titles } = await serve();
     for (let i = 0; i < 5; i++) await t.service.create(ad(`AD ${i}`, T0 - HOUR, T0 + DAY + i));
     expect(await titles('/api/v1/ad?limit=2')).toEqual(['AD 0', 'AD 1']);
     expect(await titles('/api/v1/ad?limit=2&offset=2')).toEqual(['AD 2', 'AD 3']);

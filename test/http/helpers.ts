@@ -1,7 +1,12 @@
 import { expect } from 'vitest';
+import { entriesOf } from '../../src/http/route-table.js';
 import { createTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
 
-/** Helpers for the HTTP contract tests: the real core behind `app.request()`, a manual clock. */
+/**
+ * Helpers for the HTTP contract tests: the production composition of a replica, a manual clock.
+ * A request goes where production sends it: to the served node:http server for a path the route
+ * table answers on node:http, to `app.request()` for the paths hono serves.
+ */
 
 import { T0, HOUR, DAY } from '../support/ads.js';
 
@@ -40,6 +45,8 @@ export const adBody = (over: Record<string, unknown> = {}): Record<string, unkno
 });
 
 export class Client {
+  private port: Promise<number> | undefined;
+
   constructor(
     readonly t: TestApp,
     readonly token?: string,
@@ -49,12 +56,23 @@ export class Client {
     return this.t.app;
   }
 
+  /** `path` sent to the replica's node:http server (listening from the first call), as a client would. */
+  async served(path: string, init: RequestInit = {}): Promise<Response> {
+    const port = await (this.port ??= this.t.listen());
+    return fetch(`http://127.0.0.1:${port}${path}`, init);
+  }
+
   private auth(headers: Record<string, string>): Record<string, string> {
     return this.token === undefined ? headers : { authorization: `Bearer ${this.token}`, ...headers };
   }
 
+  /** A request with the client's token: served, or through hono, as production routes its path. */
   request(path: string, init: RequestInit & { headers?: Record<string, string> } = {}) {
-    return this.app.request(path, { ...init, headers: this.auth(init.headers ?? {}) });
+    const withAuth = { ...init, headers: this.auth(init.headers ?? {}) };
+    const pathname = new URL(path, 'http://x').pathname;
+    return entriesOf(pathname).some((e) => e.server === 'node')
+      ? this.served(path, withAuth)
+      : this.app.request(path, withAuth);
   }
 
   send(method: string, path: string, body: unknown, headers: Record<string, string> = {}) {
@@ -79,7 +97,7 @@ export class Client {
 
   /** Ids on the public page for `search` (a query string without `?`). */
   async publicIds(search = 'limit=100'): Promise<string[]> {
-    const res = await this.app.request(`/api/v1/ad?${search}`);
+    const res = await this.served(`/api/v1/ad?${search}`);
     expect(res.status, await res.clone().text()).toBe(200);
     const body = (await res.json()) as { items: { id: string }[] };
     return body.items.map((i) => i.id);

@@ -11,7 +11,7 @@ afterEach(async () => {
 
 describe('GET /api/v1/ad', () => {
   it('an empty page is {"items":[]}', async () => {
-    const res = await client.app.request('/api/v1/ad');
+    const res = await client.served('/api/v1/ad');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await res.text()).toBe('{"items":[]}');
@@ -19,7 +19,7 @@ describe('GET /api/v1/ad', () => {
 
   it('items carry exactly id, title and endAt', async () => {
     const ad = await client.create({ title: 'Hello "world"' });
-    const res = await client.app.request('/api/v1/ad');
+    const res = await client.served('/api/v1/ad');
     expect(await res.json()).toEqual({ items: [{ id: ad.id, title: 'Hello "world"', endAt: ad.endAt }] });
   });
 

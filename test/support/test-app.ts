@@ -44,6 +44,8 @@ export interface TestAppOptions {
   logger?: Logger;
   /** Rate limiters by name (`auth`, `events`); default: in memory with the configured budget. */
   rateLimiters?: Readonly<Record<string, RateLimiter>>;
+  /** False: the replica is composed but not started (not ready) until `start()`. Default true. */
+  started?: boolean;
 }
 
 export interface TestApp {
@@ -55,7 +57,9 @@ export interface TestApp {
   metrics: Metrics;
   /** The production node:http server in front of `app`; `listen()` serves it. */
   server: Server;
-  /** Listens on a free port of 127.0.0.1; answers the port. */
+  /** Starts the replica (recovery, then ready); `createTestApp` does unless told `started: false`. */
+  start(): Promise<void>;
+  /** Listens on a free port of 127.0.0.1 (once: a second call answers the same); answers the port. */
   listen(): Promise<number>;
   close(): Promise<void>;
 }
@@ -89,7 +93,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
       onStoreAvailability: opts.onStoreAvailability,
     },
   );
-  await replica.start();
+  if (opts.started !== false) await replica.start();
   return {
     app: replica.app,
     clock,
@@ -98,9 +102,10 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     store,
     metrics: replica.metrics,
     server: replica.server,
+    start: () => replica.start(),
     async listen() {
       const { server } = replica;
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       return (server.address() as AddressInfo).port;
     },
     async close() {

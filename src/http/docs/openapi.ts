@@ -28,8 +28,9 @@ import { ADMIN_ADS_PATH, AdListPageSchema, AdminListQuerySchema } from '../ads/a
 
 /**
  * Route descriptions for /openapi.json, built from the schemas that validate requests. Handlers
- * are registered separately (see `admin-routes.ts`, `public-route.ts`) so the checks run in the
- * contract's order rather than in the validator chain's.
+ * are registered separately (see `admin-routes.ts`; `GET /api/v1/ad` is answered on node:http by
+ * `fast-public.ts`) so the checks run in the contract's order rather than in the validator
+ * chain's.
  */
 
 type Header = { description: string; schema: { type: 'string' } };
