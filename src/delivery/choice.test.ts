@@ -100,7 +100,7 @@ describe('candidates grouped by priority', () => {
     const random = seededRandom(3);
     for (const span of [1, 3, 100, 5000, 0.5]) {
       for (let run = 0; run < 50; run++) {
-        const items = Array.from({ length: 1 + Math.floor(random() * 60) }, (_, i) =>
+        const items = Array.from({ length: 1 + Math.floor(random() * 200) }, (_, i) =>
           item(
             String(i),
             span === 0.5 ? Math.floor(random() * 6) / 2 : 1 + Math.floor(random() * span),

@@ -38,13 +38,21 @@ export interface Candidates<T> {
 const COUNTING_SPAN = 1024;
 
 /**
- * Positions `0 … n - 1` ordered by priority, stable: by counting when the priorities are integers
- * within a small span (a decision's candidate set is built on every cache miss, and a comparison
- * sort of a thousand ads cost more than the rest of the miss), else by a comparison sort.
+ * Scratch arrays of `groupCandidates`, grown as needed and reused: a decision's candidate set is
+ * built on every cache miss, and allocating its working arrays each time cost as much as the
+ * work done in them. Safe to share: the function runs to its end without yielding.
  */
-function orderByPriority(priorities: Float64Array): Int32Array {
-  const n = priorities.length;
-  const order = new Int32Array(n);
+let scratchPriorities = new Float64Array(64);
+let scratchWeights = new Float64Array(64);
+let scratchOrder = new Int32Array(64);
+const scratchCounts = new Int32Array(COUNTING_SPAN + 1);
+
+/**
+ * Positions `0 … n - 1` ordered by priority, stable, into `scratchOrder`: by counting when the
+ * priorities are integers within a small span, else by a comparison sort.
+ */
+function orderByPriority(priorities: Float64Array, n: number): Int32Array {
+  const order = scratchOrder;
   let min = Infinity;
   let max = -Infinity;
   let sorted = true;
@@ -59,31 +67,40 @@ function orderByPriority(priorities: Float64Array): Int32Array {
   if (sorted) {
     for (let i = 0; i < n; i++) order[i] = i;
   } else if (integers && max - min < COUNTING_SPAN) {
-    const next = new Int32Array(max - min + 2);
+    const next = scratchCounts;
+    next.fill(0, 0, max - min + 2);
     for (let i = 0; i < n; i++) next[priorities[i]! - min + 1]!++;
-    for (let p = 1; p < next.length; p++) next[p]! += next[p - 1]!;
+    for (let p = 1; p < max - min + 2; p++) next[p]! += next[p - 1]!;
     for (let i = 0; i < n; i++) order[next[priorities[i]! - min]!++] = i;
   } else {
     const all = Array.from({ length: n }, (_, i) => i);
     all.sort((a, b) => priorities[a]! - priorities[b]! || a - b);
-    order.set(all);
+    for (let i = 0; i < n; i++) order[i] = all[i]!;
   }
   return order;
 }
 
 export function groupCandidates<T>(list: readonly T[], weigh: (item: T) => Weighted): Candidates<T> {
   const n = list.length;
-  const priorities = new Float64Array(n);
-  const given = new Float64Array(n);
+  if (scratchPriorities.length < n) {
+    const size = Math.max(n, 2 * scratchPriorities.length);
+    scratchPriorities = new Float64Array(size);
+    scratchWeights = new Float64Array(size);
+    scratchOrder = new Int32Array(size);
+  }
+  const priorities = scratchPriorities;
+  const given = scratchWeights;
   for (let i = 0; i < n; i++) {
     const w = weigh(list[i]!);
     priorities[i] = w.priority;
     given[i] = w.weight;
   }
-  const order = orderByPriority(priorities);
+  const order = orderByPriority(priorities, n);
   const items = new Array<T>(n);
-  const weights = new Float64Array(n);
-  const sums = new Float64Array(n);
+  // The weights and their running sums share one buffer.
+  const kept = new Float64Array(2 * n);
+  const weights = kept.subarray(0, n);
+  const sums = kept.subarray(n);
   const starts: number[] = [];
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
