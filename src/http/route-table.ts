@@ -53,7 +53,7 @@ export const ROUTE_TABLE: readonly RouteEntry[] = [
     'node',
     'public query (`offset`, `limit`, `age`, `gender`, `country`, `platform`): active ads matching the filters, `endAt` then `id` order',
   ),
-  route('POST', AD_PATH, 'admin', 'hono', 'create (201, `Location`); `Idempotency-Key` makes retries safe'),
+  route('POST', AD_PATH, 'admin', 'node', 'create (201, `Location`); `Idempotency-Key` makes retries safe'),
   route(
     'GET',
     ONE_AD_PATH,

@@ -43,6 +43,7 @@ import { AUTH_FAILURES, createAuthFailures, createTokenGate } from '../http/edge
 import { createBearerCheck } from '../http/edge/bearer.js';
 import { createClientAddress } from '../http/edge/client-address.js';
 import { createEnvelope } from '../http/edge/envelope.js';
+import { createFastCreateRoute } from '../http/ads/fast-create.js';
 import { createFastPublicRoute } from '../http/ads/fast-public.js';
 import { createPageCache, registerPageCacheMetrics, uncachedPages } from '../http/ads/page-cache.js';
 import { createMetrics, type Metrics } from '../http/ops/metrics.js';
@@ -309,6 +310,13 @@ export async function composeReplica(
       : uncachedPages(node.service);
   registerPageCacheMetrics(metrics.registry, pages);
   const fastPublic = createFastPublicRoute({ service: node.service, envelope, pages });
+  const fastCreate = createFastCreateRoute({
+    service,
+    envelope,
+    adminToken: config.ADMIN_TOKEN,
+    authFailures,
+    clientAddress,
+  });
   const events = createEventsRoute({
     tracker: tracking.tracker,
     isReady,
@@ -332,7 +340,7 @@ export async function composeReplica(
   const server = createHttpServer({
     fetch: app.fetch,
     fastPath: nodeDispatch({
-      [AD_PATH]: fastPublic,
+      [AD_PATH]: (req, res) => fastPublic(req, res) || fastCreate(req, res),
       [EVENTS_PATH]: events,
       [DECISIONS_PATH]: decisions,
       [FIRE_ROUTE]: fires,

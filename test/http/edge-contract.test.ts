@@ -10,8 +10,8 @@ import { adBody } from './helpers.js';
 
 /**
  * The edge's contract: the same hostile requests against every kind of route, over raw sockets
- * to the production server. The fast node:http routes (the public query, events, decisions, a
- * tracking URL) and a hono route (an admin create) must answer them alike.
+ * to the production server. The fast node:http routes (the public query, an admin create,
+ * events, decisions, a tracking URL) and a hono route (an admin replace) must answer them alike.
  */
 
 const ADMIN = 'admin-token-of-the-edge';
@@ -79,7 +79,7 @@ const ROUTES: Route[] = [
     label: '/api/v1/t/:token',
   },
   {
-    name: 'POST /api/v1/ad (hono)',
+    name: 'POST /api/v1/ad (fast)',
     method: 'POST',
     path: () => '/api/v1/ad',
     token: ADMIN,
@@ -87,6 +87,16 @@ const ROUTES: Route[] = [
     ok: 201,
     refusal: () => ({ method: 'POST', path: '/api/v1/ad', auth: 'Bearer wrong-guess', status: 401 }),
     label: '/api/v1/ad',
+  },
+  {
+    name: 'PUT /api/v1/ad/:id (hono)',
+    method: 'PUT',
+    path: () => `/api/v1/ad/${adId}`,
+    token: ADMIN,
+    body: () => JSON.stringify(adBody()),
+    ok: 200,
+    refusal: () => ({ method: 'PUT', path: `/api/v1/ad/${adId}`, auth: 'Bearer wrong-guess', status: 401 }),
+    label: '/api/v1/ad/:id',
   },
 ];
 const TOKEN_ROUTES = ROUTES.filter((r) => r.token !== undefined);

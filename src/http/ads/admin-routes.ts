@@ -23,6 +23,8 @@ export function registerAdminRoutes(app: OpenAPIHono, deps: AppDeps): void {
     authorize(c);
   };
 
+  // The in-process twin of the node:http create (`fast-create.ts`), reached by `app.request()`
+  // only: the served create is `fast-create.ts`, checked over sockets in the same order.
   app.post(AD_PATH, async (c) => {
     guard(c);
     const raw = await readJsonBody(c);

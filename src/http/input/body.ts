@@ -121,12 +121,7 @@ async function readStream(stream: ReadableStream<Uint8Array> | null): Promise<Ui
 function readLimited(c: Context): Promise<Uint8Array> {
   if (declaresMoreThan(c.req.header('content-length'), MAX_BODY_BYTES))
     return Promise.reject(payloadTooLarge(MAX_BODY_BYTES));
-  const incoming = incomingOf(c);
-  if (!incoming) return readStream(c.req.raw.body);
-  return readBodyUpTo(incoming, MAX_BODY_BYTES).then((bytes) => {
-    if (bytes === undefined) throw payloadTooLarge(MAX_BODY_BYTES);
-    return bytes;
-  });
+  return readStream(c.req.raw.body);
 }
 
 /**
@@ -135,9 +130,38 @@ function readLimited(c: Context): Promise<Uint8Array> {
  * (415), then JSON syntax and UTF-8 (400 `invalid_json`).
  */
 export async function readJsonBody(c: Context): Promise<unknown> {
+  const incoming = incomingOf(c);
+  if (incoming) return readJsonRequest(incoming);
   const bytes = await readLimited(c);
-  if (!isIdentityEncoding(c.req.header('content-encoding'))) throw unsupportedEncoding();
-  if (!isJsonContentType(c.req.header('content-type'))) throw unsupportedMediaType();
+  return parsedAs(bytes, c.req.header('content-encoding'), c.req.header('content-type'));
+}
+
+/**
+ * Every value of header `name` (lower case) joined by `, `, as a fetch `Headers` reads them:
+ * Node's `headers` keeps only the first `Content-Type`, and a request sending two is refused.
+ */
+function headerValue(raw: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i]!;
+    if (n.length === name.length && n.toLowerCase() === name)
+      value = value === undefined ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
+  }
+  return value;
+}
+
+/** `readJsonBody` of a request on bare node:http (the same checks, in the same order). */
+export async function readJsonRequest(incoming: IncomingMessage): Promise<unknown> {
+  const raw = incoming.rawHeaders;
+  if (declaresMoreThan(headerValue(raw, 'content-length'), MAX_BODY_BYTES)) throw payloadTooLarge(MAX_BODY_BYTES);
+  const bytes = await readBodyUpTo(incoming, MAX_BODY_BYTES);
+  if (bytes === undefined) throw payloadTooLarge(MAX_BODY_BYTES);
+  return parsedAs(bytes, headerValue(raw, 'content-encoding'), headerValue(raw, 'content-type'));
+}
+
+function parsedAs(bytes: Uint8Array, encoding: string | undefined, type: string | undefined): unknown {
+  if (!isIdentityEncoding(encoding)) throw unsupportedEncoding();
+  if (!isJsonContentType(type)) throw unsupportedMediaType();
   return parseJsonBytes(bytes);
 }
 

@@ -1,0 +1,70 @@
+/**
+ * `POST /api/v1/ad` answered on bare node:http ahead of hono (creates are the write hot path;
+ * hono's `Request`, context and middleware were about a tenth of a create's CPU). The hono route
+ * of `admin-routes.ts` stays as its in-process twin for `app.request()`. Checks run in the contract's order, as the hono route and its middleware
+ * run them: an address past its budget of failed authentications (429), readiness (503), the
+ * admin token (401, charged to the address, 429 once over the budget), body size (413),
+ * encoding and type (415), JSON (400 `invalid_json`), validation with the `Idempotency-Key`
+ * header (400); then the write path: idempotency key reuse (422), quota (429), store (503).
+ * The 201 is written once the create is committed and applied here (read-your-writes).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { AdsService } from '../../service/ads-service.js';
+import { tooManyFailures, type AuthFailures } from '../edge/auth-limit.js';
+import { authorizationsOf, createBearerCheck, denied } from '../edge/bearer.js';
+import type { ClientAddress } from '../edge/client-address.js';
+import type { Envelope } from '../edge/envelope.js';
+import { createFastPostRoute, type Send } from '../edge/fast-post-route.js';
+import { readJsonRequest } from '../input/body.js';
+import { fingerprint } from '../input/canonical-json.js';
+import { parseWriteHeaders } from '../input/headers.js';
+import { validateAdBody } from '../input/validation.js';
+import { AD_PATH, ensureReady } from './paths.js';
+import { etagOf, locationOf, renderAd } from './render.js';
+import { toAdInput } from './schemas.js';
+
+export interface FastCreateDeps {
+  readonly service: AdsService;
+  readonly envelope: Envelope;
+  /** Without it the admin routes are open (`ADMIN_AUTH=off`, or a loopback-only server). */
+  readonly adminToken?: string | undefined;
+  /** Failed authentications per address, shared with every route that asks for a token. */
+  readonly authFailures?: AuthFailures | undefined;
+  readonly clientAddress: ClientAddress;
+}
+
+/** The first value of a header Node keeps as a list or joins. */
+const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+export function createFastCreateRoute(deps: FastCreateDeps) {
+  const { service } = deps;
+  const check = deps.adminToken === undefined ? undefined : createBearerCheck(deps.adminToken);
+  const failures = check === undefined ? undefined : deps.authFailures;
+  const refusal = denied();
+
+  async function authorize(req: IncomingMessage): Promise<void> {
+    const address = failures === undefined ? undefined : deps.clientAddress(req);
+    if (address !== undefined) {
+      const wait = failures!.blockedFor(address);
+      if (wait > 0) throw tooManyFailures(wait);
+    }
+    ensureReady(service);
+    if (check === undefined || check(authorizationsOf(req.rawHeaders))) return;
+    const over = address === undefined ? 0 : await failures!.failed(address);
+    throw over > 0 ? tooManyFailures(over) : refusal;
+  }
+
+  async function serve(req: IncomingMessage, send: Send): Promise<void> {
+    await authorize(req);
+    const raw = await readJsonRequest(req);
+    const key = first(req.headers['idempotency-key']);
+    const body = validateAdBody(raw, parseWriteHeaders(undefined, key).details);
+    const stamp = key === undefined ? undefined : { key, fingerprint: fingerprint(raw) };
+    const { ad, replayed } = await service.create(toAdInput(body), stamp);
+    const headers: Record<string, string> = { location: locationOf(ad), etag: etagOf(ad) };
+    if (replayed) headers['idempotent-replayed'] = 'true';
+    send(201, JSON.stringify(renderAd(ad)), headers);
+  }
+
+  return createFastPostRoute(AD_PATH, deps.envelope, serve);
+}
