@@ -5,11 +5,10 @@
  * priorities and weights but no caps, then after a PUT gave every ad two frequency caps; in
  * replicated mode, what the caps then hold in Redis per user key.
  */
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { Cluster } from '../test/e2e/cluster.js';
-import { startServer, tempDir, waitReady, type Server } from '../test/e2e/process.js';
+import type { Server } from '../test/e2e/process.js';
 import { forEachConcurrent, httpClient } from './check.js';
+import { startOnFreshStore } from './fresh-server.js';
 import { wrkRun } from './load.js';
 import { createBody, createRng, randomInt, seedAds } from './mix.js';
 import type { Options } from './run.js';
@@ -116,17 +115,8 @@ async function candidateCounts(url: string): Promise<{ hit: number; miss: number
 }
 
 export async function decisionsScenario(o: Options) {
-  const dir = tempDir();
-  const cluster = o.replicated ? new Cluster(4, { POLL_INTERVAL_MS: '1000' }) : undefined;
-  await cluster?.setup();
-  const env = { MAX_ADS_PER_DAY: '0', MAX_ACTIVE_ADS: '0', LOG_LEVEL: o.logLevel, WORKERS: '1' };
-  let server: Server | undefined;
+  const { server, cluster, done } = await startOnFreshStore(o);
   try {
-    const nodeArgs = o.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`];
-    server = cluster
-      ? await cluster.start({ env, waitReady: false, nodeArgs })
-      : await startServer({ env: { ...env, DATA_DIR: join(dir.path, 'data') }, waitReady: false, nodeArgs });
-    await waitReady(server, 300_000);
     const mode = o.replicated ? 'replicated' : 'embedded';
     console.log(`\n== decisions: ${mode}, ${ADS} ads, user keys out of ${USERS}, wrk ==`);
     const ads = await createAds(server.url);
@@ -135,15 +125,15 @@ export async function decisionsScenario(o: Options) {
     /** Per phase: the share of decisions whose candidates were kept from an earlier one. */
     const hitRates: Record<string, number> = {};
     const phase = async (label: string) => {
-      const before = await candidateCounts(server!.url);
+      const before = await candidateCounts(server.url);
       for (let round = 0; round < o.rounds; round++) {
         for (const c of o.connections) {
           const busy = await waitQuiet(o.quietBelow, o.quietWaitS);
           for (const kind of ['query', 'decide'] as const) {
             const args = [kind, String(seed++), String(USERS)];
-            if (o.warmupS > 0) await wrkDecisions(server!, args, c, o.warmupS, o.threads);
+            if (o.warmupS > 0) await wrkDecisions(server, args, c, o.warmupS, o.threads);
             const run = await wrkDecisions(
-              server!,
+              server,
               [kind, String(seed++), String(USERS)],
               c,
               o.durationS,
@@ -151,7 +141,7 @@ export async function decisionsScenario(o: Options) {
             );
             rows.push({ phase: label, round, c, kind, busyBefore: busy, ...run });
             if (kind === 'decide') {
-              const after = await candidateCounts(server!.url);
+              const after = await candidateCounts(server.url);
               const hits = after.hit - before.hit;
               const lookups = hits + after.miss - before.miss;
               hitRates[label] = lookups === 0 ? 0 : hits / lookups;
@@ -247,8 +237,6 @@ export async function decisionsScenario(o: Options) {
       candidatesCached: hitRates,
     };
   } finally {
-    await server?.stop('SIGTERM');
-    await cluster?.teardown();
-    dir.remove();
+    await done();
   }
 }

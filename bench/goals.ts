@@ -5,10 +5,8 @@
  * switches between the two. Also counts the budget store's round trips per 1,000 decisions and
  * per 1,000 serves (from /metrics).
  */
-import { join } from 'node:path';
-import { Cluster } from '../test/e2e/cluster.js';
-import { startServer, tempDir, waitReady, type Server } from '../test/e2e/process.js';
 import { forEachConcurrent, httpClient } from './check.js';
+import { startOnFreshStore } from './fresh-server.js';
 import { wrkRun } from './load.js';
 import { createAds } from './decisions.js';
 import type { Options } from './run.js';
@@ -47,16 +45,8 @@ async function counters(url: string) {
 }
 
 export async function goalsScenario(o: Options) {
-  const dir = tempDir();
-  const cluster = o.replicated ? new Cluster(4, { POLL_INTERVAL_MS: '1000' }) : undefined;
-  await cluster?.setup();
-  const env = { MAX_ADS_PER_DAY: '0', MAX_ACTIVE_ADS: '0', LOG_LEVEL: o.logLevel, WORKERS: '1' };
-  let server: Server | undefined;
+  const { server, done } = await startOnFreshStore(o);
   try {
-    server = cluster
-      ? await cluster.start({ env, waitReady: false })
-      : await startServer({ env: { ...env, DATA_DIR: join(dir.path, 'data') }, waitReady: false });
-    await waitReady(server, 300_000);
     const mode = o.replicated ? 'replicated' : 'embedded';
     console.log(`\n== decisions with goals and even pacing: ${mode}, ${ADS} ads, wrk ==`);
     const ads = await createAds(server.url);
@@ -71,7 +61,7 @@ export async function goalsScenario(o: Options) {
           const args = ['decide', String(seed++), String(USERS)];
           const wrk = (durationS: number) =>
             wrkRun({
-              url: server!.url,
+              url: server.url,
               script: 'decisions.lua',
               args,
               connections: c,
@@ -150,8 +140,6 @@ export async function goalsScenario(o: Options) {
     console.log(`  budget store calls: ${JSON.stringify(perThousand)}`);
     return { mode, ads: ADS, goals: GOALS, rows, summary, store: perThousand };
   } finally {
-    await server?.stop('SIGTERM');
-    await cluster?.teardown();
-    dir.remove();
+    await done();
   }
 }

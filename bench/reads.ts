@@ -35,6 +35,8 @@ export async function createStore(
   const base = { MAX_ADS_PER_DAY: '0', MAX_ACTIVE_ADS: '0', LOG_LEVEL: o.logLevel, ...extraEnv };
   return {
     dir: dir.path,
+    /** The Postgres database and Redis prefix of a replicated store. */
+    cluster,
     /** Starts adsm with `workers` and waits until every worker is ready; spawn-to-ready in ms. */
     async start(workers: number): Promise<{ server: Server; readyMs: number }> {
       const since = performance.now();

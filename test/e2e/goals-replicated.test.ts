@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, sleep } from './cluster.js';
 import type { Server } from './process.js';
 import { createAd, decisionLoad, eventually, settled, statusOn } from './goals-load.js';
-import { replicaBehindProxy, type tcpProxy } from './tracking-load.js';
+import { outageSetup } from './tracking-load.js';
 
 /** Serves a crashed process can leave granted and unused, per ad (the documented bound). */
 const BLOCK = 20;
@@ -156,22 +156,10 @@ describe('impressions goals across three replicas, as processes', () => {
 });
 
 describe('impressions goals while Postgres is unreachable', () => {
-  const cluster = new Cluster(3, { RESERVATION_BLOCK: String(BLOCK), LOG_LEVEL: 'error' });
-  let behind: Awaited<ReturnType<typeof replicaBehindProxy>>;
-  let proxy: Awaited<ReturnType<typeof tcpProxy>>;
-  let server: Server;
-
-  beforeAll(async () => {
-    await cluster.setup();
-    behind = await replicaBehindProxy(cluster);
-    ({ proxy, server } = behind);
-  });
-  afterAll(async () => {
-    await cluster.teardown();
-    await behind.close();
-  });
+  const behind = outageSetup(new Cluster(3, { RESERVATION_BLOCK: String(BLOCK), LOG_LEVEL: 'error' }));
 
   it('decisions go on from what was reserved, never beyond; then on to the goal once it is back', async () => {
+    const { proxy, server } = behind();
     const id = await createAd(server, { impressions: 500 });
     const other = await createAd(server, {});
     await sleep(300);

@@ -1,4 +1,5 @@
 import { createServer, Socket, type Server as NetServer } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import type { Cluster } from './cluster.js';
 import { tempDir } from './process.js';
 
@@ -131,5 +132,28 @@ export async function replicaBehindProxy(cluster: Cluster, env: Record<string, s
       await proxy.close();
       dir.remove();
     },
+  };
+}
+
+export type ReplicaBehindProxy = Awaited<ReturnType<typeof replicaBehindProxy>>;
+
+/**
+ * The set-up of a describe about a Postgres outage: `cluster` set up and one replica of it started
+ * behind a TCP proxy to Postgres before its tests, both torn down after. Call inside `describe`;
+ * the function it returns gives the replica and its proxy inside the tests.
+ */
+export function outageSetup(cluster: Cluster): () => ReplicaBehindProxy {
+  let behind: ReplicaBehindProxy | undefined;
+  beforeAll(async () => {
+    await cluster.setup();
+    behind = await replicaBehindProxy(cluster);
+  });
+  afterAll(async () => {
+    await cluster.teardown();
+    await behind?.close();
+  });
+  return () => {
+    if (behind === undefined) throw new Error('the replica behind the proxy is not started');
+    return behind;
   };
 }

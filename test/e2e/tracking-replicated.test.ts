@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from './cluster.js';
 import { adBody, post, tempDir, type Server } from './process.js';
-import { eventLoad, impressions3d, replicaBehindProxy, spoolDrained, tcpProxy } from './tracking-load.js';
+import { eventLoad, impressions3d, outageSetup, spoolDrained } from './tracking-load.js';
 
 const events = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${url}/api/v1/events`, {
@@ -80,21 +80,10 @@ describe('delivery tracking, replicated, as processes', () => {
 
 describe('delivery tracking while Postgres is unreachable', () => {
   const cluster = new Cluster(12, { FLUSH_INTERVAL_MS: '500' });
-  let behind: Awaited<ReturnType<typeof replicaBehindProxy>>;
-  let proxy: Awaited<ReturnType<typeof tcpProxy>>;
-  let server: Server;
-
-  beforeAll(async () => {
-    await cluster.setup();
-    behind = await replicaBehindProxy(cluster);
-    ({ proxy, server } = behind);
-  });
-  afterAll(async () => {
-    await cluster.teardown();
-    await behind.close();
-  });
+  const behind = outageSetup(cluster);
 
   it('~20 s without Postgres under load: events keep being accepted, then stored exactly once', async () => {
+    const { proxy, server } = behind();
     const ads: string[] = [];
     for (let i = 0; i < 8; i++) ads.push(await createAd(server, i));
     const load = eventLoad(() => server.url, ads, 10);
