@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { closedPort, urlAtPort } from '../../test/support/ports.js';
+import { expectEveryCallUnavailable } from '../../test/support/postgres-down.js';
 import { AppError } from '../model/errors.js';
 import { migratePostgres } from '../db/postgres-migrate.js';
 import { budgetStoreContract } from './budget-store.contract.js';
@@ -26,22 +26,16 @@ budgetStoreContract(
 
 describe('postgres budget store errors', () => {
   it('every method answers an outage with 503 store_unavailable', async () => {
-    const down = new pg.Pool({ connectionString: urlAtPort(DATABASE_URL, await closedPort()), max: 1 });
-    down.on('error', () => undefined);
-    const store = createPostgresBudgetStore({ pool: down, schema });
-    try {
-      const calls = [
+    await expectEveryCallUnavailable(DATABASE_URL, (pool) => {
+      const store = createPostgresBudgetStore({ pool, schema });
+      return [
         store.grant('a', ['life'], [10], 1),
         store.release('a', ['life'], 1),
         store.addServed([{ adId: 'a', period: 'life', n: 1 }]),
         store.read('a', ['life']),
         store.pruneDays(1),
       ];
-      for (const call of calls)
-        await expect(call).rejects.toMatchObject({ code: 'store_unavailable', status: 503 });
-    } finally {
-      await down.end();
-    }
+    });
   });
 
   it('a bug stays what it is (a 500): a missing table, a TypeError, a bad argument', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closedPort, urlAtPort } from '../../test/support/ports.js';
+import { expectEveryCallUnavailable } from '../../test/support/postgres-down.js';
 import { AppError } from '../model/errors.js';
 import { migratePostgres } from '../db/postgres-migrate.js';
 import { createPostgresTrackingStore } from './postgres-tracking-store.js';
@@ -31,11 +31,9 @@ describe('postgres tracking store errors', () => {
   const empty = { minutes: [], hours: [], last: [] };
 
   it('every method answers an outage with 503 store_unavailable', async () => {
-    const down = new pg.Pool({ connectionString: urlAtPort(DATABASE_URL, await closedPort()), max: 1 });
-    down.on('error', () => undefined);
-    const store = createPostgresTrackingStore({ pool: down, schema });
-    try {
-      const calls = [
+    await expectEveryCallUnavailable(DATABASE_URL, (pool) => {
+      const store = createPostgresTrackingStore({ pool, schema });
+      return [
         store.watermark('r'),
         store.flush({ replicaId: 'r', watermark: 1, ...empty }),
         store.recordKeyed({ key: 'k', fingerprint: 'f', answer: '{}', at: 0, ...empty }),
@@ -43,11 +41,7 @@ describe('postgres tracking store errors', () => {
         store.hours('a', 'r', 0, 1),
         store.prune({ minutesBefore: 0, hoursBefore: 0, keysBefore: 0, firesBefore: 0 }),
       ];
-      for (const call of calls)
-        await expect(call).rejects.toMatchObject({ code: 'store_unavailable', status: 503 });
-    } finally {
-      await down.end();
-    }
+    });
   });
 
   it('a bug stays what it is (a 500): a missing table, a TypeError met inside a transaction', async () => {
