@@ -33,7 +33,7 @@ describe('redis frequency caps', () => {
     expect(ttl).toBeLessThanOrEqual(604_800_000);
   });
 
-  it('takes sent in one tick on an auto-pipelined connection stay one atomic step each', async () => {
+  it('takes asked for in one turn go in one call and stay one atomic step each', async () => {
     const redis = client({ enableAutoPipelining: true });
     await redis.ping();
     const prefix = `${FILE_PREFIX}:${randomUUID()}`;
@@ -56,6 +56,33 @@ describe('redis frequency caps', () => {
     const later = T0 + 3_600_000 + 2;
     const again = await Promise.all(Array.from({ length: 10 }, () => caps.take('u', [twoCaps], 1, later)));
     expect(again.filter((a) => a.length === 1)).toHaveLength(2);
+  });
+
+  it('takes for several user keys in one turn each get their own answer', async () => {
+    const redis = client();
+    await redis.ping();
+    const prefix = `${FILE_PREFIX}:${randomUUID()}`;
+    const caps = createRedisFrequencyCaps({ redis, prefix });
+    const free = { adId: 'f', caps: [] };
+    const answers = await Promise.all([
+      caps.take('u1', [cap, free], 2, T0),
+      caps.take('u2', [free, cap], 1, T0),
+      caps.take('u1', [cap, free, { adId: 'g', caps: [] }], 2, T0),
+      caps.take('u3', [], 1, T0),
+    ]);
+    expect(answers).toEqual([[0, 1], [0], [1, 2], []]);
+    expect(await redis.exists(`${prefix}:caps:u2`)).toBe(0);
+  });
+
+  it('sends the script again after Redis forgot it', async () => {
+    const redis = client();
+    await redis.ping();
+    const prefix = `${FILE_PREFIX}:${randomUUID()}`;
+    const caps = createRedisFrequencyCaps({ redis, prefix });
+    expect(await caps.take('u', [cap], 1, T0)).toEqual([0]);
+    await redis.script('FLUSH');
+    expect(await caps.take('u', [cap], 1, T0 + 1)).toEqual([]);
+    expect(await caps.take('v', [cap], 1, T0 + 1)).toEqual([0]);
   });
 
   it('rejects at once while Redis is unreachable, and within the timeout when it does not answer', async () => {

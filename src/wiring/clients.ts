@@ -13,8 +13,8 @@ export interface ReplicatedClients {
   /** Short commands: stream appends, the write lock, snapshot claims. */
   readonly redis: Redis;
   /**
-   * Frequency caps: one script call per decision, many in flight; auto-pipelined (the calls of
-   * one tick go in one write) and apart from the write path's commands.
+   * Frequency caps: the takes of one event-loop turn go as one script call (the adapter
+   * batches them), apart from the write path's commands.
    */
   readonly capsRedis: Redis;
   /** BullMQ's connection (its worker needs `maxRetriesPerRequest: null`). */
@@ -52,7 +52,8 @@ export function createReplicatedClients(
     maxRetriesPerRequest: 2,
   });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
-  const capsRedis = new Redis(REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: 1 });
+  // The caps adapter batches the takes of one event-loop turn into one call itself.
+  const capsRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   capsRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (caps) error'));
   const queueRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   queueRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (queue) error'));
