@@ -16,11 +16,12 @@ export interface Answer {
 }
 
 /** A keep-alive HTTP/1.1 client with at most `sockets` connections. */
-export function httpClient(baseUrl: string, sockets = 32) {
+export function httpClient(baseUrl: string, sockets = 32, token?: string) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  const auth = token === undefined ? {} : { authorization: `Bearer ${token}` };
   const request = (method: string, path: string, body?: unknown): Promise<Answer> => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers = payload === undefined ? {} : { 'content-type': 'application/json' };
+    const headers = payload === undefined ? auth : { ...auth, 'content-type': 'application/json' };
     const start = performance.now();
     return new Promise((resolve, reject) => {
       const req = http.request(`${baseUrl}${path}`, { agent, method, headers, timeout: 30_000 }, (res) => {
@@ -77,8 +78,14 @@ export async function createPlainAds(baseUrl: string, n: number, title: string):
 }
 
 /** Creates `ads` with `concurrency` requests in flight; creates/s and latency, and what was created. */
-export async function loadAds(baseUrl: string, ads: readonly SeedAd[], concurrency = 32) {
-  const client = httpClient(baseUrl, concurrency);
+export async function loadAds(
+  baseUrl: string,
+  ads: readonly SeedAd[],
+  concurrency = 32,
+  /** The admin token, when the server has one. */
+  token?: string,
+) {
+  const client = httpClient(baseUrl, concurrency, token);
   const created: CreatedAd[] = [];
   const latencies: number[] = [];
   const errors: string[] = [];

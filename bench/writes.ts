@@ -1,17 +1,55 @@
 /**
- * The write benchmark: creates through `POST /api/v1/ad` on a fresh store holding the seed dataset,
- * quotas off, at each connection count in rounds; then restart-to-ready on everything created. With
- * `--baseline-dist`, another build on a store of its own is timed in the same rounds.
+ * The write benchmark: creates through `POST /api/v1/ad` as an admin client sends them (the admin
+ * token, a fresh `Idempotency-Key` on each: `wrk-creates.lua`) on a fresh store holding the seed
+ * dataset, quotas off, at each connection count in rounds; then restart-to-ready on everything
+ * created. With `--baseline-dist`, another build on a store of its own is timed in the same rounds.
  */
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAds } from './check.js';
 import { createBody, createRng, seedAd, seedAds } from './mix.js';
-import { createStore, runLine, stopTimed, timedRun, type Run } from './reads.js';
+import { createStore, runLine, stopTimed, type Run } from './reads.js';
+import { wrkRun } from './load.js';
 import type { Options } from './run.js';
-import { fmt, printTable, spread, waitQuiet } from './stats.js';
+import { fmt, measure, printTable, spread, waitQuiet } from './stats.js';
 import type { Server } from '../test/e2e/process.js';
 import { baselineLine, baselineScript, pairedWithBaseline } from './baseline.js';
+
+/** The admin token the benchmark's servers are started with: every create is authenticated. */
+const TOKEN = 'bench-admin-token';
+
+/** `seconds` of creates at `c` connections from the bodies of `file`, each with a key never sent before. */
+async function createsRun(
+  server: Server,
+  file: string,
+  c: number,
+  o: Options,
+  seconds = o.durationS,
+): Promise<Run> {
+  if (o.tool !== 'wrk') throw new Error('--writes needs wrk (bench/wrk-creates.lua)');
+  const done = measure(server.pid);
+  const r = await wrkRun({
+    url: server.url,
+    script: 'wrk-creates.lua',
+    args: [file, TOKEN, randomUUID()],
+    connections: c,
+    durationS: seconds,
+    threads: o.threads,
+  }).catch((err: unknown) => {
+    const status = server.exitStatus();
+    throw status === undefined
+      ? err
+      : new Error(`server ended (${status}) during a run:\n${server.output()}`);
+  });
+  const load = {
+    rps: r.rps,
+    latencyMs: { p50: r.p50, p99: r.p99, max: r.max },
+    non2xx: r.non2xx,
+    socketErrors: r.socket,
+  };
+  return { load, cpu: done() };
+}
 
 /** One build to time on its own store: this one, or the `--baseline-dist` build. */
 interface Subject {
@@ -33,26 +71,25 @@ export async function writeScenario(o: Options) {
       const builds = [{ label: 'adsm', script: undefined as string | undefined }];
       if (o.baselineDist !== undefined) builds.push({ label: 'baseline', script: baselineScript(o) });
       for (const b of builds) {
-        const store = await createStore(o, {}, b.script);
+        const store = await createStore(o, { ADMIN_TOKEN: TOKEN }, b.script);
         const { server } = await store.start(workers);
         const runs = o.connections.map(() => []);
         subjects.push({ label: b.label, store, server, runs });
       }
       const rng = createRng(7);
       const now = Date.now();
-      const lines = Array.from(
-        { length: 20_000 },
-        (_, i) => `POST /api/v1/ad ${JSON.stringify(createBody(seedAd(rng, `BENCH ${i}`, now)))}`,
+      const lines = Array.from({ length: 20_000 }, (_, i) =>
+        JSON.stringify(createBody(seedAd(rng, `BENCH ${i}`, now))),
       );
       const file = join(subjects[0]!.store.dir, 'writes.txt');
       writeFileSync(file, lines.join('\n') + '\n');
       for (const s of subjects) {
-        const preload = (await loadAds(s.server.url, seedAds(1_000, 1, Date.now()), 32)).figures;
+        const preload = (await loadAds(s.server.url, seedAds(1_000, 1, Date.now()), 32, TOKEN)).figures;
         s.preload = preload;
         console.log(
           `  ${s.label}: preloaded ${preload.created} ads: ${preload.createsPerSec}/s at 32 in flight, p99 ${preload.p99Ms} ms`,
         );
-        if (o.warmupS > 0) await timedRun(s.server, file, Math.min(...o.connections), o, o.warmupS);
+        if (o.warmupS > 0) await createsRun(s.server, file, Math.min(...o.connections), o, o.warmupS);
       }
       for (let round = 1; round <= o.rounds; round++) {
         console.log(`  round ${round}/${o.rounds}`);
@@ -60,7 +97,7 @@ export async function writeScenario(o: Options) {
           // Odd rounds time the builds in one order, even rounds in the other.
           for (const s of round % 2 === 1 ? subjects : [...subjects].reverse()) {
             const busy = await waitQuiet(o.quietBelow, o.quietWaitS);
-            const run = await timedRun(s.server, file, c, o);
+            const run = await createsRun(s.server, file, c, o);
             console.log(runLine(s.label, c, run));
             s.runs[k]!.push({ ...run, busy });
           }
@@ -111,7 +148,7 @@ export async function writeScenario(o: Options) {
     }
   }
   printTable(
-    `writes: ${o.replicated ? 'replicated' : 'embedded'}, quotas off, ${o.tool}, ${o.rounds} x ${o.durationS} s; median (min-max); ms`,
+    `writes: ${o.replicated ? 'replicated' : 'embedded'}, admin token and a fresh Idempotency-Key per create, quotas off, ${o.tool}, ${o.rounds} x ${o.durationS} s; median (min-max); ms`,
     [
       [
         'build',
