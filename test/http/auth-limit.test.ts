@@ -45,17 +45,31 @@ describe('failed authentications', () => {
   });
 
   it('refuse even the right token from a blocked address, on every admin route', async () => {
-    const app = appWith();
-    for (let i = 0; i < AUTH_FAILURES.points; i++)
-      await from(app, '10.0.0.2', '/api/v1/ad', { method: 'POST', ...wrong });
-    expect((await from(app, '10.0.0.2', '/api/v1/ad/x', right)).status).toBe(429);
-    const post = {
-      method: 'POST',
-      body: JSON.stringify(adBody()),
-      headers: { ...right.headers, 'content-type': 'application/json' },
-    };
-    expect((await from(app, '10.0.0.2', '/api/v1/ad', post)).status).toBe(429);
-    expect((await from(app, '10.0.0.2', '/api/v1/admin/ads', right)).status).toBe(429);
+    // The replica's own server behind a trusted proxy (this test, on 127.0.0.1): the address is the
+    // forwarded one, and the create is answered on node:http, the other admin routes by hono.
+    const proxied = await createTestApp({ adminToken: TOKEN, config: { TRUST_PROXY: ['127.0.0.1'] } });
+    try {
+      const url = `http://127.0.0.1:${await proxied.listen()}`;
+      const from = (
+        address: string,
+        path: string,
+        init: { method?: string; body?: string; headers: Record<string, string> },
+      ) => fetch(`${url}${path}`, { ...init, headers: { ...init.headers, 'x-forwarded-for': address } });
+      for (let i = 0; i < AUTH_FAILURES.points; i++)
+        expect((await from('10.0.0.2', '/api/v1/ad', { method: 'POST', ...wrong })).status).toBe(401);
+      expect((await from('10.0.0.2', '/api/v1/ad/x', right)).status).toBe(429);
+      const post = {
+        method: 'POST',
+        body: JSON.stringify(adBody()),
+        headers: { ...right.headers, 'content-type': 'application/json' },
+      };
+      await expectError(await from('10.0.0.2', '/api/v1/ad', post), 429, 'rate_limited');
+      expect((await from('10.0.0.2', '/api/v1/admin/ads', right)).status).toBe(429);
+      // Another address is served: the create is made.
+      expect((await from('10.0.0.9', '/api/v1/ad', post)).status).toBe(201);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('leave other addresses and the open routes alone', async () => {

@@ -216,7 +216,7 @@ async function send(c: Case, authorization: string | undefined): Promise<Respons
   if (authorization !== undefined) headers.authorization = authorization;
   const init: RequestInit = { method: c.method, headers };
   if (c.body) Object.assign(init, { body: c.body(), duplex: 'half' });
-  return await client.app.request(c.path.replace(':id', ad.id), init);
+  return await client.routed(c.path.replace(':id', ad.id), init);
 }
 
 describe('401 beats every other error on every admin route', () => {

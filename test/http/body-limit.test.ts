@@ -40,18 +40,18 @@ type Send = (method: string, path: string, text: string) => Response | Promise<R
 
 const ways: [string, Send][] = [
   [
-    'app, Content-Length',
+    'routed, Content-Length',
     (method, path, text) =>
-      client().app.request(path, {
+      client().routed(path, {
         method,
         body: text,
         headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) },
       }),
   ],
   [
-    'app, chunked',
+    'routed, chunked',
     (method, path, text) =>
-      client().app.request(path, {
+      client().routed(path, {
         method,
         body: stream(chunksOf(text)),
         headers: { 'content-type': 'application/json' },

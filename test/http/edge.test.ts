@@ -1,10 +1,6 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEnvelope } from '../../src/http/edge/envelope.js';
-import { createMetrics } from '../../src/http/ops/metrics.js';
-import { DEFAULT_EDGE_LIMITS, createHttpServer, type EdgeLimits } from '../../src/http/edge/server.js';
+import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from '../../src/http/edge/server.js';
+import type { ReplicaConfig } from '../../src/wiring/compose-replica.js';
 import { loadConfig } from '../../src/wiring/config.js';
 import { collect, exchange, rawConnect, trickle, type RawAnswer } from '../support/raw-http.js';
 import { adBody, setup, type Client } from './helpers.js';
@@ -12,25 +8,29 @@ import { adBody, setup, type Client } from './helpers.js';
 /** What never reaches a route, over raw sockets against the real node:http server. */
 
 let client: Client;
-const servers: Server[] = [];
+const replicas: Client[] = [];
 
 beforeAll(async () => {
   client = await setup();
 });
 afterAll(async () => {
-  for (const s of servers) s.close();
+  for (const r of replicas) await r.t.close();
   await client.t.close();
 });
 
-export async function serveTestApp(c: Client, limits: Partial<EdgeLimits> = {}): Promise<number> {
-  const envelope = createEnvelope(
-    pino({ level: 'silent' }),
-    createMetrics(c.t.service, { defaultMetrics: false }),
-  );
-  const server = createHttpServer({ fetch: c.app.fetch, envelope, limits });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
+/**
+ * A replica of its own behind its production node:http server, with these edge limits (the
+ * settings that set them); answers the port it listens on.
+ */
+async function serveTestApp(limits: Partial<EdgeLimits> = {}, adminToken?: string): Promise<number> {
+  const config: Partial<ReplicaConfig> = {};
+  if (limits.headersTimeoutMs !== undefined) config.HEADERS_TIMEOUT_MS = limits.headersTimeoutMs;
+  if (limits.requestTimeoutMs !== undefined) config.REQUEST_TIMEOUT_MS = limits.requestTimeoutMs;
+  if (limits.bodyIdleTimeoutMs !== undefined) config.BODY_IDLE_TIMEOUT_MS = limits.bodyIdleTimeoutMs;
+  if (limits.maxConnections !== undefined) config.MAX_CONNECTIONS = limits.maxConnections;
+  const replica = await setup({ adminToken, config });
+  replicas.push(replica);
+  return await replica.t.listen();
 }
 
 /** The contract's error body, with nosniff. */
@@ -51,7 +51,7 @@ const post = (body: string) =>
 
 describe('a request that was acted on is answered', () => {
   it('a create followed by garbage in the same write: 201, then a JSON 400, then close', async () => {
-    const port = await serveTestApp(client);
+    const port = await serveTestApp();
     const title = `pipelined ${Date.now()}`;
     const res = await exchange(port, post(JSON.stringify(adBody({ title }))) + 'xyz garbage\r\n\r\n');
     expect(res.closed).toBe(true);
@@ -61,7 +61,7 @@ describe('a request that was acted on is answered', () => {
   });
 
   it('two pipelined requests and garbage: both answered in order, then the 400', async () => {
-    const port = await serveTestApp(client);
+    const port = await serveTestApp();
     const res = await exchange(
       port,
       post(JSON.stringify(adBody())) + 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' + '\x01\x02\r\n\r\n',
@@ -86,7 +86,7 @@ describe("Node's own errors are JSON", () => {
     ],
   ];
   it.each(cases)('%s', async (_, data, status) => {
-    const port = await serveTestApp(client);
+    const port = await serveTestApp();
     const res = await exchange(port, data);
     expect(res.closed).toBe(true);
     expect(res.answers).toHaveLength(1);
@@ -97,13 +97,13 @@ describe("Node's own errors are JSON", () => {
 describe('requests hono cannot take are JSON too', () => {
   const hosts = ['a b', 'localhost:99999', 'user@evil', 'ex ample.com:80'];
   it.each(hosts)('Host: %s → 400', async (host) => {
-    const port = await serveTestApp(client);
+    const port = await serveTestApp();
     const res = await exchange(port, `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
     expectJsonError(res.answers[0], 400, 'validation_failed');
   });
 
   it('a backslash in the path → 400', async () => {
-    const port = await serveTestApp(client);
+    const port = await serveTestApp();
     const res = await exchange(port, 'GET /api\\v1/ad HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expectJsonError(res.answers[0], 400, 'validation_failed');
   });
@@ -125,7 +125,7 @@ const healthz = 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
 
 describe('slow clients are cut off with a JSON 408', () => {
   it('headers sent one byte at a time (slowloris)', async () => {
-    const port = await serveTestApp(client, SHORT);
+    const port = await serveTestApp(SHORT);
     const res = await trickle(port, healthz.repeat(10), 50, 5_000);
     expect(res.closed).toBe(true);
     expect(res.answers).toHaveLength(1);
@@ -134,7 +134,7 @@ describe('slow clients are cut off with a JSON 408', () => {
   });
 
   it('a body sent one byte at a time', async () => {
-    const port = await serveTestApp(client, SHORT);
+    const port = await serveTestApp(SHORT);
     const head =
       'POST /api/v1/ad HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2000\r\n\r\n';
     const socket = await rawConnect(port);
@@ -149,7 +149,7 @@ describe('slow clients are cut off with a JSON 408', () => {
   });
 
   it('a body that stops arriving', async () => {
-    const port = await serveTestApp(client, { ...SHORT, requestTimeoutMs: 60_000 });
+    const port = await serveTestApp({ ...SHORT, requestTimeoutMs: 60_000 });
     const res = await exchange(
       port,
       'PUT /api/v1/ad/x HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ti',
@@ -160,22 +160,21 @@ describe('slow clients are cut off with a JSON 408', () => {
   });
 
   it('headers that stop arriving', async () => {
-    const port = await serveTestApp(client, { ...SHORT, headersTimeoutMs: 30_000, requestTimeoutMs: 30_000 });
+    const port = await serveTestApp({ ...SHORT, headersTimeoutMs: 30_000, requestTimeoutMs: 30_000 });
     const res = await exchange(port, 'GET /healthz HTTP/1.1\r\nHo');
     expect(res.closed).toBe(true);
     expectJsonError(res.answers[0], 408, 'request_timeout');
   });
 
   it('a connection that never speaks is closed without an answer', async () => {
-    const port = await serveTestApp(client, SHORT);
+    const port = await serveTestApp(SHORT);
     const res = await exchange(port, '');
     expect(res.closed).toBe(true);
     expect(res.raw).toBe('');
   });
 
   it('an unauthenticated slow body is cut as well', async () => {
-    const guarded = await setup({ adminToken: 'guarded-token' });
-    const port = await serveTestApp(guarded, SHORT);
+    const port = await serveTestApp(SHORT, 'guarded-token');
     const head =
       'POST /api/v1/ad HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2000\r\n\r\n';
     const socket = await rawConnect(port);
@@ -186,11 +185,10 @@ describe('slow clients are cut off with a JSON 408', () => {
     expect(res.closed).toBe(true);
     expect(res.answers[0]?.status).toBe(401);
     expect(res.ms).toBeLessThan(900 + 600 + 500);
-    await guarded.t.close();
   });
 
   it('other clients are served meanwhile', async () => {
-    const port = await serveTestApp(client, { ...SHORT, headersTimeoutMs: 2_000, requestTimeoutMs: 2_000 });
+    const port = await serveTestApp({ ...SHORT, headersTimeoutMs: 2_000, requestTimeoutMs: 2_000 });
     const slow = Array.from({ length: 50 }, () =>
       trickle(port, `GET /healthz HTTP/1.1\r\nX-Pad: ${'a'.repeat(500)}\r\n\r\n`, 30, 5_000),
     );
@@ -207,7 +205,7 @@ describe('slow clients are cut off with a JSON 408', () => {
 
 describe('connection limit', () => {
   it('closes connections past MAX_CONNECTIONS at once, serves again when one ends', async () => {
-    const port = await serveTestApp(client, { maxConnections: 3 });
+    const port = await serveTestApp({ maxConnections: 3 });
     const open = await Promise.all([rawConnect(port), rawConnect(port), rawConnect(port)]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const refused = await exchange(port, healthz, 2_000);
@@ -241,15 +239,10 @@ describe('default limits', () => {
   });
 
   it('are applied to the server', () => {
-    const envelope = createEnvelope(
-      pino({ level: 'silent' }),
-      createMetrics(client.t.service, { defaultMetrics: false }),
-    );
-    const server = createHttpServer({ fetch: client.app.fetch, envelope });
+    const { server } = client.t;
     expect(server.headersTimeout).toBe(DEFAULT_EDGE_LIMITS.headersTimeoutMs);
     expect(server.requestTimeout).toBe(DEFAULT_EDGE_LIMITS.requestTimeoutMs);
     expect(server.timeout).toBe(DEFAULT_EDGE_LIMITS.bodyIdleTimeoutMs);
     expect(server.maxConnections).toBe(DEFAULT_EDGE_LIMITS.maxConnections);
-    server.close();
   });
 });

@@ -21,14 +21,14 @@ function chunked(text: string, chunkSize = 8192): ReadableStream<Uint8Array> {
   });
 }
 
+/** A chunked body, sent where production routes `path`. */
 const streamed = (path: string, method: string, text: string, headers: Record<string, string>) =>
-  client.app.request(path, { method, body: chunked(text), headers, duplex: 'half' });
+  client.routed(path, { method, body: chunked(text), headers, duplex: 'half' });
 
 describe('auth', () => {
   it('admin routes need the bearer token when one is configured', async () => {
     client = await setup({ adminToken: TOKEN });
     const ad = await client.create();
-    const bare = client.app;
     const cases: [string, string, string | undefined][] = [
       ['POST', '/api/v1/ad', JSON.stringify(adBody())],
       ['GET', `/api/v1/ad/${ad.id}`, undefined],
@@ -46,13 +46,13 @@ describe('auth', () => {
       ]) {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (authorization !== undefined) headers.authorization = authorization;
-        const res = await bare.request(path, { method, body, headers });
+        const res = await client.routed(path, { method, body, headers });
         await expectError(res, 401, 'unauthorized');
         expect(res.headers.get('www-authenticate')).toBe('Bearer');
       }
     }
     expect(await client.get(ad.id)).toEqual({ ...ad, status: 'active' });
-    const ok = await bare.request(`/api/v1/ad/${ad.id}`, { headers: { authorization: `bearer ${TOKEN}` } });
+    const ok = await client.routed(`/api/v1/ad/${ad.id}`, { headers: { authorization: `bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
   });
 
@@ -68,7 +68,7 @@ describe('auth', () => {
     client = await setup();
     expect(
       (
-        await client.app.request('/api/v1/ad', {
+        await client.served('/api/v1/ad', {
           method: 'POST',
           body: JSON.stringify(adBody()),
           headers: { 'content-type': 'application/json' },
@@ -110,7 +110,7 @@ describe('413 and 415', () => {
   ])('a write body that is not JSON (%s) → 415', async (_name, headers) => {
     client = await setup();
     const body = new TextEncoder().encode(JSON.stringify(adBody()));
-    const post = await client.app.request('/api/v1/ad', { method: 'POST', body, headers });
+    const post = await client.served('/api/v1/ad', { method: 'POST', body, headers });
     await expectError(post, 415, 'unsupported_media_type');
     const ad = await client.create();
     const put = await client.app.request(`/api/v1/ad/${ad.id}`, { method: 'PUT', body, headers });
@@ -122,7 +122,7 @@ describe('413 and 415', () => {
 describe('which error wins', () => {
   it('401 beats 413', async () => {
     client = await setup({ adminToken: TOKEN });
-    const res = await client.app.request('/api/v1/ad', {
+    const res = await client.served('/api/v1/ad', {
       method: 'POST',
       body: big(70_000),
       headers: { 'content-type': 'application/json' },
@@ -228,7 +228,7 @@ describe('routing', () => {
     ['POST', '/nope'],
   ])('unknown route %s %s → 404 not_found', async (method, path) => {
     client = await setup();
-    await expectError(await client.app.request(path, { method }), 404, 'not_found');
+    await expectError(await client.routed(path, { method }), 404, 'not_found');
   });
 
   it.each([
@@ -242,7 +242,7 @@ describe('routing', () => {
     ['OPTIONS', '/api/v1/ad', 'GET, HEAD, POST'],
   ])('known route, other method %s %s → 405 with Allow', async (method, path, allow) => {
     client = await setup();
-    const res = await client.app.request(path, { method });
+    const res = await client.routed(path, { method });
     await expectError(res, 405, 'method_not_allowed');
     expect(res.headers.get('allow')).toBe(allow);
   });

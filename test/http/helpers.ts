@@ -66,13 +66,17 @@ export class Client {
     return this.token === undefined ? headers : { authorization: `Bearer ${this.token}`, ...headers };
   }
 
-  /** A request with the client's token: served, or through hono, as production routes its path. */
-  request(path: string, init: RequestInit & { headers?: Record<string, string> } = {}) {
-    const withAuth = { ...init, headers: this.auth(init.headers ?? {}) };
+  /** `path` served, or through hono, as production routes it; with the headers given, no more. */
+  async routed(path: string, init: RequestInit = {}): Promise<Response> {
     const pathname = new URL(path, 'http://x').pathname;
     return entriesOf(pathname).some((e) => e.server === 'node')
-      ? this.served(path, withAuth)
-      : this.app.request(path, withAuth);
+      ? this.served(path, init)
+      : this.app.request(path, init);
+  }
+
+  /** A request with the client's token, routed as production routes its path. */
+  request(path: string, init: RequestInit & { headers?: Record<string, string> } = {}) {
+    return this.routed(path, { ...init, headers: this.auth(init.headers ?? {}) });
   }
 
   send(method: string, path: string, body: unknown, headers: Record<string, string> = {}) {
