@@ -27,15 +27,12 @@ const UNDOCUMENTED = [
   'GET /docs/:file',
 ];
 
-/** Routes served by the app itself but by no table entry's handler: the in-process twin of the node:http create. */
-const HONO_TWINS = ['POST /api/v1/ad'];
-
 describe('the route table', () => {
-  it('names every route the hono app serves, and the app serves every hono entry and no node one but the create', () => {
+  it('names every route the hono app serves, and the app serves every hono entry and no node one', () => {
     const served = t.app.routes
       .filter((r) => r.method !== 'ALL' && r.path !== '*' && r.path !== '/*')
       .map((r) => key(r.method, r.path));
-    expect([...new Set(served)].sort()).toEqual([...tableKeys('hono'), ...HONO_TWINS].sort());
+    expect([...new Set(served)].sort()).toEqual([...tableKeys('hono')].sort());
   });
 
   it('hands the server exactly the node:http routes it lists, or the replica does not start', () => {

@@ -1,11 +1,12 @@
 /**
  * `POST /api/v1/ad` answered on bare node:http ahead of hono (creates are the write hot path;
- * hono's `Request`, context and middleware were about a tenth of a create's CPU). The hono route
- * of `admin-routes.ts` stays as its in-process twin for `app.request()`. Checks run in the contract's order, as the hono route and its middleware
- * run them: an address past its budget of failed authentications (429), readiness (503), the
- * admin token (401, charged to the address, 429 once over the budget), body size (413),
- * encoding and type (415), JSON (400 `invalid_json`), validation with the `Idempotency-Key`
- * header (400); then the write path: idempotency key reuse (422), quota (429), store (503).
+ * hono's `Request`, context and middleware were about a tenth of a create's CPU); hono has no
+ * create. Checks run in the contract's order, as the other admin routes (`admin-routes.ts`) and
+ * their middleware run theirs: an address past its budget of failed authentications (429),
+ * readiness (503), the admin token (401, charged to the address, 429 once over the budget), body
+ * size (413), encoding and type (415), JSON (400 `invalid_json`), validation with the
+ * `Idempotency-Key` header (400); then the write path: idempotency key reuse (422), quota (429),
+ * store (503).
  * The 201 is written once the create is committed and applied here (read-your-writes).
  */
 import type { IncomingMessage } from 'node:http';
