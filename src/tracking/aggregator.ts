@@ -27,8 +27,8 @@ export interface AggregatorDeps {
   readonly onFlushed?: (info: { seconds: number; rows: number; at: number }) => void;
   /** Fires of tracking URLs settled by a flush: whether each counted (first fire) or not. */
   readonly onFiresSettled?: (fires: readonly FireRecord[], fresh: readonly boolean[]) => void;
-  /** Called after events were added to the deltas (with the buckets now held). */
-  readonly onTaken?: (buckets: number) => void;
+  /** Called after events were added to the deltas (with the buckets and the fires now held). */
+  readonly onTaken?: (buckets: number, fires: number) => void;
 }
 
 /**
@@ -82,7 +82,7 @@ export function createAggregator(deps: AggregatorDeps) {
     // One entry per group commit: release() walks few of them.
     unreleased.push([lastSeq, bytes, at]);
     unreleasedBytes += bytes;
-    deps.onTaken?.(buckets());
+    deps.onTaken?.(buckets(), current.fires.length);
   };
 
   const buckets = (): number => current.buckets + (inflight?.deltas.buckets ?? 0);
