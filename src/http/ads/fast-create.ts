@@ -11,8 +11,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { AdsService } from '../../service/ads-service.js';
-import { tooManyFailures, type AuthFailures } from '../edge/auth-limit.js';
-import { authorizationsOf, createBearerCheck, denied } from '../edge/bearer.js';
+import { createTokenGate, type AuthFailures } from '../edge/auth-limit.js';
+import { createBearerCheck } from '../edge/bearer.js';
 import type { ClientAddress } from '../edge/client-address.js';
 import type { Envelope } from '../edge/envelope.js';
 import { createFastPostRoute, type Send } from '../edge/fast-post-route.js';
@@ -39,21 +39,11 @@ const first = (v: string | string[] | undefined): string | undefined => (Array.i
 
 export function createFastCreateRoute(deps: FastCreateDeps) {
   const { service } = deps;
-  const check = deps.adminToken === undefined ? undefined : createBearerCheck(deps.adminToken);
-  const failures = check === undefined ? undefined : deps.authFailures;
-  const refusal = denied();
-
-  async function authorize(req: IncomingMessage): Promise<void> {
-    const address = failures === undefined ? undefined : deps.clientAddress(req);
-    if (address !== undefined) {
-      const wait = failures!.blockedFor(address);
-      if (wait > 0) throw tooManyFailures(wait);
-    }
-    ensureReady(service);
-    if (check === undefined || check(authorizationsOf(req.rawHeaders))) return;
-    const over = address === undefined ? 0 : await failures!.failed(address);
-    throw over > 0 ? tooManyFailures(over) : refusal;
-  }
+  const ready = () => ensureReady(service);
+  const authorize =
+    deps.adminToken === undefined
+      ? (): Promise<void> => Promise.resolve().then(ready)
+      : createTokenGate(createBearerCheck(deps.adminToken), deps.clientAddress, deps.authFailures, ready);
 
   async function serve(req: IncomingMessage, send: Send): Promise<void> {
     await authorize(req);

@@ -71,11 +71,14 @@ export const tooManyFailures = (seconds: number) => rateLimited(seconds, TOO_MAN
 /**
  * The token check of a node:http route: 429 for an address past its budget of failures, else
  * 401 without the token (a failure charged to the address). Without `failures`, only the 401.
+ * `beforeToken` runs between the two (the admin routes' readiness check, which a blocked
+ * address never reaches and which comes before the 401).
  */
 export function createTokenGate(
   check: BearerCheck,
   clientAddress: ClientAddress,
   failures: AuthFailures | undefined,
+  beforeToken?: () => void,
 ): (req: IncomingMessage) => Promise<void> {
   const refusal = denied();
   return async (req) => {
@@ -84,6 +87,7 @@ export function createTokenGate(
       const wait = failures!.blockedFor(address);
       if (wait > 0) throw tooManyFailures(wait);
     }
+    beforeToken?.();
     if (check(authorizationsOf(req.rawHeaders))) return;
     const over = address === undefined ? 0 : await failures!.failed(address);
     throw over > 0 ? tooManyFailures(over) : refusal;
