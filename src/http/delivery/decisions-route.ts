@@ -5,18 +5,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { creativeOf, type Ad } from '../../model/ad.js';
-import { notReady, payloadTooLarge, unsupportedMediaType } from '../../model/errors.js';
+import { notReady } from '../../model/errors.js';
 import type { Decider, DecisionOutcome } from '../../delivery/decider.js';
 import type { Envelope } from '../edge/envelope.js';
 import { createFastPostRoute, type Send } from '../edge/fast-post-route.js';
-import {
-  declaresMoreThan,
-  isIdentityEncoding,
-  isJsonContentType,
-  MAX_BODY_BYTES,
-  parseJsonBytes,
-  readBodyUpTo,
-} from '../input/body.js';
+import { readJsonRequest } from '../input/body.js';
 import { plainDecisionRequest } from './plain-decision-request.js';
 import { toDecisionRequest } from './schemas.js';
 
@@ -77,17 +70,7 @@ export function createDecisionsRoute(deps: DecisionsRouteDeps) {
   async function serve(req: IncomingMessage, send: Send) {
     if (!deps.isReady()) throw notReady();
     if (deps.authorize) await deps.authorize(req);
-    if (declaresMoreThan(req.headers['content-length'], MAX_BODY_BYTES))
-      throw payloadTooLarge(MAX_BODY_BYTES);
-    const bytes = await readBodyUpTo(req, MAX_BODY_BYTES);
-    if (!bytes) throw payloadTooLarge(MAX_BODY_BYTES);
-    if (
-      !isIdentityEncoding(req.headers['content-encoding']) ||
-      !isJsonContentType(req.headers['content-type'])
-    ) {
-      throw unsupportedMediaType();
-    }
-    const body = parseJsonBytes(bytes);
+    const body = await readJsonRequest(req);
     const request = plainDecisionRequest(body) ?? toDecisionRequest(body);
     send(200, renderDecisions(await decider.decide(request)));
   }

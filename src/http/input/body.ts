@@ -150,12 +150,15 @@ function headerValue(raw: readonly string[], name: string): string | undefined {
   return value;
 }
 
-/** `readJsonBody` of a request on bare node:http (the same checks, in the same order). */
-export async function readJsonRequest(incoming: IncomingMessage): Promise<unknown> {
+/**
+ * `readJsonBody` of a request on bare node:http (the same checks, in the same order), with a
+ * body of at most `limit` bytes: every node:http route that takes a JSON body reads it here.
+ */
+export async function readJsonRequest(incoming: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
   const raw = incoming.rawHeaders;
-  if (declaresMoreThan(headerValue(raw, 'content-length'), MAX_BODY_BYTES)) throw payloadTooLarge(MAX_BODY_BYTES);
-  const bytes = await readBodyUpTo(incoming, MAX_BODY_BYTES);
-  if (bytes === undefined) throw payloadTooLarge(MAX_BODY_BYTES);
+  if (declaresMoreThan(headerValue(raw, 'content-length'), limit)) throw payloadTooLarge(limit);
+  const bytes = await readBodyUpTo(incoming, limit);
+  if (bytes === undefined) throw payloadTooLarge(limit);
   return parsedAs(bytes, headerValue(raw, 'content-encoding'), headerValue(raw, 'content-type'));
 }
 

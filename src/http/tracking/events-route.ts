@@ -6,20 +6,8 @@
  * rejections and the idempotency key (422). The 202 is written once the events are durable.
  */
 import type { IncomingMessage } from 'node:http';
-import {
-  AppError,
-  notReady,
-  payloadTooLarge,
-  rateLimited,
-  unsupportedMediaType,
-} from '../../model/errors.js';
-import {
-  declaresMoreThan,
-  isIdentityEncoding,
-  isJsonContentType,
-  parseJsonBytes,
-  readBodyUpTo,
-} from '../input/body.js';
+import { AppError, notReady, rateLimited } from '../../model/errors.js';
+import { readJsonRequest } from '../input/body.js';
 import { fingerprint } from '../input/canonical-json.js';
 import { parseWriteHeaders } from '../input/headers.js';
 import type { ClientAddress } from '../edge/client-address.js';
@@ -72,16 +60,7 @@ export function createEventsRoute(deps: EventsRouteDeps) {
       const wait = await rateLimiter.blockedFor(client);
       if (wait > 0) throw rateLimited(wait, TOO_MANY_EVENTS);
     }
-    if (declaresMoreThan(req.headers['content-length'], MAX_EVENTS_BODY_BYTES))
-      throw payloadTooLarge(MAX_EVENTS_BODY_BYTES);
-    const bytes = await readBodyUpTo(req, MAX_EVENTS_BODY_BYTES);
-    if (!bytes) throw payloadTooLarge(MAX_EVENTS_BODY_BYTES);
-    if (
-      !isIdentityEncoding(req.headers['content-encoding']) ||
-      !isJsonContentType(req.headers['content-type'])
-    )
-      throw unsupportedMediaType();
-    const raw = parseJsonBytes(bytes);
+    const raw = await readJsonRequest(req, MAX_EVENTS_BODY_BYTES);
     const key = req.headers['idempotency-key'];
     const keyValue = Array.isArray(key) ? key[0] : key;
     const events = validateEvents(raw, parseWriteHeaders(undefined, keyValue).details);
