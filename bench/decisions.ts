@@ -3,13 +3,17 @@
  * on the same server and ads, interleaved round by round, every request drawn fresh by wrk
  * (bench/decisions.lua: viewers of the query mix, user keys out of 100,000). First on ads with
  * priorities and weights but no caps, then after a PUT gave every ad two frequency caps; in
- * replicated mode, what the caps then hold in Redis per user key.
+ * replicated mode, what the caps then hold in Redis per user key. Without caps each round also
+ * sends the same decisions to bench/raw-decisions-server.js, which parses each body and answers
+ * one real decision's bytes: the ceiling for any Node server taking these requests.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { Server } from '../test/e2e/process.js';
 import { forEachConcurrent, httpClient } from './check.js';
 import { startOnFreshStore } from './fresh-server.js';
-import { wrkRun } from './load.js';
+import { startRaw, wrkRun } from './load.js';
 import { createBody, createRng, randomInt, seedAds } from './mix.js';
 import type { Options } from './run.js';
 import { fmt, measure, printTable, round, spread, waitQuiet } from './stats.js';
@@ -26,7 +30,7 @@ const TWO_CAPS = [
  * the server's CPU per answer (µs of the server process's CPU time per request answered).
  */
 const wrkDecisions = async (
-  server: Server,
+  server: { readonly url: string; readonly pid: number },
   args: string[],
   c: number,
   durationS: number,
@@ -114,27 +118,49 @@ async function candidateCounts(url: string): Promise<{ hit: number; miss: number
   return { hit: read('hit'), miss: read('miss') };
 }
 
+/** The bytes of one real decision of `count` 2 for a viewer every ad may match. */
+async function oneDecision(url: string): Promise<Buffer> {
+  const res = await fetch(`${url}/api/v1/decisions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user: { key: 'u-1' }, viewer: {}, count: 2 }),
+  });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  if (res.status !== 200) throw new Error(`decision answered ${res.status}: ${bytes.toString()}`);
+  return bytes;
+}
+
 export async function decisionsScenario(o: Options) {
   const { server, cluster, done } = await startOnFreshStore(o);
+  const dir = mkdtempSync(join(tmpdir(), 'adsm-bench-decisions-'));
+  let raw: Awaited<ReturnType<typeof startRaw>> | undefined;
   try {
     const mode = o.replicated ? 'replicated' : 'embedded';
     console.log(`\n== decisions: ${mode}, ${ADS} ads, user keys out of ${USERS}, wrk ==`);
     const ads = await createAds(server.url);
+    const answerFile = join(dir, 'answer.json');
+    const answer = await oneDecision(server.url);
+    writeFileSync(answerFile, answer);
+    raw = await startRaw('raw-decisions-server.js', { ANSWER_FILE: answerFile });
+    console.log(`  raw post answers ${answer.length} bytes: ${answer.toString().slice(0, 120)}…`);
     const rows: Record<string, unknown>[] = [];
     let seed = 1;
     /** Per phase: the share of decisions whose candidates were kept from an earlier one. */
     const hitRates: Record<string, number> = {};
-    const phase = async (label: string) => {
+    const phase = async (label: string, withRaw: boolean) => {
       const before = await candidateCounts(server.url);
+      const kinds = withRaw ? (['query', 'decide', 'raw post'] as const) : (['query', 'decide'] as const);
       for (let round = 0; round < o.rounds; round++) {
         for (const c of o.connections) {
           const busy = await waitQuiet(o.quietBelow, o.quietWaitS);
-          for (const kind of ['query', 'decide'] as const) {
-            const args = [kind, String(seed++), String(USERS)];
-            if (o.warmupS > 0) await wrkDecisions(server, args, c, o.warmupS, o.threads);
+          for (const kind of kinds) {
+            const target = kind === 'raw post' ? raw! : server;
+            const script = kind === 'raw post' ? 'decide' : kind;
+            const args = [script, String(seed++), String(USERS)];
+            if (o.warmupS > 0) await wrkDecisions(target, args, c, o.warmupS, o.threads);
             const run = await wrkDecisions(
-              server,
-              [kind, String(seed++), String(USERS)],
+              target,
+              [script, String(seed++), String(USERS)],
               c,
               o.durationS,
               o.threads,
@@ -147,16 +173,16 @@ export async function decisionsScenario(o: Options) {
               hitRates[label] = lookups === 0 ? 0 : hits / lookups;
             }
             console.log(
-              `  ${label.padEnd(7)} ${kind.padEnd(6)} c=${String(c).padStart(3)} ${String(run.rps).padStart(6)} req/s` +
+              `  ${label.padEnd(7)} ${kind.padEnd(8)} c=${String(c).padStart(3)} ${String(run.rps).padStart(6)} req/s` +
                 `  p50 ${run.p50} p99 ${run.p99} ms  cpu ${run.cpuUs} µs/req  errors ${run.errors}`,
             );
           }
         }
       }
     };
-    await phase('no caps');
+    await phase('no caps', true);
     await addCaps(server.url, ads);
-    await phase('2 caps');
+    await phase('2 caps', false);
     const memory = cluster ? await capsMemory(cluster.redisUrl, cluster.prefix) : undefined;
 
     const table: string[][] = [
@@ -171,6 +197,9 @@ export async function decisionsScenario(o: Options) {
         'cpu decide/query',
         'errors',
         'candidates cached',
+        'raw post req/s',
+        'raw post/query',
+        'raw µs/req',
       ],
     ];
     const summary: Record<string, unknown>[] = [];
@@ -179,6 +208,7 @@ export async function decisionsScenario(o: Options) {
         const pick = (kind: string) => rows.filter((r) => r.phase === label && r.c === c && r.kind === kind);
         const q = pick('query');
         const d = pick('decide');
+        const rp = pick('raw post');
         const ratios = d.map((r, i) => (r.rps as number) / Math.max(1, q[i]!.rps as number));
         const cpuRatios = d.map((r, i) => (r.cpuUs as number) / Math.max(0.1, q[i]!.cpuUs as number));
         const s = {
@@ -208,6 +238,23 @@ export async function decisionsScenario(o: Options) {
           ),
           errors:
             d.reduce((a, r) => a + (r.errors as number), 0) + q.reduce((a, r) => a + (r.errors as number), 0),
+          ...(rp.length === 0
+            ? {}
+            : {
+                rawRps: spread(
+                  rp.map((x) => x.rps as number),
+                  0,
+                ),
+                rawRatio: spread(
+                  rp.map((x, i) => (x.rps as number) / Math.max(1, q[i]!.rps as number)),
+                  2,
+                ),
+                rawCpuUs: spread(
+                  rp.map((x) => x.cpuUs as number),
+                  1,
+                ),
+                rawErrors: rp.reduce((a, x) => a + (x.errors as number), 0),
+              }),
         };
         summary.push(s);
         table.push([
@@ -221,6 +268,9 @@ export async function decisionsScenario(o: Options) {
           fmt(s.cpuRatio, 2),
           String(s.errors),
           `${round(100 * (hitRates[label] ?? 0), 1)}%`,
+          s.rawRps ? fmt(s.rawRps) : '-',
+          s.rawRatio ? fmt(s.rawRatio, 2) : '-',
+          s.rawCpuUs ? fmt(s.rawCpuUs, 0) : '-',
         ]);
       }
     }
@@ -237,6 +287,8 @@ export async function decisionsScenario(o: Options) {
       candidatesCached: hitRates,
     };
   } finally {
+    raw?.stop();
+    rmSync(dir, { recursive: true, force: true });
     await done();
   }
 }

@@ -105,11 +105,17 @@ async function wrk(o: LoadOptions): Promise<LoadResult> {
   };
 }
 
-/** A baseline server of bench/ (`script`, plain JavaScript) on a free port, once it answers /readyz. */
-export async function startRaw(script: string): Promise<{ url: string; pid: number; stop(): void }> {
+/**
+ * A baseline server of bench/ (`script`, plain JavaScript) on a free port, with `env` added to
+ * this process's, once it answers /readyz.
+ */
+export async function startRaw(
+  script: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<{ url: string; pid: number; stop(): void }> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(ROOT, 'bench', script)], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: 'ignore',
   });
   const url = `http://127.0.0.1:${port}`;
