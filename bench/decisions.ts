@@ -16,7 +16,10 @@ import { startOnFreshStore } from './fresh-server.js';
 import { startRaw, wrkRun } from './load.js';
 import { createBody, createRng, randomInt, seedAds } from './mix.js';
 import type { Options } from './run.js';
-import { fmt, measure, printTable, round, spread, waitQuiet } from './stats.js';
+import { measure, round, waitQuiet } from './stats.js';
+import { baselineScript } from './baseline.js';
+import { decisionsSummary, PHASES, type DecisionRun } from './decisions-table.js';
+import { parseVariant } from './reads.js';
 
 const USERS = 100_000;
 const ADS = 1_000;
@@ -130,31 +133,70 @@ async function oneDecision(url: string): Promise<Buffer> {
   return bytes;
 }
 
+/** An adsm timed beside the one under test: a `--variant` or the `--baseline-dist` build. */
+interface Extra {
+  readonly label: string;
+  readonly server: { readonly url: string; readonly pid: number };
+  readonly ads: Awaited<ReturnType<typeof createAds>>;
+  done(): Promise<void>;
+}
+
+/** The extra subjects' environment and build: one per `--variant`, and `baseline`. */
+const extrasOf = (o: Options) => [
+  ...o.variants.map((v) => ({ ...parseVariant(v), script: undefined as string | undefined })),
+  ...(o.baselineDist === undefined ? [] : [{ name: 'baseline', env: {}, script: baselineScript(o) }]),
+];
+
 export async function decisionsScenario(o: Options) {
   const { server, cluster, done } = await startOnFreshStore(o);
   const dir = mkdtempSync(join(tmpdir(), 'adsm-bench-decisions-'));
   let raw: Awaited<ReturnType<typeof startRaw>> | undefined;
+  const extras: Extra[] = [];
   try {
     const mode = o.replicated ? 'replicated' : 'embedded';
     console.log(`\n== decisions: ${mode}, ${ADS} ads, user keys out of ${USERS}, wrk ==`);
     const ads = await createAds(server.url);
+    // Each on its own store (its own DATA_DIR, or Postgres database and Redis prefix) with the same ads.
+    for (const { name, env, script } of extrasOf(o)) {
+      const own = await startOnFreshStore(o, env, script);
+      try {
+        extras.push({
+          label: name,
+          server: own.server,
+          done: own.done,
+          ads: await createAds(own.server.url),
+        });
+      } catch (err) {
+        await own.done();
+        throw err;
+      }
+    }
     const answerFile = join(dir, 'answer.json');
     const answer = await oneDecision(server.url);
     writeFileSync(answerFile, answer);
     raw = await startRaw('raw-decisions-server.js', { ANSWER_FILE: answerFile });
     console.log(`  raw post answers ${answer.length} bytes: ${answer.toString().slice(0, 120)}…`);
-    const rows: Record<string, unknown>[] = [];
+    const runs: DecisionRun[] = [];
     let seed = 1;
-    /** Per phase: the share of decisions whose candidates were kept from an earlier one. */
-    const hitRates: Record<string, number> = {};
+    /** Per subject and phase: the share of decisions whose candidates were kept from an earlier one. */
+    const hitRates: Record<string, Record<string, number>> = {};
+    const subjects = [{ label: 'adsm', server }, ...extras];
     const phase = async (label: string, withRaw: boolean) => {
-      const before = await candidateCounts(server.url);
+      const before = new Map<string, { hit: number; miss: number }>();
+      for (const s of subjects) before.set(s.label, await candidateCounts(s.server.url));
       const kinds = withRaw ? (['query', 'decide', 'raw post'] as const) : (['query', 'decide'] as const);
+      const timed = [
+        ...kinds.map((kind) => ({
+          kind,
+          subject: kind === 'raw post' ? 'raw' : 'adsm',
+          target: kind === 'raw post' ? raw! : server,
+        })),
+        ...extras.map((x) => ({ kind: 'decide' as const, subject: x.label, target: x.server })),
+      ];
       for (let round = 0; round < o.rounds; round++) {
         for (const c of o.connections) {
           const busy = await waitQuiet(o.quietBelow, o.quietWaitS);
-          for (const kind of kinds) {
-            const target = kind === 'raw post' ? raw! : server;
+          for (const { kind, subject, target } of timed) {
             const script = kind === 'raw post' ? 'decide' : kind;
             const args = [script, String(seed++), String(USERS)];
             if (o.warmupS > 0) await wrkDecisions(target, args, c, o.warmupS, o.threads);
@@ -165,129 +207,52 @@ export async function decisionsScenario(o: Options) {
               o.durationS,
               o.threads,
             );
-            rows.push({ phase: label, round, c, kind, busyBefore: busy, ...run });
+            runs.push({ phase: label, round, c, kind, subject, busyBefore: busy, ...run });
             if (kind === 'decide') {
-              const after = await candidateCounts(server.url);
-              const hits = after.hit - before.hit;
-              const lookups = hits + after.miss - before.miss;
-              hitRates[label] = lookups === 0 ? 0 : hits / lookups;
+              const after = await candidateCounts(target.url);
+              const b = before.get(subject)!;
+              const hits = after.hit - b.hit;
+              const lookups = hits + after.miss - b.miss;
+              if (lookups > 0) (hitRates[subject] ??= {})[label] = hits / lookups;
+              else if (subject === 'adsm') (hitRates[subject] ??= {})[label] = 0;
             }
+            const name = subject === 'adsm' || subject === 'raw' ? kind : subject;
             console.log(
-              `  ${label.padEnd(7)} ${kind.padEnd(8)} c=${String(c).padStart(3)} ${String(run.rps).padStart(6)} req/s` +
+              `  ${label.padEnd(7)} ${name.padEnd(8)} c=${String(c).padStart(3)} ${String(run.rps).padStart(6)} req/s` +
                 `  p50 ${run.p50} p99 ${run.p99} ms  cpu ${run.cpuUs} µs/req  errors ${run.errors}`,
             );
           }
         }
       }
     };
-    await phase('no caps', true);
+    await phase(PHASES[0], true);
     await addCaps(server.url, ads);
-    await phase('2 caps', false);
+    for (const x of extras) await addCaps(x.server.url, x.ads);
+    await phase(PHASES[1], false);
     const memory = cluster ? await capsMemory(cluster.redisUrl, cluster.prefix) : undefined;
-
-    const table: string[][] = [
-      [
-        'phase',
-        'c',
-        'query req/s',
-        'decide req/s',
-        'ratio',
-        'decide p99 ms',
-        'cpu µs query/decide',
-        'cpu decide/query',
-        'errors',
-        'candidates cached',
-        'raw post req/s',
-        'raw post/query',
-        'raw µs/req',
-      ],
-    ];
-    const summary: Record<string, unknown>[] = [];
-    for (const label of ['no caps', '2 caps']) {
-      for (const c of o.connections) {
-        const pick = (kind: string) => rows.filter((r) => r.phase === label && r.c === c && r.kind === kind);
-        const q = pick('query');
-        const d = pick('decide');
-        const rp = pick('raw post');
-        const ratios = d.map((r, i) => (r.rps as number) / Math.max(1, q[i]!.rps as number));
-        const cpuRatios = d.map((r, i) => (r.cpuUs as number) / Math.max(0.1, q[i]!.cpuUs as number));
-        const s = {
-          phase: label,
-          c,
-          queryRps: spread(
-            q.map((r) => r.rps as number),
-            0,
-          ),
-          decideRps: spread(
-            d.map((r) => r.rps as number),
-            0,
-          ),
-          ratio: spread(ratios, 2),
-          queryCpuUs: spread(
-            q.map((r) => r.cpuUs as number),
-            1,
-          ),
-          decideCpuUs: spread(
-            d.map((r) => r.cpuUs as number),
-            1,
-          ),
-          cpuRatio: spread(cpuRatios, 2),
-          decideP99: spread(
-            d.map((r) => r.p99 as number),
-            2,
-          ),
-          errors:
-            d.reduce((a, r) => a + (r.errors as number), 0) + q.reduce((a, r) => a + (r.errors as number), 0),
-          ...(rp.length === 0
-            ? {}
-            : {
-                rawRps: spread(
-                  rp.map((x) => x.rps as number),
-                  0,
-                ),
-                rawRatio: spread(
-                  rp.map((x, i) => (x.rps as number) / Math.max(1, q[i]!.rps as number)),
-                  2,
-                ),
-                rawCpuUs: spread(
-                  rp.map((x) => x.cpuUs as number),
-                  1,
-                ),
-                rawErrors: rp.reduce((a, x) => a + (x.errors as number), 0),
-              }),
-        };
-        summary.push(s);
-        table.push([
-          label,
-          String(c),
-          fmt(s.queryRps),
-          fmt(s.decideRps),
-          fmt(s.ratio, 2),
-          fmt(s.decideP99, 2),
-          `${fmt(s.queryCpuUs, 0)} / ${fmt(s.decideCpuUs, 0)}`,
-          fmt(s.cpuRatio, 2),
-          String(s.errors),
-          `${round(100 * (hitRates[label] ?? 0), 1)}%`,
-          s.rawRps ? fmt(s.rawRps) : '-',
-          s.rawRatio ? fmt(s.rawRatio, 2) : '-',
-          s.rawCpuUs ? fmt(s.rawCpuUs, 0) : '-',
-        ]);
-      }
-    }
-    printTable(`decisions against the public query (${mode}; median (min-max) of ${o.rounds} rounds)`, table);
+    const summary = decisionsSummary(
+      runs,
+      o,
+      extras.map((x) => x.label),
+      hitRates,
+      mode,
+    );
     if (memory) console.log(`  caps in Redis: ${JSON.stringify(memory)}`);
     return {
       mode,
       ads: ADS,
       users: USERS,
       caps: TWO_CAPS,
-      rows,
+      subjects: subjects.map((s) => s.label),
+      rows: runs,
       summary,
       memory,
-      candidatesCached: hitRates,
+      candidatesCached: hitRates.adsm ?? {},
+      ...(extras.length === 0 ? {} : { candidatesCachedBySubject: hitRates }),
     };
   } finally {
     raw?.stop();
+    for (const x of extras) await x.done();
     rmSync(dir, { recursive: true, force: true });
     await done();
   }

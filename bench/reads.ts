@@ -184,7 +184,7 @@ interface Subject {
 }
 
 /** `NAME:K=V,K=V` of `--variant`. */
-function parseVariant(text: string): { name: string; env: Record<string, string> } {
+export function parseVariant(text: string): { name: string; env: Record<string, string> } {
   const [name, assignments] = text.split(':', 2);
   if (!name || !assignments) throw new Error(`--variant: NAME:K=V[,K=V], got "${text}"`);
   const env = Object.fromEntries(assignments.split(',').map((a) => a.split('=', 2) as [string, string]));
