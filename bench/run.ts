@@ -30,8 +30,10 @@ what (default --reads):
   --fires                tracking URL fires (every URL fresh) against a raw 204 server, interleaved
   --backlog              the events benchmark's backlog phase only (--backlog-rounds N, default 1)
   --baseline-dist DIR    also time another build's dist/ (e.g. an older commit's, built) in the same rounds: reads
-                         (one worker count), writes, the backlog, the fires; paired ratios in the summary
-  --decisions            POST /api/v1/decisions against the public query, without and with two caps per ad
+                         (one worker count), writes, the backlog, the fires, the decisions; paired ratios in the summary
+  --decisions            POST /api/v1/decisions against the public query, without and with two caps per ad;
+                         with --variant / --baseline-dist each such adsm (own store, same ads) also answers the
+                         decisions each round, paired with this build's query and decisions (embedded or replicated)
   --goals                decisions on ads without goals against the same ads with a goal and even pacing, interleaved;
                          the budget store's round trips per 1,000 decisions
   --replication          3 replicas: write latency, convergence, Redis FLUSHDB, restart with --ads ads
@@ -120,7 +122,7 @@ export interface Options {
   readonly logLevel: string;
   /** Where adsm's CPU profiles go (`node --cpu-prof`), when set. */
   readonly cpuProf?: string | undefined;
-  /** Another build's `dist/`, timed beside this one in the same rounds (reads, writes). */
+  /** Another build's `dist/`, timed beside this one in the same rounds (reads, writes, decisions). */
   readonly baselineDist?: string | undefined;
 }
 
