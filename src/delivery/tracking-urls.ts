@@ -108,6 +108,8 @@ const decodeUuid = (b: Buffer, at: number): string => {
 
 /** SHA-256's block size: HMAC pads its key to it. */
 const BLOCK = 64;
+/** SHA-256's digest size. */
+const DIGEST = 32;
 /** Longest message the prepared buffers take; longer ones (long non-UUID ad ids) use createHmac. */
 const MAX_FAST_MESSAGE = 512;
 
@@ -115,11 +117,15 @@ const MAX_FAST_MESSAGE = 512;
  * HMAC-SHA256 under `key` (at most one block long) of `b`'s first `end` bytes, as RFC 2104 writes
  * it: H((K ^ opad) || H((K ^ ipad) || m)), with the padded keys laid once in buffers the message
  * and the inner digest are copied behind. Two one-shot `hash` calls cost less than building an
- * `Hmac` object per token, which was the larger part of signing.
+ * `Hmac` object per token, which was the larger part of signing; each digest comes back as a
+ * latin1 string (one byte per character) written into a kept buffer, since a digest returned as
+ * a Buffer allocates memory of its own, which cost more than the hashing. The MAC is returned in
+ * a buffer the next call overwrites: use it before signing again.
  */
 function hmacOf(key: Buffer): (b: Buffer, end: number) => Buffer {
   const inner = Buffer.alloc(BLOCK + MAX_FAST_MESSAGE);
-  const outer = Buffer.alloc(BLOCK + 32);
+  const outer = Buffer.alloc(BLOCK + DIGEST);
+  const digest = Buffer.alloc(DIGEST);
   for (let i = 0; i < BLOCK; i++) {
     inner[i] = (key[i] ?? 0) ^ 0x36;
     outer[i] = (key[i] ?? 0) ^ 0x5c;
@@ -127,8 +133,9 @@ function hmacOf(key: Buffer): (b: Buffer, end: number) => Buffer {
   return (b, end) => {
     if (end > MAX_FAST_MESSAGE) return createHmac('sha256', key).update(b.subarray(0, end)).digest();
     b.copy(inner, BLOCK, 0, end);
-    hash('sha256', inner.subarray(0, BLOCK + end), 'buffer').copy(outer, BLOCK);
-    return hash('sha256', outer, 'buffer');
+    outer.write(hash('sha256', inner.subarray(0, BLOCK + end), 'binary'), BLOCK, 'latin1');
+    digest.write(hash('sha256', outer, 'binary'), 0, 'latin1');
+    return digest;
   };
 }
 
@@ -168,10 +175,12 @@ export function createTrackingUrls(options: TrackingUrlsOptions): TrackingUrls &
     return lastExpiresAt;
   };
 
+  const scratch = Buffer.alloc(HEADER + 64 + MAC);
   /** Both tokens of one decision: its bytes signed once, each URL with its half of the MAC. */
   const sign = (flags: number, hour: number, n: number, offset: number, ad: Buffer): [string, string] => {
     const size = HEADER + ad.length;
-    const b = Buffer.allocUnsafe(size + MAC);
+    // Both URLs are read out of it as text before the next decision is signed.
+    const b = size + MAC <= scratch.length ? scratch.subarray(0, size + MAC) : Buffer.allocUnsafe(size + MAC);
     b[0] = flags;
     b.writeUInt32BE(signer, 1);
     b.writeUInt32BE(hour, 5);
