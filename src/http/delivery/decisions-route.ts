@@ -9,7 +9,8 @@ import { notReady } from '../../model/errors.js';
 import type { Decider, DecisionOutcome } from '../../delivery/decider.js';
 import type { Envelope } from '../edge/envelope.js';
 import { createFastPostRoute, type Send } from '../edge/fast-post-route.js';
-import { readJsonRequest } from '../input/body.js';
+import { parseJsonBytes, readJsonBytes } from '../input/body.js';
+import { plainDecisionBytes } from './plain-decision-bytes.js';
 import { plainDecisionRequest } from './plain-decision-request.js';
 import { toDecisionRequest } from './schemas.js';
 
@@ -64,14 +65,16 @@ export function renderDecisions(outcome: DecisionOutcome): string {
   return body + ']}';
 }
 
+const parsedRequest = (body: unknown) => plainDecisionRequest(body) ?? toDecisionRequest(body);
+
 export function createDecisionsRoute(deps: DecisionsRouteDeps) {
   const { decider, envelope } = deps;
 
   async function serve(req: IncomingMessage, send: Send) {
     if (!deps.isReady()) throw notReady();
     if (deps.authorize) await deps.authorize(req);
-    const body = await readJsonRequest(req);
-    const request = plainDecisionRequest(body) ?? toDecisionRequest(body);
+    const bytes = await readJsonBytes(req);
+    const request = plainDecisionBytes(bytes) ?? parsedRequest(parseJsonBytes(bytes));
     send(200, renderDecisions(await decider.decide(request)));
   }
 

@@ -21,6 +21,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function isJsonContentType(header: string | undefined): boolean {
   if (header === undefined) return false;
+  if (header === 'application/json') return true;
   const [type = '', ...params] = header.split(';');
   if (!JSON_MEDIA_TYPE.test(type.trim())) return false;
   for (const param of params) {
@@ -155,16 +156,31 @@ function headerValue(raw: readonly string[], name: string): string | undefined {
  * body of at most `limit` bytes: every node:http route that takes a JSON body reads it here.
  */
 export async function readJsonRequest(incoming: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  return parseJsonBytes(await readJsonBytes(incoming, limit));
+}
+
+/**
+ * `readJsonRequest` up to the JSON syntax: the body's bytes once its size, encoding and type
+ * passed, for a route that reads its common bodies from the bytes (and the rest with
+ * `parseJsonBytes`).
+ */
+export async function readJsonBytes(incoming: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const raw = incoming.rawHeaders;
   if (declaresMoreThan(headerValue(raw, 'content-length'), limit)) throw payloadTooLarge(limit);
   const bytes = await readBodyUpTo(incoming, limit);
   if (bytes === undefined) throw payloadTooLarge(limit);
-  return parsedAs(bytes, headerValue(raw, 'content-encoding'), headerValue(raw, 'content-type'));
+  checkJsonHeaders(headerValue(raw, 'content-encoding'), headerValue(raw, 'content-type'));
+  return bytes;
+}
+
+/** 415 for a body that is compressed or not JSON. */
+function checkJsonHeaders(encoding: string | undefined, type: string | undefined): void {
+  if (!isIdentityEncoding(encoding)) throw unsupportedEncoding();
+  if (!isJsonContentType(type)) throw unsupportedMediaType();
 }
 
 function parsedAs(bytes: Uint8Array, encoding: string | undefined, type: string | undefined): unknown {
-  if (!isIdentityEncoding(encoding)) throw unsupportedEncoding();
-  if (!isJsonContentType(type)) throw unsupportedMediaType();
+  checkJsonHeaders(encoding, type);
   return parseJsonBytes(bytes);
 }
 
