@@ -12,6 +12,7 @@ import { withDelayedDelivery } from './log/delayed-log.js';
 import { createModeAdapters } from './wiring/adapters.js';
 import { composeReplica, type ComposedReplica } from './wiring/compose-replica.js';
 import { createOpsServer } from './http/ops/ops-server.js';
+import { setAnswerBatching } from './http/edge/node-answer.js';
 
 const SHUTDOWN_LIMIT_MS = 9_000;
 
@@ -190,6 +191,7 @@ function main(): void {
     throw err;
   }
   const logger = pino({ level: config.LOG_LEVEL, base: { pid: process.pid } });
+  setAnswerBatching(config.ANSWER_BATCHING === 1);
   // V8 lets the old generation grow up to 4 times what was live after the last full collection
   // before collecting again: a 200 MB catalogue under a stream of short-lived request data
   // reached 700 MB of mostly garbage. A fixed, small growth collects sooner (V8 reads the flag

@@ -75,6 +75,7 @@ const schema = z
     TRACKING_MAX_BUCKETS: int(1_000_000, 1_000, 100_000_000),
     HEAP_GROWING_PERCENT: int(15, 0, 300),
     ANSWER_CACHE_SLOTS: int(16_384, 0, 1 << 22),
+    ANSWER_BATCHING: int(1, 0, 1),
     STATS_RETENTION_DAYS: int(400, 3, 100_000),
     TRACKING_SECRET: z
       .string()
