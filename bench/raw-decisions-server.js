@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import process from 'node:process';
+import { answer } from './raw-answer.js';
 
 const body = readFileSync(process.env.ANSWER_FILE ?? '');
 const headers = {
@@ -32,8 +33,7 @@ const server = http.createServer((req, res) => {
       res.end();
       return;
     }
-    res.writeHead(200, headers);
-    res.end(body);
+    answer(res, 200, headers, body);
   });
 });
 server.keepAliveTimeout = 65_000;

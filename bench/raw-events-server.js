@@ -4,6 +4,7 @@
 import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import process from 'node:process';
+import { answer } from './raw-answer.js';
 
 const body = Buffer.from('{"accepted":1,"rejected":[]}');
 const headers = {
@@ -20,10 +21,7 @@ const server = http.createServer((req, res) => {
     return;
   }
   req.on('data', () => undefined);
-  req.on('end', () => {
-    res.writeHead(202, headers);
-    res.end(body);
-  });
+  req.on('end', () => answer(res, 202, headers, body));
 });
 server.keepAliveTimeout = 65_000;
 server.listen(Number(process.env.PORT ?? 3001), process.env.HOST ?? '127.0.0.1');

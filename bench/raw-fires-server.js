@@ -3,6 +3,7 @@
 // server taking the same requests. Env: PORT, HOST.
 import http from 'node:http';
 import process from 'node:process';
+import { answer } from './raw-answer.js';
 
 const headers = {
   'content-length': 0,
@@ -17,8 +18,7 @@ const server = http.createServer((req, res) => {
     return;
   }
   req.resume();
-  res.writeHead(204, headers);
-  res.end();
+  answer(res, 204, headers);
 });
 server.keepAliveTimeout = 65_000;
 server.listen(Number(process.env.PORT ?? 3001), process.env.HOST ?? '127.0.0.1');

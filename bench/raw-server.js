@@ -8,6 +8,7 @@ import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import process from 'node:process';
+import { answer as answerLater } from './raw-answer.js';
 import { setTimeout } from 'node:timers';
 
 const { headers, pages } = JSON.parse(readFileSync(process.env.RAW_PAGES ?? '', 'utf8'));
@@ -27,14 +28,13 @@ if (workers > 1 && cluster.isPrimary) {
   });
 } else {
   const server = http.createServer((req, res) => {
-    const answer = answers.get(req.url);
-    if (answer === undefined) {
+    const found = answers.get(req.url);
+    if (found === undefined) {
       res.writeHead(req.url === '/readyz' ? 200 : 404, { 'content-length': 0 });
       res.end();
       return;
     }
-    res.writeHead(200, answer.headers);
-    res.end(answer.bytes);
+    answerLater(res, 200, found.headers, found.bytes);
   });
   server.keepAliveTimeout = 65_000;
   server.listen(Number(process.env.PORT ?? 3001), process.env.HOST ?? '127.0.0.1');
