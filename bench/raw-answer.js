@@ -28,3 +28,22 @@ export function answer(res, status, headers, body) {
   if (held.length === 0) setImmediate(writeHeld);
   held.push([res, status, headers, body]);
 }
+
+/** adsm's headers of a JSON answer that may not be cached, for `length` bytes of body. */
+export function jsonHeaders(length) {
+  return {
+    'content-type': 'application/json',
+    'content-length': length,
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+    'x-request-id': '00000000-0000-4000-8000-000000000000',
+  };
+}
+
+/** Answers a GET (the benchmark's readiness probe) with an empty 200; true when it did. */
+export function answeredProbe(req, res) {
+  if (req.method === 'POST') return false;
+  res.writeHead(200, { 'content-length': 0 });
+  res.end();
+  return true;
+}

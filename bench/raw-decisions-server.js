@@ -7,22 +7,12 @@ import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import process from 'node:process';
-import { answer } from './raw-answer.js';
+import { answer, answeredProbe, jsonHeaders } from './raw-answer.js';
 
 const body = readFileSync(process.env.ANSWER_FILE ?? '');
-const headers = {
-  'content-type': 'application/json',
-  'content-length': body.length,
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-store',
-  'x-request-id': '00000000-0000-4000-8000-000000000000',
-};
+const headers = jsonHeaders(body.length);
 const server = http.createServer((req, res) => {
-  if (req.method !== 'POST') {
-    res.writeHead(200, { 'content-length': 0 });
-    res.end();
-    return;
-  }
+  if (answeredProbe(req, res)) return;
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
