@@ -28,8 +28,8 @@ export function createFastPostRoute(
     let answered = false;
     const send: Send = (status, body, headers) => {
       answered = true;
-      // A client gone before its answer is still counted, once, under this route (a 499).
-      if (!res.destroyed) writeAnswer(res, status, body, requestId, false, headers);
+      // A client gone before its answer gets none, and is still counted, once, under this route (a 499).
+      writeAnswer(res, status, body, requestId, false, headers);
       envelope.answered(requestId, 'POST', path, path, status, started);
     };
     serve(req, send).catch((err: unknown) => {

@@ -20,10 +20,13 @@ export function answerHeaders(
   return headers;
 }
 
+/** Headers as `writeHead` takes them: an object, or a flat list of names and values. */
+type Headers = OutgoingHttpHeaders | readonly string[];
+
 interface Held {
   readonly res: ServerResponse;
   readonly status: number;
-  readonly headers: OutgoingHttpHeaders;
+  readonly headers: Headers;
   readonly body: string | undefined;
 }
 
@@ -49,16 +52,21 @@ function writeHeld(): void {
   for (const { res, status, headers, body } of due) write(res, status, headers, body);
 }
 
-function write(
-  res: ServerResponse,
-  status: number,
-  headers: OutgoingHttpHeaders,
-  body: string | undefined,
-): void {
-  // A client gone while its answer waited gets none.
+function write(res: ServerResponse, status: number, headers: Headers, body: string | undefined): void {
+  // A client gone before its answer (or while it waited) gets none.
   if (res.destroyed) return;
-  res.writeHead(status, headers);
+  res.writeHead(status, headers as OutgoingHttpHeaders);
   res.end(body);
+}
+
+/**
+ * Every answer the edge writes itself on bare node:http goes out here: with the rest of its loop
+ * turn when batching, else at once; never to a client already gone.
+ */
+export function answer(res: ServerResponse, status: number, headers: Headers, body?: string): void {
+  if (!batching) return write(res, status, headers, body);
+  if (held.length === 0) setImmediate(writeHeld);
+  held.push({ res, status, headers, body });
 }
 
 /** A whole answer written on bare node:http with `answerHeaders` and `extra`. */
@@ -70,9 +78,6 @@ export function writeAnswer(
   cacheable: boolean,
   extra?: Readonly<OutgoingHttpHeaders>,
 ): void {
-  const base = answerHeaders(body, requestId, cacheable);
-  const headers = extra === undefined ? base : Object.assign(base, extra);
-  if (!batching) return write(res, status, headers, body);
-  if (held.length === 0) setImmediate(writeHeld);
-  held.push({ res, status, headers, body });
+  const headers = answerHeaders(body, requestId, cacheable);
+  answer(res, status, extra === undefined ? headers : Object.assign(headers, extra), body);
 }

@@ -11,7 +11,7 @@ import { AppError, methodNotAllowed, notReady } from '../../model/errors.js';
 import { TRACKING_PATH } from '../../delivery/tracking-urls.js';
 import type { Fire, FireAnswer } from '../../delivery/fire.js';
 import { errorBody, requestIdOf, type Envelope } from '../edge/envelope.js';
-import { writeAnswer } from '../edge/node-answer.js';
+import { answer, writeAnswer } from '../edge/node-answer.js';
 
 export const FIRE_ROUTE = `${TRACKING_PATH}:token`;
 
@@ -61,25 +61,22 @@ export function createFireRoute(deps: FireRouteDeps) {
     const given = req.headers['x-request-id'];
     const requestId = requestIdOf(typeof given === 'string' ? given : undefined);
     const send = (status: number, body: string | undefined, headers?: Readonly<Record<string, string>>) => {
-      if (!res.destroyed) writeAnswer(res, status, body, requestId, false, headers);
+      writeAnswer(res, status, body, requestId, false, headers);
       envelope.answered(requestId, method, FIRE_ROUTE, FIRE_ROUTE, status, started);
     };
     // The answer of nearly every fire: headers as a flat list, nothing spread or counted.
-    const accepted = (answer: FireAnswer) => {
-      if (answer.location !== undefined) return send(302, undefined, { location: answer.location });
-      if (!res.destroyed) {
-        res.writeHead(204, [
-          'content-length',
-          '0',
-          'x-content-type-options',
-          'nosniff',
-          'cache-control',
-          'no-store',
-          'x-request-id',
-          requestId,
-        ]);
-        res.end();
-      }
+    const accepted = (fired: FireAnswer) => {
+      if (fired.location !== undefined) return send(302, undefined, { location: fired.location });
+      answer(res, 204, [
+        'content-length',
+        '0',
+        'x-content-type-options',
+        'nosniff',
+        'cache-control',
+        'no-store',
+        'x-request-id',
+        requestId,
+      ]);
       envelope.answered(requestId, method, FIRE_ROUTE, FIRE_ROUTE, 204, started);
     };
     const fail = (err: unknown) => {
