@@ -11,7 +11,6 @@ import type { Envelope } from '../edge/envelope.js';
 import { createFastPostRoute, type Send } from '../edge/fast-post-route.js';
 import { parseJsonBytes, readJsonBytes } from '../input/body.js';
 import { plainDecisionBytes } from './plain-decision-bytes.js';
-import { plainDecisionRequest } from './plain-decision-request.js';
 import { toDecisionRequest } from './schemas.js';
 
 export const DECISIONS_PATH = '/api/v1/decisions';
@@ -65,8 +64,6 @@ export function renderDecisions(outcome: DecisionOutcome): string {
   return body + ']}';
 }
 
-const parsedRequest = (body: unknown) => plainDecisionRequest(body) ?? toDecisionRequest(body);
-
 export function createDecisionsRoute(deps: DecisionsRouteDeps) {
   const { decider, envelope } = deps;
 
@@ -74,7 +71,7 @@ export function createDecisionsRoute(deps: DecisionsRouteDeps) {
     if (!deps.isReady()) throw notReady();
     if (deps.authorize) await deps.authorize(req);
     const bytes = await readJsonBytes(req);
-    const request = plainDecisionBytes(bytes) ?? parsedRequest(parseJsonBytes(bytes));
+    const request = plainDecisionBytes(bytes) ?? toDecisionRequest(parseJsonBytes(bytes));
     send(200, renderDecisions(await decider.decide(request)));
   }
 

@@ -3,8 +3,8 @@
  * text into objects and then checking them cost more than the rest of a decision's own work.
  * It takes only bodies that are plainly valid JSON and plainly valid requests, in printable
  * ASCII (strings without escapes, integers without sign, fraction or exponent, each field once,
- * no `null`), and gives the request `plainDecisionRequest` would give; for anything else it
- * answers `undefined` and the body goes through `JSON.parse` and the schema, so every refusal
+ * `null` for a field left out), and gives the request the schema would give; for anything else
+ * it answers `undefined` and the body goes through `JSON.parse` and the schema, so every refusal
  * keeps the schema's words. A property test holds it to `JSON.parse` and the schema.
  */
 import { GENDERS, PLATFORMS, type AdQuery, type Gender, type Platform } from '../../model/ad.js';
@@ -22,6 +22,8 @@ const OPEN_LIST = 0x5b;
 const CLOSE_LIST = 0x5d;
 const ZERO = 0x30;
 const NINE = 0x39;
+/** The `n` of `null`. */
+const NULL_START = 0x6e;
 
 const NO_EXCLUDE: ReadonlySet<string> = new Set();
 
@@ -52,6 +54,15 @@ class Reader {
   take(c: number): boolean {
     if (this.peek() !== c) return false;
     this.at++;
+    return true;
+  }
+
+  /** `null` next (consumed): the field counts as left out, as the schema has it. */
+  takeNull(): boolean {
+    if (this.peek() !== NULL_START) return false;
+    const { b, at } = this;
+    if (b[at + 1] !== 0x75 || b[at + 2] !== 0x6c || b[at + 3] !== 0x6c) throw NOT_PLAIN;
+    this.at += 4;
     return true;
   }
 
@@ -130,39 +141,43 @@ function read(r: Reader): DecisionRequest {
   r.members((name) => {
     if (name === 'user') {
       once(1);
+      if (r.takeNull()) return;
       r.members((field) => {
         if (field !== 'key') throw NOT_PLAIN;
         once(16);
-        userKey = r.text(MAX_USER_KEY_LENGTH);
+        if (!r.takeNull()) userKey = r.text(MAX_USER_KEY_LENGTH);
       });
     } else if (name === 'viewer') {
       once(2);
+      if (r.takeNull()) return;
       r.members((field) => {
-        if (field === 'age') {
-          once(32);
-          viewer.age = r.int(1, 100);
-        } else if (field === 'gender') {
-          once(64);
+        if (field === 'age') once(32);
+        else if (field === 'gender') once(64);
+        else if (field === 'country') once(128);
+        else if (field === 'platform') once(256);
+        else throw NOT_PLAIN;
+        if (r.takeNull()) return;
+        if (field === 'age') viewer.age = r.int(1, 100);
+        else if (field === 'gender') {
           const gender = r.text(1);
           if (!GENDERS.includes(gender as Gender)) throw NOT_PLAIN;
           viewer.gender = gender as Gender;
         } else if (field === 'country') {
-          once(128);
           const country = toCountryCode(r.text(2));
           if (country === undefined) throw NOT_PLAIN;
           viewer.country = country;
-        } else if (field === 'platform') {
-          once(256);
+        } else {
           const platform = r.text(7);
           if (!PLATFORMS.includes(platform as Platform)) throw NOT_PLAIN;
           viewer.platform = platform as Platform;
-        } else throw NOT_PLAIN;
+        }
       });
     } else if (name === 'count') {
       once(4);
-      count = r.int(1, MAX_DECISION_COUNT);
+      if (!r.takeNull()) count = r.int(1, MAX_DECISION_COUNT);
     } else if (name === 'exclude') {
       once(8);
+      if (r.takeNull()) return;
       r.expect(OPEN_LIST);
       const ids: string[] = [];
       if (!r.take(CLOSE_LIST)) {

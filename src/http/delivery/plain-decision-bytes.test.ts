@@ -2,8 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJsonBytes } from '../input/body.js';
 import { plainDecisionBytes } from './plain-decision-bytes.js';
-import { plainDecisionRequest } from './plain-decision-request.js';
 import { toDecisionRequest } from './schemas.js';
+
+/** The byte reader on `raw` as a client would send it. */
+const plainDecisionRequest = (raw: unknown) => plainDecisionBytes(Buffer.from(JSON.stringify(raw) ?? 'null'));
 
 /** The schema's verdict: the request, or the error it throws. */
 const bySchema = (raw: unknown) => {
@@ -44,7 +46,7 @@ const body = fc.record(
   { requiredKeys: [] },
 );
 
-describe('plain decision bodies', () => {
+describe('plain decision bodies, as JSON.stringify writes them', () => {
   it('give the request the schema gives, and only bodies the schema accepts', () => {
     let taken = 0;
     fc.assert(
@@ -162,6 +164,8 @@ describe('plain decision bodies read from their bytes', () => {
       '{"user":{"key":"u-1"},"viewer":{"age":24,"gender":"F","country":"tw","platform":"ios"},"count":3}',
       ' {\n "user" : { } ,\t"viewer":{},\r\n"exclude":["a","b","a"],"count":20 } \n',
       '{"exclude":[],"viewer":{"age":100,"country":"US"}}',
+      '{"count":null}',
+      '{"user":{"key":null},"viewer":{"gender":null,"platform":"web"},"exclude":null}',
     ]) {
       const plain = plainDecisionBytes(Buffer.from(text));
       expect(plain, text).toBeDefined();
@@ -178,7 +182,8 @@ describe('plain decision bodies read from their bytes', () => {
       '{"count":21}',
       '{"count":01}',
       '{"count":1.0}',
-      '{"count":null}',
+      '{"count":nul}',
+      '{"count":nope}',
       '{"count":1,"count":2}',
       '{"user":{"key":""}}',
       `{"user":{"key":"${'x'.repeat(129)}"}}`,
