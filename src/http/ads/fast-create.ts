@@ -18,7 +18,7 @@ import type { Envelope } from '../edge/envelope.js';
 import { createFastPostRoute, type Send } from '../edge/fast-post-route.js';
 import { readJsonRequest } from '../input/body.js';
 import { fingerprint } from '../input/canonical-json.js';
-import { parseWriteHeaders } from '../input/headers.js';
+import { idempotencyKeyOf, parseWriteHeaders } from '../input/headers.js';
 import { validateAdBody } from '../input/validation.js';
 import { AD_PATH, ensureReady } from './paths.js';
 import { etagOf, locationOf, renderAd } from './render.js';
@@ -34,9 +34,6 @@ export interface FastCreateDeps {
   readonly clientAddress: ClientAddress;
 }
 
-/** The first value of a header Node keeps as a list or joins. */
-const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-
 export function createFastCreateRoute(deps: FastCreateDeps) {
   const { service } = deps;
   const ready = () => ensureReady(service);
@@ -48,7 +45,7 @@ export function createFastCreateRoute(deps: FastCreateDeps) {
   async function serve(req: IncomingMessage, send: Send): Promise<void> {
     await authorize(req);
     const raw = await readJsonRequest(req);
-    const key = first(req.headers['idempotency-key']);
+    const key = idempotencyKeyOf(req);
     const body = validateAdBody(raw, parseWriteHeaders(undefined, key).details);
     const stamp = key === undefined ? undefined : { key, fingerprint: fingerprint(raw) };
     const { ad, replayed } = await service.create(toAdInput(body), stamp);

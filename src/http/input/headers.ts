@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { ErrorDetail } from '../../model/errors.js';
 import type { IfMatch } from '../../statemachine/decide.js';
 
@@ -44,4 +45,10 @@ export function parseWriteHeaders(ifMatchHeader: string | undefined, idempotency
     if (problem) details.push({ path: 'Idempotency-Key', message: problem });
   }
   return { ifMatch, details };
+}
+
+/** The `Idempotency-Key` of a request on bare node:http (the first, should Node keep a list). */
+export function idempotencyKeyOf(req: IncomingMessage): string | undefined {
+  const key = req.headers['idempotency-key'];
+  return Array.isArray(key) ? key[0] : key;
 }

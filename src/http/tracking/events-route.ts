@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { AppError, notReady, rateLimited } from '../../model/errors.js';
 import { readJsonRequest } from '../input/body.js';
 import { fingerprint } from '../input/canonical-json.js';
-import { parseWriteHeaders } from '../input/headers.js';
+import { idempotencyKeyOf, parseWriteHeaders } from '../input/headers.js';
 import type { ClientAddress } from '../edge/client-address.js';
 import type { Envelope } from '../edge/envelope.js';
 import { createFastPostRoute, type Send } from '../edge/fast-post-route.js';
@@ -61,8 +61,7 @@ export function createEventsRoute(deps: EventsRouteDeps) {
       if (wait > 0) throw rateLimited(wait, TOO_MANY_EVENTS);
     }
     const raw = await readJsonRequest(req, MAX_EVENTS_BODY_BYTES);
-    const key = req.headers['idempotency-key'];
-    const keyValue = Array.isArray(key) ? key[0] : key;
+    const keyValue = idempotencyKeyOf(req);
     const events = validateEvents(raw, parseWriteHeaders(undefined, keyValue).details);
     if (rateLimiter) {
       const wait = await rateLimiter.consume(client, events.length);
