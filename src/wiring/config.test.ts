@@ -159,4 +159,10 @@ describe('memory settings', () => {
     expect(loadConfig({ ANSWER_CACHE_SLOTS: '0' })).toMatchObject({ ANSWER_CACHE_SLOTS: 0 });
     expect(refusal({ ANSWER_CACHE_SLOTS: '4194305' })).toContain('ANSWER_CACHE_SLOTS');
   });
+
+  it('hold answers to the end of their loop turn by default, 0 writing each at once', () => {
+    expect(loadConfig({})).toMatchObject({ ANSWER_BATCHING: 1 });
+    expect(loadConfig({ ANSWER_BATCHING: '0' })).toMatchObject({ ANSWER_BATCHING: 0 });
+    expect(refusal({ ANSWER_BATCHING: '2' })).toContain('ANSWER_BATCHING');
+  });
 });
