@@ -1,8 +1,9 @@
 -- wrk script of `npm run bench -- --decisions` (bench/decisions.ts): every request drawn fresh,
---   wrk -s bench/decisions.lua URL -- query|decide SEED USERS
+--   wrk -s bench/decisions.lua URL -- query|decide SEED USERS [COUNTRIES]
 -- `query`: GET of the public query mix (each of age, gender, country, platform present or not,
 -- offset 0-9, limit 5/10/15); `decide`: POST /api/v1/decisions for a viewer of the same mix,
--- `count` 1-3 and a user key out of USERS.
+-- `count` 1-3 and a user key out of USERS. COUNTRIES (comma-joined codes): a viewer's country is
+-- drawn from them instead (`--viewers wide`), for viewers more varied than the candidate cache holds.
 dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "wrk-common.lua")
 
 local mode, seed, users = "query", 1, 100000
@@ -15,6 +16,11 @@ function init(args)
   mode = args[1] or mode
   seed = tonumber(args[2] or seed)
   users = tonumber(args[3] or users)
+  if args[4] and args[4] ~= "" then
+    local wide = {}
+    for code in string.gmatch(args[4], "[^,]+") do wide[#wide + 1] = code end
+    countries, others = wide, wide
+  end
   math.randomseed(seed * 7919 + (thread_no or 0))
 end
 

@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import countryCodes from 'i18n-iso-countries';
 import { Redis } from 'ioredis';
 import { forEachConcurrent, httpClient } from './check.js';
 import { startOnFreshStore } from './fresh-server.js';
@@ -147,14 +148,28 @@ const extrasOf = (o: Options) => [
   ...(o.baselineDist === undefined ? [] : [{ name: 'baseline', env: {}, script: baselineScript(o) }]),
 ];
 
+/**
+ * `--viewers wide`: every assigned country code (not Kosovo's user-assigned `XK`), comma-joined
+ * for bench/decisions.lua; empty for the query mix's viewers.
+ */
+const countriesFor = (viewers: Options['viewers']): string =>
+  viewers === 'wide'
+    ? Object.keys(countryCodes.getAlpha2Codes())
+        .filter((code) => code !== 'XK')
+        .join(',')
+    : '';
+
 export async function decisionsScenario(o: Options) {
+  const countries = countriesFor(o.viewers);
   const { server, cluster, done } = await startOnFreshStore(o);
   const dir = mkdtempSync(join(tmpdir(), 'adsm-bench-decisions-'));
   let raw: Awaited<ReturnType<typeof startRaw>> | undefined;
   const extras: Extra[] = [];
   try {
     const mode = o.replicated ? 'replicated' : 'embedded';
-    console.log(`\n== decisions: ${mode}, ${ADS} ads, user keys out of ${USERS}, wrk ==`);
+    console.log(
+      `\n== decisions: ${mode}, ${ADS} ads, user keys out of ${USERS}, viewers ${o.viewers}, wrk ==`,
+    );
     const ads = await createAds(server.url);
     // Each on its own store (its own DATA_DIR, or Postgres database and Redis prefix) with the same ads.
     for (const { name, env, script } of extrasOf(o)) {
@@ -198,11 +213,11 @@ export async function decisionsScenario(o: Options) {
           const busy = await waitQuiet(o.quietBelow, o.quietWaitS);
           for (const { kind, subject, target } of timed) {
             const script = kind === 'raw post' ? 'decide' : kind;
-            const args = [script, String(seed++), String(USERS)];
+            const args = [script, String(seed++), String(USERS), countries];
             if (o.warmupS > 0) await wrkDecisions(target, args, c, o.warmupS, o.threads);
             const run = await wrkDecisions(
               target,
-              [script, String(seed++), String(USERS)],
+              [script, String(seed++), String(USERS), countries],
               c,
               o.durationS,
               o.threads,

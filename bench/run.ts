@@ -45,6 +45,8 @@ options:
   --quiet-below 15 --quiet-wait 120   before each run wait up to 120 s for other processes to use < 15%
   --check 500            answers checked against brute force before the runs (100 more after)
   --mix uniform,zipf     reads drawn fresh per request from the seed space (108,000 queries): uniform, Zipf (s=1)
+  --viewers mix|wide     decisions: viewers of the query mix (13,332 combinations, default), or wide: countries
+                         out of all 249 codes (about 300,000 combinations), more than the candidate cache holds
   --variant NAME:K=V,..  also time adsm started with this environment (its own store, same ads); repeatable
   --writers 16 --ads 100000 --probes 200   replication: in flight per replica, restart size, convergence probes
   --quick                ~1 min smoke run: 1 round of 3 s, 1 s warm-up, 100 checked answers
@@ -78,6 +80,7 @@ const { values: v, positionals } = parseArgs({
     'quiet-wait': { type: 'string' },
     check: { type: 'string' },
     mix: { type: 'string', default: 'uniform,zipf' },
+    viewers: { type: 'string', default: 'mix' },
     variant: { type: 'string', multiple: true, default: [] },
     writers: { type: 'string', default: '16' },
     ads: { type: 'string', default: '100000' },
@@ -116,6 +119,8 @@ export interface Options {
   readonly mixes: readonly string[];
   /** Extra adsm builds timed beside the default, `NAME:K=V,K=V` (environment), each on its own store. */
   readonly variants: readonly string[];
+  /** Decisions' viewers: those of the query mix, or `wide` (countries out of every code). */
+  readonly viewers: 'mix' | 'wide';
   readonly writers: number;
   readonly ads: number;
   readonly probes: number;
@@ -136,6 +141,8 @@ function options(): Options {
   const mixes = v.mix.split(',');
   for (const m of mixes)
     if (m !== 'uniform' && m !== 'zipf') throw new Error(`--mix: uniform and/or zipf, got "${m}"`);
+  const { viewers } = v;
+  if (viewers !== 'mix' && viewers !== 'wide') throw new Error(`--viewers: mix or wide, got "${viewers}"`);
   if (!v.replicated && workers.some((w) => w > 1))
     throw new Error(
       '--workers above 1 needs --replicated (embedded mode refuses WORKERS>1: one process owns the SQLite file)',
@@ -155,6 +162,7 @@ function options(): Options {
     check: int(v.check, q ? 100 : 500, 'check', 0),
     mixes,
     variants: v.variant,
+    viewers,
     writers: int(v.writers, 16, 'writers'),
     ads: int(v.ads, 100_000, 'ads'),
     probes: int(v.probes, 200, 'probes'),
