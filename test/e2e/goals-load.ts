@@ -22,40 +22,54 @@ export async function createAd(
 /**
  * Decisions from `concurrency` clients per server until `stop()`: counts, per ad, the decisions
  * that included it in an answer received (what a platform served), with the time each arrived.
+ * An empty server list pauses the clients; `pending(s)` is how many requests to `s` await an answer.
  */
 export function decisionLoad(servers: () => readonly Server[], concurrency: number, count = 3) {
   const served = new Map<string, number>();
   const onServed: ((ad: string, n: number, at: number) => void)[] = [];
   let errors = 0;
   let answers = 0;
+  const pending = new Map<Server, number>();
   let stopped = false;
+  /** One decision from `s`: its answer's ads, or null after a refusal or a failure. */
+  const ask = async (s: Server): Promise<{ adId: string }[] | null> => {
+    pending.set(s, (pending.get(s) ?? 0) + 1);
+    try {
+      const res = await fetch(`${s.url}/api/v1/decisions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ count }),
+      });
+      if (res.status !== 200) {
+        await res.body?.cancel();
+        return null;
+      }
+      return ((await res.json()) as { decisions: { adId: string }[] }).decisions;
+    } catch {
+      return null;
+    } finally {
+      pending.set(s, pending.get(s)! - 1);
+    }
+  };
   const worker = async (i: number) => {
     while (!stopped) {
       const list = servers();
-      const s = list[i % list.length]!;
-      try {
-        const res = await fetch(`${s.url}/api/v1/decisions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ count }),
-        });
-        if (res.status !== 200) {
-          errors++;
-          await res.body?.cancel();
-          await sleep(20);
-          continue;
-        }
-        const body = (await res.json()) as { decisions: { adId: string }[] };
-        const at = Date.now();
-        answers++;
-        for (const d of body.decisions) {
-          const n = (served.get(d.adId) ?? 0) + 1;
-          served.set(d.adId, n);
-          for (const f of onServed) f(d.adId, n, at);
-        }
-      } catch {
+      if (list.length === 0) {
+        await sleep(5);
+        continue;
+      }
+      const decisions = await ask(list[i % list.length]!);
+      if (decisions === null) {
         errors++;
         await sleep(20);
+        continue;
+      }
+      const at = Date.now();
+      answers++;
+      for (const d of decisions) {
+        const n = (served.get(d.adId) ?? 0) + 1;
+        served.set(d.adId, n);
+        for (const f of onServed) f(d.adId, n, at);
       }
     }
   };
@@ -65,6 +79,7 @@ export function decisionLoad(servers: () => readonly Server[], concurrency: numb
     onServed,
     answers: () => answers,
     errors: () => errors,
+    pending: (s: Server) => pending.get(s) ?? 0,
     async stop() {
       stopped = true;
       await Promise.all(running);

@@ -118,11 +118,14 @@ describe('impressions goals across three replicas, as processes', () => {
     const id = await createAd(replicas[0]!, { impressions: 1000 });
     await sleep(300);
     let alive: Server[] = all;
+    let inFlight = 0;
     const load = decisionLoad(() => alive, 24, 1);
     await new Promise<void>((resolve) => {
       load.onServed.push((ad, n) => {
         if (ad === id && n >= 400 && alive.length === 4) {
           alive = replicas;
+          // Decisions the victim made whose answers never left it are spent without being seen.
+          inFlight = load.pending(victim);
           void victim.stop('SIGKILL').then(() => resolve());
         }
       });
@@ -131,7 +134,7 @@ describe('impressions goals across three replicas, as processes', () => {
     await load.stop();
     const served = load.served.get(id) ?? 0;
     expect(served).toBeLessThanOrEqual(1000);
-    expect(served).toBeGreaterThanOrEqual(1000 - BLOCK);
+    expect(served).toBeGreaterThanOrEqual(1000 - BLOCK - inFlight);
   });
 
   it('Redis flushed mid-run: served never passes the goal', async () => {
