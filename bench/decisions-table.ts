@@ -58,6 +58,36 @@ const errorsOf = (runs: readonly DecisionRun[]) => runs.reduce((a, r) => a + r.e
 
 const cached = (rate: number | undefined) => (rate === undefined ? '-' : `${round(100 * rate, 1)}%`);
 
+/** A subject's decisions against the query of the same rounds. */
+const decideFigures = (x: readonly DecisionRun[], q: readonly DecisionRun[]) => ({
+  decideRps: of(x, (r) => r.rps),
+  ratio: paired(x, q, (r) => r.rps, 1),
+  decideCpuUs: of(x, (r) => r.cpuUs, 1),
+  cpuRatio: paired(x, q, (r) => r.cpuUs, 0.1),
+  decideP99: of(x, (r) => r.p99, 2),
+});
+
+/** The cells of one table row, from `phase` through `candidates cached`. */
+const decideCells = (
+  name: string,
+  c: number,
+  query: { readonly queryRps: Spread; readonly queryCpuUs: Spread },
+  d: ReturnType<typeof decideFigures>,
+  errors: number,
+  hitRate: number | undefined,
+) => [
+  name,
+  String(c),
+  fmt(query.queryRps),
+  fmt(d.decideRps),
+  fmt(d.ratio, 2),
+  fmt(d.decideP99, 2),
+  `${fmt(query.queryCpuUs, 0)} / ${fmt(d.decideCpuUs, 0)}`,
+  fmt(d.cpuRatio, 2),
+  String(errors),
+  cached(hitRate),
+];
+
 /**
  * Prints the table and returns its figures, median (min-max) over the rounds. `hitRates`: per
  * subject and phase, the share of decisions whose candidates were kept (absent when the build
@@ -83,12 +113,8 @@ export function decisionsSummary(
         phase: label,
         c,
         queryRps: of(q, (r) => r.rps),
-        decideRps: of(d, (r) => r.rps),
-        ratio: paired(d, q, (r) => r.rps, 1),
         queryCpuUs: of(q, (r) => r.cpuUs, 1),
-        decideCpuUs: of(d, (r) => r.cpuUs, 1),
-        cpuRatio: paired(d, q, (r) => r.cpuUs, 0.1),
-        decideP99: of(d, (r) => r.p99, 2),
+        ...decideFigures(d, q),
         errors: errorsOf(d) + errorsOf(q),
         ...(rp.length === 0
           ? {}
@@ -101,16 +127,7 @@ export function decisionsSummary(
       };
       summary.push(s);
       table.push([
-        label,
-        String(c),
-        fmt(s.queryRps),
-        fmt(s.decideRps),
-        fmt(s.ratio, 2),
-        fmt(s.decideP99, 2),
-        `${fmt(s.queryCpuUs, 0)} / ${fmt(s.decideCpuUs, 0)}`,
-        fmt(s.cpuRatio, 2),
-        String(s.errors),
-        cached(hitRates.adsm?.[label]),
+        ...decideCells(label, c, s, s, s.errors, hitRates.adsm?.[label]),
         s.rawRps ? fmt(s.rawRps) : '-',
         s.rawRatio ? fmt(s.rawRatio, 2) : '-',
         s.rawCpuUs ? fmt(s.rawCpuUs, 0) : '-',
@@ -122,26 +139,13 @@ export function decisionsSummary(
           phase: label,
           c,
           subject,
-          decideRps: of(x, (r) => r.rps),
-          ratio: paired(x, q, (r) => r.rps, 1),
-          decideCpuUs: of(x, (r) => r.cpuUs, 1),
-          cpuRatio: paired(x, q, (r) => r.cpuUs, 0.1),
-          decideP99: of(x, (r) => r.p99, 2),
+          ...decideFigures(x, q),
           cpuVsAdsm: paired(x, d, (r) => r.cpuUs, 0.1),
           errors: errorsOf(x),
         };
         summary.push(row);
         table.push([
-          `${label}: ${subject}`,
-          String(c),
-          fmt(s.queryRps),
-          fmt(row.decideRps),
-          fmt(row.ratio, 2),
-          fmt(row.decideP99, 2),
-          `${fmt(s.queryCpuUs, 0)} / ${fmt(row.decideCpuUs, 0)}`,
-          fmt(row.cpuRatio, 2),
-          String(row.errors),
-          cached(hitRates[subject]?.[label]),
+          ...decideCells(`${label}: ${subject}`, c, s, row, row.errors, hitRates[subject]?.[label]),
           '-',
           '-',
           '-',
