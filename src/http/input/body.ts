@@ -134,7 +134,8 @@ export async function readJsonBody(c: Context): Promise<unknown> {
   const incoming = incomingOf(c);
   if (incoming) return readJsonRequest(incoming);
   const bytes = await readLimited(c);
-  return parsedAs(bytes, c.req.header('content-encoding'), c.req.header('content-type'));
+  checkJsonHeaders(c.req.header('content-encoding'), c.req.header('content-type'));
+  return parseJsonBytes(bytes);
 }
 
 /**
@@ -177,11 +178,6 @@ export async function readJsonBytes(incoming: IncomingMessage, limit = MAX_BODY_
 function checkJsonHeaders(encoding: string | undefined, type: string | undefined): void {
   if (!isIdentityEncoding(encoding)) throw unsupportedEncoding();
   if (!isJsonContentType(type)) throw unsupportedMediaType();
-}
-
-function parsedAs(bytes: Uint8Array, encoding: string | undefined, type: string | undefined): unknown {
-  checkJsonHeaders(encoding, type);
-  return parseJsonBytes(bytes);
 }
 
 /** A body's bytes as JSON: invalid UTF-8 or JSON syntax is 400 `invalid_json`. */
