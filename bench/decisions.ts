@@ -212,16 +212,15 @@ export async function decisionsScenario(o: Options) {
         for (const c of o.connections) {
           const busy = await waitQuiet(o.quietBelow, o.quietWaitS);
           for (const { kind, subject, target } of timed) {
-            const script = kind === 'raw post' ? 'decide' : kind;
-            const args = [script, String(seed++), String(USERS), countries];
-            if (o.warmupS > 0) await wrkDecisions(target, args, c, o.warmupS, o.threads);
-            const run = await wrkDecisions(
-              target,
-              [script, String(seed++), String(USERS), countries],
-              c,
-              o.durationS,
-              o.threads,
-            );
+            // A fresh seed for every wrk run, warm-up included.
+            const args = () => [
+              kind === 'raw post' ? 'decide' : kind,
+              String(seed++),
+              String(USERS),
+              countries,
+            ];
+            if (o.warmupS > 0) await wrkDecisions(target, args(), c, o.warmupS, o.threads);
+            const run = await wrkDecisions(target, args(), c, o.durationS, o.threads);
             runs.push({ phase: label, round, c, kind, subject, busyBefore: busy, ...run });
             if (kind === 'decide') {
               const after = await candidateCounts(target.url);
